@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Brings this machine to the state vdbgsh's demo, tests and benchmarks need, idempotently:
+# Debian packages, the libvirt daemons (no systemd here, so they are started by hand), and a venv.
+# Each step says which step failed and why; apt and pip output go to a log file it names.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+state="$top/.setup"
+mkdir -p "$state"
+log="$state/setup.log"
+venv="${VDBGSH_VENV:-$top/.venv}"
+
+apt_packages=(qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config tmux)
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+fail() { printf 'setup: %s failed: %s\n' "$1" "$2" >&2; exit 1; }
+
+# System steps need root; a non-root user gets them through sudo, and is told so.
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=()
+else
+    as_root=(sudo)
+    command -v sudo >/dev/null || fail "system set-up" "not root and no sudo; run 'make' as root or install sudo"
+fi
+
+missing_packages() {
+    local p
+    for p in "${apt_packages[@]}"; do
+        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || printf '%s\n' "$p"
+    done
+}
+
+install_packages() {
+    local missing
+    missing=$(missing_packages)
+    [ -z "$missing" ] && return 0
+    # shellcheck disable=SC2086
+    say "installing Debian packages: $(echo $missing)${as_root:+ (with sudo)} (log: $log)"
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update >>"$log" 2>&1 \
+        || fail "apt-get update" "see $log"
+    # shellcheck disable=SC2086
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing >>"$log" 2>&1 \
+        || fail "apt-get install" "see $log (last line: $(tail -n 1 "$log"))"
+}
+
+libvirt_socket=/var/run/libvirt/libvirt-sock
+
+daemon_running() { pgrep -x "$1" >/dev/null 2>&1; }
+
+start_libvirt() {
+    # Debian's libvirtd refuses to start its QEMU driver without the user it runs guests as.
+    if ! getent group libvirt-qemu >/dev/null; then
+        "${as_root[@]}" groupadd --system libvirt-qemu || fail "libvirt user" "groupadd libvirt-qemu"
+    fi
+    if ! getent passwd libvirt-qemu >/dev/null; then
+        "${as_root[@]}" useradd --system -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu \
+            || fail "libvirt user" "useradd libvirt-qemu"
+    fi
+    "${as_root[@]}" mkdir -p /var/log/libvirt /var/run/libvirt /var/lib/libvirt
+    # Without udev, /dev/kvm stays root-only. libvirt then finds at every domain start that KVM, seen when it
+    # probed QEMU, is "not available now" for the user it runs guests as, and probes QEMU again: ~36 s per
+    # start instead of ~0.4 s. Debian's udev rule makes it root:kvm 0660, with libvirt-qemu in group kvm.
+    if [ -e /dev/kvm ]; then
+        getent group kvm >/dev/null || "${as_root[@]}" groupadd --system kvm || fail "kvm group" "groupadd kvm"
+        id -nG libvirt-qemu | tr ' ' '\n' | grep -qx kvm || "${as_root[@]}" usermod -a -G kvm libvirt-qemu \
+            || fail "kvm group" "usermod -a -G kvm libvirt-qemu"
+        if [ "$(stat -c %G:%a /dev/kvm)" != kvm:660 ]; then
+            "${as_root[@]}" chgrp kvm /dev/kvm && "${as_root[@]}" chmod 0660 /dev/kvm || fail "kvm device" "chmod /dev/kvm"
+        fi
+    fi
+    if ! daemon_running virtlogd; then
+        say "starting virtlogd${as_root:+ (with sudo)}"
+        "${as_root[@]}" virtlogd -d >>"$log" 2>&1 || fail "virtlogd" "see $log"
+    fi
+    if ! daemon_running libvirtd; then
+        say "starting libvirtd${as_root:+ (with sudo)}"
+        "${as_root[@]}" libvirtd -d >>"$log" 2>&1 || fail "libvirtd" "see $log"
+    fi
+    local i
+    for i in $(seq 1 100); do
+        if [ -S "$libvirt_socket" ] && "${as_root[@]}" virsh -q -c qemu:///system version >/dev/null 2>&1; then
+            # Probing QEMU's capabilities takes seconds once; do it here rather than in the first test's timing.
+            "${as_root[@]}" virsh -q -c qemu:///system domcapabilities --virttype qemu >/dev/null 2>>"$log" \
+                || fail "libvirt QEMU driver" "virsh domcapabilities failed; see $log"
+            return 0
+        fi
+        sleep 0.1
+    done
+    fail "libvirtd" "no answer on $libvirt_socket after 10 s; see /var/log/libvirt/libvirtd.log"
+}
+
+pick_python() {
+    local p
+    for p in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
+        [ -n "$p" ] || continue
+        command -v "$p" >/dev/null || continue
+        "$p" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+make_venv() {
+    # The stamp holds a hash of pyproject.toml: the venv is rebuilt only when the dependencies change.
+    local stamp="$venv/.vdbgsh-stamp" want
+    want=$(sha256sum "$top/pyproject.toml" | cut -d' ' -f1)
+    if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        return 0
+    fi
+    local py
+    py=$(pick_python) || fail "python" "no Python >= 3.11 with venv found; install python3 (>= 3.11) and python3-venv"
+    say "creating the venv in $venv with $py (log: $log)"
+    [ -x "$venv/bin/python" ] || "$py" -m venv "$venv" >>"$log" 2>&1 || fail "venv" "see $log"
+    "$venv/bin/python" -m pip install -q --upgrade pip >>"$log" 2>&1 || fail "pip upgrade" "see $log"
+    "$venv/bin/python" -m pip install -q -e "$top[dev]" >>"$log" 2>&1 \
+        || fail "pip install" "see $log (last line: $(tail -n 1 "$log"))"
+    echo "$want" >"$stamp"
+}
+
+case "${1:-all}" in
+    system) install_packages; start_libvirt ;;
+    venv) make_venv ;;
+    all) install_packages; start_libvirt; make_venv ;;
+    *) fail "arguments" "usage: $0 [system|venv|all]" ;;
+esac

@@ -1,0 +1,114 @@
+"""The one interface every transport offers: execute QMP, run HMP, subscribe to events, close."""
+
+from __future__ import annotations
+
+import abc
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+JSONObject = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A QMP reply as the guest sent it: either ``{"return": ...}`` or ``{"error": {...}}``."""
+
+    message: JSONObject
+    # Seconds between sending the request and receiving the reply, measured by the transport.
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return "error" not in self.message
+
+    @property
+    def value(self) -> Any:
+        return self.message.get("return")
+
+    @property
+    def error_class(self) -> str:
+        return str(self.message.get("error", {}).get("class", "GenericError"))
+
+    @property
+    def error_desc(self) -> str:
+        return str(self.message.get("error", {}).get("desc", ""))
+
+
+@dataclass(frozen=True)
+class Event:
+    """A QMP event: name, data, QEMU's timestamp (seconds since the epoch) and the domain it came from."""
+
+    name: str
+    data: JSONObject | None
+    timestamp: float
+    source: str
+
+
+EventCallback = Callable[[Event], None]
+
+
+@dataclass
+class Subscription:
+    """Returned by ``Monitor.subscribe``; ``cancel()`` stops delivery."""
+
+    cancel: Callable[[], None] = field(repr=False)
+
+
+def request_message(command: str, arguments: JSONObject | None = None) -> JSONObject:
+    message: JSONObject = {"execute": command}
+    if arguments:
+        message["arguments"] = arguments
+    return message
+
+
+class Monitor(abc.ABC):
+    """A connection to one guest's QMP monitor.
+
+    All methods run in the caller's asyncio loop and never block it. Transport failures raise
+    ``vdbgsh.errors.ConnectError`` or ``MonitorGone``; a QMP error is a normal ``Reply`` with ``ok`` false.
+    """
+
+    #: What the monitor is attached to, as the user named it (a domain name or a socket address).
+    target: str
+
+    @abc.abstractmethod
+    async def execute_message(self, message: JSONObject) -> Reply:
+        """Send one QMP request (``{"execute": ..., "arguments": ...}``) and return its reply."""
+
+    async def execute(self, command: str, arguments: JSONObject | None = None) -> Reply:
+        return await self.execute_message(request_message(command, arguments))
+
+    async def hmp(self, line: str) -> str:
+        """Run a text-monitor line through QMP's ``human-monitor-command`` and return its text output."""
+        reply = await self.execute("human-monitor-command", {"command-line": line})
+        if not reply.ok:
+            raise HMPError(reply)
+        return str(reply.value)
+
+    @abc.abstractmethod
+    def subscribe(self, callback: EventCallback) -> Subscription:
+        """Call ``callback`` in the loop for every event the guest emits, until cancelled or closed."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release the connection; safe to call twice."""
+
+    async def __aenter__(self) -> Monitor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+class HMPError(Exception):
+    """``human-monitor-command`` itself failed (the HMP line's own errors come back as its text)."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(f"{reply.error_class}: {reply.error_desc}")
+        self.reply = reply
+
+
+def dumps_compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
