@@ -21,7 +21,7 @@ class VdbgshError(Exception):
         self.hint = hint
 
     def lines(self) -> list[str]:
-        return [self.message] if self.hint is None else [self.message, self.hint]
+        return [self.message] if self.hint is None else [self.message, f"hint: {self.hint}"]
 
 
 class UsageError(VdbgshError):

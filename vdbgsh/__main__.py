@@ -1,0 +1,3 @@
+from vdbgsh.cli.main import run
+
+run()

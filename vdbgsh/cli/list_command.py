@@ -1,0 +1,29 @@
+"""``vdbgsh list``: the domains of a libvirt connection, as virsh lists them; ``--name`` for scripts."""
+
+from __future__ import annotations
+
+import argparse
+
+from vdbgsh.cli.environment import Environment
+from vdbgsh.errors import EXIT_OK
+from vdbgsh.transport.libvirt_domains import list_domains, open_connection
+
+
+def run_list(args: argparse.Namespace, env: Environment) -> int:
+    conn, _uri = open_connection(args.uri)
+    try:
+        rows = list_domains(conn, include_inactive=args.all)
+    finally:
+        conn.close()
+    if args.name:
+        for row in rows:
+            print(row.name, file=env.stdout)
+        return EXIT_OK
+    ids = ["-" if row.id is None else str(row.id) for row in rows]
+    id_width = max([2, *map(len, ids)])
+    name_width = max([4, *(len(row.name) for row in rows)])
+    print(f" {'Id':<{id_width}}   {'Name':<{name_width}}   State", file=env.stdout)
+    print("-" * (id_width + name_width + 14), file=env.stdout)
+    for dom_id, row in zip(ids, rows, strict=True):
+        print(f" {dom_id:<{id_width}}   {row.name:<{name_width}}   {row.state}", file=env.stdout)
+    return EXIT_OK

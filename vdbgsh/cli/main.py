@@ -1,0 +1,51 @@
+"""``vdbgsh``: parse the command line, run the subcommand, turn every known failure into one line and a status."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from vdbgsh.cli.environment import Environment
+from vdbgsh.cli.parser import build_parser
+from vdbgsh.errors import EXIT_USAGE, VdbgshError
+
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    env = env or Environment()
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "exec":
+            from vdbgsh.cli.exec_command import run_exec
+
+            return run_exec(args, env)
+        if args.command == "list":
+            from vdbgsh.cli.list_command import run_list
+
+            return run_list(args, env)
+        # attach is the only path that needs prompt_toolkit: import it only here.
+        from vdbgsh.cli.attach_command import run_attach
+
+        return run_attach(args, env)
+    except VdbgshError as err:
+        env.error(*err.lines())
+        return err.exit_status
+    except KeyboardInterrupt:
+        env.error("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of our output went away (| head); nothing more to say to it.
+        _silence_stdout()
+        return EXIT_USAGE
+
+
+def _silence_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Transient libvirt guests: created from XML, gone when destroyed."""
+
+from __future__ import annotations
+
+import contextlib
+
+import libvirt
+
+from vdbgsh.errors import ConnectError
+from vdbgsh.guest.definitions import domain_xml, qemu_binary
+
+
+def create_transient(conn: libvirt.virConnect, name: str) -> libvirt.virDomain:
+    try:
+        return conn.createXML(domain_xml(name, qemu_binary()), 0)
+    except libvirt.libvirtError as err:
+        raise ConnectError(f"libvirt could not start the guest {name}: {err.get_error_message()}") from None
+
+
+def destroy_quietly(conn: libvirt.virConnect, name: str) -> bool:
+    """Destroy the domain if it still exists; True when there was one to destroy."""
+    try:
+        dom = conn.lookupByName(name)
+    except libvirt.libvirtError:
+        return False
+    try:
+        dom.destroy()
+    except libvirt.libvirtError:
+        return False
+    if dom.isPersistent():
+        with contextlib.suppress(libvirt.libvirtError):
+            dom.undefine()
+    return True

@@ -1,0 +1,28 @@
+"""Parse errors that point at the fault: the input, and a caret under the position that is wrong."""
+
+from __future__ import annotations
+
+from vdbgsh.errors import UsageError
+
+
+class ParseError(UsageError):
+    def __init__(self, message: str, source: str, offset: int, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.source = source
+        self.offset = max(0, min(offset, len(source)))
+
+    @property
+    def line_and_column(self) -> tuple[int, int]:
+        """1-based line and column of the fault, for messages about multi-line input."""
+        before = self.source[: self.offset]
+        return before.count("\n") + 1, self.offset - (before.rfind("\n") + 1) + 1
+
+    def lines(self) -> list[str]:
+        line_no, column = self.line_and_column
+        text = self.source.split("\n")[line_no - 1]
+        # Tabs would shift the caret; show them as one space each so the caret stays under the fault.
+        shown = "".join(" " if ch == "\t" else ch for ch in text)
+        out = [self.message, "  " + shown, "  " + " " * (column - 1) + "^"]
+        if self.hint:
+            out.append(f"hint: {self.hint}")
+        return out

@@ -1,0 +1,106 @@
+"""Opening a libvirt connection and finding a domain the way virsh does: by name, UUID or id."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import libvirt
+
+from vdbgsh.errors import ConnectError
+from vdbgsh.transport.libvirt_errors import connect_error, silence_libvirt
+
+DEFAULT_URI = "qemu:///system"
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+STATE_NAMES = {
+    libvirt.VIR_DOMAIN_NOSTATE: "no state",
+    libvirt.VIR_DOMAIN_RUNNING: "running",
+    libvirt.VIR_DOMAIN_BLOCKED: "idle",
+    libvirt.VIR_DOMAIN_PAUSED: "paused",
+    libvirt.VIR_DOMAIN_SHUTDOWN: "in shutdown",
+    libvirt.VIR_DOMAIN_SHUTOFF: "shut off",
+    libvirt.VIR_DOMAIN_CRASHED: "crashed",
+    libvirt.VIR_DOMAIN_PMSUSPENDED: "pmsuspended",
+}
+# States in which QEMU runs and so has a monitor to talk to.
+ACTIVE_STATES = {
+    libvirt.VIR_DOMAIN_RUNNING,
+    libvirt.VIR_DOMAIN_BLOCKED,
+    libvirt.VIR_DOMAIN_PAUSED,
+    libvirt.VIR_DOMAIN_SHUTDOWN,
+    libvirt.VIR_DOMAIN_PMSUSPENDED,
+}
+
+
+def resolve_uri(uri: str | None) -> str:
+    return uri or os.environ.get("LIBVIRT_DEFAULT_URI") or DEFAULT_URI
+
+
+def open_connection(uri: str | None) -> tuple[libvirt.virConnect, str]:
+    """Open a read-write connection; returns it with the URI it was opened with."""
+    silence_libvirt()
+    resolved = resolve_uri(uri)
+    try:
+        return libvirt.open(resolved), resolved
+    except libvirt.libvirtError as err:
+        raise connect_error(resolved, err) from None
+
+
+def state_name(dom: libvirt.virDomain) -> str:
+    state, _reason = dom.state()
+    return STATE_NAMES.get(state, "unknown")
+
+
+@dataclass(frozen=True)
+class DomainRow:
+    id: int | None
+    name: str
+    state: str
+
+
+def list_domains(conn: libvirt.virConnect, *, include_inactive: bool) -> list[DomainRow]:
+    flags = 0 if include_inactive else libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE
+    rows = []
+    for dom in conn.listAllDomains(flags):
+        dom_id = dom.ID()
+        rows.append(DomainRow(dom_id if dom_id >= 0 else None, dom.name(), state_name(dom)))
+    # virsh's order: running ones by id, then the inactive ones by name.
+    return sorted(rows, key=lambda r: (r.id is None, r.id or 0, r.name))
+
+
+def running_names(conn: libvirt.virConnect) -> list[str]:
+    return [row.name for row in list_domains(conn, include_inactive=False)]
+
+
+def _lookup(conn: libvirt.virConnect, kind: str, ref: str) -> libvirt.virDomain | None:
+    if kind == "id":
+        return conn.lookupByID(int(ref)) if ref.isdigit() else None
+    if kind == "uuid":
+        return conn.lookupByUUIDString(ref) if UUID_RE.match(ref) else None
+    return conn.lookupByName(ref)
+
+
+def lookup_domain(conn: libvirt.virConnect, uri: str, ref: str) -> libvirt.virDomain:
+    """Find a running domain by name, UUID or id; a clear error names the running ones otherwise."""
+    dom = None
+    for kind in ("id", "uuid", "name"):
+        try:
+            dom = _lookup(conn, kind, ref)
+        except libvirt.libvirtError as err:
+            if err.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+                raise connect_error(uri, err) from None
+        if dom is not None:
+            break
+    if dom is None:
+        running = running_names(conn)
+        listing = ", ".join(running) if running else "none"
+        raise ConnectError(f"no domain '{ref}' on {uri} (running: {listing})", "see 'vdbgsh list --all'")
+    state, _reason = dom.state()
+    if state not in ACTIVE_STATES:
+        raise ConnectError(
+            f"domain '{dom.name()}' is not running (state: {state_name(dom)})",
+            f"start it with: virsh -c {uri} start {dom.name()}",
+        )
+    return dom

@@ -1,0 +1,55 @@
+"""libvirt's errors, turned into the one line a user needs (what went wrong, and what to do)."""
+
+from __future__ import annotations
+
+import libvirt
+
+from vdbgsh.errors import ConnectError, MonitorGone, VdbgshError
+
+SOCKET_HINT = "start the daemons with 'make demo' (or: virtlogd -d && libvirtd -d), or pass -c URI"
+
+
+def silence_libvirt() -> None:
+    """libvirt prints every error to stderr by itself; vdbgsh reports them its own way."""
+
+    def ignore(_ctx: object, _err: object) -> None:
+        return None
+
+    libvirt.registerErrorHandler(ignore, None)
+
+
+def connect_error(uri: str, err: libvirt.libvirtError) -> VdbgshError:
+    text = (err.get_error_message() or str(err)).strip()
+    code = err.get_error_code()
+    if code == libvirt.VIR_ERR_SYSTEM_ERROR and "Permission denied" in text:
+        return ConnectError(
+            f"permission denied connecting to {uri}: {text}",
+            "run as root, join the 'libvirt' group, or use qemu:///session",
+        )
+    if code in (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_NO_CONNECT):
+        return ConnectError(f"cannot reach libvirtd at {uri}: {text}", SOCKET_HINT)
+    if code in (libvirt.VIR_ERR_AUTH_FAILED, libvirt.VIR_ERR_AUTH_CANCELLED, libvirt.VIR_ERR_ACCESS_DENIED):
+        return ConnectError(f"libvirt refused access to {uri}: {text}")
+    return ConnectError(f"cannot connect to {uri}: {text}")
+
+
+def command_error(domain: str, uri: str, err: libvirt.libvirtError) -> VdbgshError:
+    """An error from qemuMonitorCommand (the QMP error replies themselves come back as text, not errors)."""
+    text = (err.get_error_message() or str(err)).strip()
+    code = err.get_error_code()
+    if code == libvirt.VIR_ERR_OPERATION_DENIED or "read only access" in text:
+        return ConnectError(
+            f"the connection to {uri} is read-only: libvirt allows monitor commands only on a read-write one",
+            "connect as a user with read-write access (root, or the 'libvirt' group)",
+        )
+    if code == libvirt.VIR_ERR_NO_DOMAIN:
+        return MonitorGone(f"guest {domain} went away (it was destroyed or undefined)")
+    if code == libvirt.VIR_ERR_OPERATION_INVALID and "not running" in text:
+        return MonitorGone(f"guest {domain} is no longer running")
+    if code == libvirt.VIR_ERR_OPERATION_TIMEOUT or "cannot acquire state change lock" in text:
+        return ConnectError(f"guest {domain}'s monitor is busy with another job: {text}", "try again in a moment")
+    if "monitor" in text.lower() and ("closed" in text or "reset" in text or "End of file" in text):
+        return MonitorGone(f"guest {domain}'s QEMU went away during the command: {text}")
+    if code in (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_RPC, libvirt.VIR_ERR_NO_CONNECT):
+        return MonitorGone(f"lost the connection to libvirtd at {uri}: {text}", SOCKET_HINT)
+    return ConnectError(f"libvirt refused the command for {domain}: {text}")

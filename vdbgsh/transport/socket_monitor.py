@@ -1,0 +1,112 @@
+"""The Monitor of a plain QEMU through its QMP socket, using QEMU's own client library (qemu.qmp)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from typing import Any
+
+from qemu.qmp import ConnectError as QMPConnectError
+from qemu.qmp import EventListener, QMPClient
+from qemu.qmp.protocol import Runstate
+
+from vdbgsh.errors import ConnectError, MonitorGone
+from vdbgsh.transport.address import QMPAddress
+from vdbgsh.transport.base import Event, EventCallback, JSONObject, Monitor, Reply, Subscription
+
+# QEMU greets a client at once; silence means another client holds the socket (QEMU serves one at a time).
+GREETING_TIMEOUT = 3.0
+
+
+def _quiet_library_logs() -> None:
+    # qemu.qmp logs a disconnect as a warning with a traceback; vdbgsh reports it as one line instead.
+    logging.getLogger("qemu.qmp").setLevel(logging.CRITICAL)
+
+
+def _connect_failure(address: QMPAddress, exc: BaseException) -> ConnectError:
+    cause = exc.exc if isinstance(exc, QMPConnectError) else exc
+    where = str(address)
+    if isinstance(cause, FileNotFoundError):
+        return ConnectError(f"no QMP socket at {where}", "start QEMU with -qmp unix:PATH,server=on,wait=off")
+    if isinstance(cause, ConnectionRefusedError):
+        return ConnectError(f"QMP socket {where} refused the connection (is QEMU still running?)")
+    if isinstance(cause, PermissionError):
+        return ConnectError(f"permission denied opening the QMP socket {where}", "run as the user that owns it")
+    if isinstance(cause, (EOFError, ConnectionResetError)):
+        return ConnectError(
+            f"QMP socket {where} closed the connection before greeting",
+            "QEMU serves one client at a time; is another client attached?",
+        )
+    return ConnectError(f"cannot connect to the QMP socket {where}: {cause}")
+
+
+class SocketMonitor(Monitor):
+    def __init__(self, client: QMPClient, address: QMPAddress) -> None:
+        self.client = client
+        self.address = address
+        self.target = str(address)
+        self._pumps: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    async def open(cls, address: QMPAddress, *, greeting_timeout: float = GREETING_TIMEOUT) -> SocketMonitor:
+        _quiet_library_logs()
+        client = QMPClient(os.path.basename(address.path) if address.path else str(address))
+        try:
+            await asyncio.wait_for(client.connect(address.target()), greeting_timeout)
+        except TimeoutError:
+            with contextlib.suppress(Exception):
+                await client.disconnect()
+            raise ConnectError(
+                f"QMP socket {address} is busy: it accepted but never greeted",
+                "QEMU serves one QMP client at a time; detach the other client (or give QEMU a second -qmp)",
+            ) from None
+        except (QMPConnectError, OSError, EOFError) as exc:
+            raise _connect_failure(address, exc) from None
+        return cls(client, address)
+
+    async def execute_message(self, message: JSONObject) -> Reply:
+        if self.client.runstate != Runstate.RUNNING:
+            raise MonitorGone(f"the QMP connection to {self.target} is closed")
+        # qemu.qmp numbers requests itself, like libvirt; an id of the caller's own could collide with its own.
+        outgoing = {key: value for key, value in message.items() if key != "id"}
+        start = time.perf_counter()
+        try:
+            # _raw is qemu.qmp's call that hands back the whole reply: execute() keeps only "return" and turns
+            # an error into an exception, and vdbgsh shows and prints whole replies (--raw).
+            reply: Any = await self.client._raw(outgoing)
+        except Exception as exc:  # qemu.qmp wraps a lost connection in several exception types
+            raise MonitorGone(f"QEMU at {self.target} went away during the command ({type(exc).__name__})") from None
+        return Reply(dict(reply), time.perf_counter() - start)
+
+    def subscribe(self, callback: EventCallback) -> Subscription:
+        listener = EventListener()
+        self.client.register_listener(listener)
+        target = self.target
+
+        async def pump() -> None:
+            while True:
+                message: Any = await listener.get()
+                stamp = message.get("timestamp", {})
+                when = stamp.get("seconds", 0) + stamp.get("microseconds", 0) / 1e6
+                callback(Event(str(message["event"]), message.get("data"), when, target))
+
+        task = asyncio.get_running_loop().create_task(pump())
+        self._pumps.add(task)
+
+        def cancel() -> None:
+            task.cancel()
+            self._pumps.discard(task)
+            with contextlib.suppress(Exception):
+                self.client.remove_listener(listener)
+
+        return Subscription(cancel)
+
+    async def close(self) -> None:
+        for task in list(self._pumps):
+            task.cancel()
+        self._pumps.clear()
+        with contextlib.suppress(Exception):
+            await self.client.disconnect()

@@ -1,0 +1,29 @@
+"""The guest a command talks to: a libvirt domain (with its URI) or a plain QEMU's QMP socket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vdbgsh.transport.address import QMPAddress
+from vdbgsh.transport.base import Monitor
+
+
+@dataclass(frozen=True)
+class Target:
+    uri: str | None = None
+    domain: str | None = None
+    qmp: QMPAddress | None = None
+
+    def describe(self) -> str:
+        return self.domain if self.domain is not None else str(self.qmp)
+
+    async def open(self, *, events: bool) -> Monitor:
+        """Open the monitor: lazily import only the transport needed (libvirt or qemu.qmp)."""
+        if self.qmp is not None:
+            from vdbgsh.transport.socket_monitor import SocketMonitor
+
+            return await SocketMonitor.open(self.qmp)
+        assert self.domain is not None
+        from vdbgsh.transport.libvirt_monitor import LibvirtMonitor
+
+        return await LibvirtMonitor.open(self.uri, self.domain, events=events)
