@@ -20,11 +20,11 @@ def run_attach(args: argparse.Namespace, env: Environment) -> int:
             if args.scratch:
                 if args.qmp is not None or args.domain is not None:
                     raise UsageError("--scratch starts its own guest: give no DOMAIN and no --qmp with it")
-                with scratch_guest(args.uri) as target:
-                    print(
-                        f"vdbgsh: started scratch guest {target.describe()}; it is destroyed when you leave",
-                        file=env.stderr,
-                    )
+
+                def notify(line: str) -> None:
+                    print(f"vdbgsh: {line}; it is destroyed when you leave", file=env.stderr, flush=True)
+
+                with scratch_guest(args.uri, notify) as target:
                     asyncio.run(_attach(target))
                 return EXIT_OK
             target, _rest = take_target(args, [args.domain] if args.domain else [], "attach")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -38,11 +39,15 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         # The reader of our output went away (| head); nothing more to say to it.
         _silence_stdout()
         return EXIT_USAGE
+    except Exception as err:
+        # A bug of ours: still one line for the user, the traceback only on request.
+        if os.environ.get("VDBGSH_DEBUG"):
+            raise
+        env.error(f"internal error: {type(err).__name__}: {err}", "hint: set VDBGSH_DEBUG=1 to see the traceback")
+        return EXIT_USAGE
 
 
 def _silence_stdout() -> None:
-    import os
-
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
 

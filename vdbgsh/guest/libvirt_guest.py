@@ -23,11 +23,11 @@ def destroy_quietly(conn: libvirt.virConnect, name: str) -> bool:
         dom = conn.lookupByName(name)
     except libvirt.libvirtError:
         return False
-    try:
+    with contextlib.suppress(libvirt.libvirtError):
+        # Ask before destroying: a transient domain no longer exists afterwards.
+        persistent = dom.isPersistent()
         dom.destroy()
-    except libvirt.libvirtError:
-        return False
-    if dom.isPersistent():
-        with contextlib.suppress(libvirt.libvirtError):
+        if persistent:
             dom.undefine()
-    return True
+        return True
+    return False

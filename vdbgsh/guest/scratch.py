@@ -6,7 +6,7 @@ import contextlib
 import os
 import secrets
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 from urllib.parse import urlparse
 
@@ -62,23 +62,26 @@ def reap_orphans(conn: libvirt.virConnect, uri: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def scratch_guest(uri: str | None) -> Iterator[Target]:
+def scratch_guest(uri: str | None, notify: Callable[[str], None]) -> Iterator[Target]:
     """Yield a fresh guest; destroy it when the block ends, however it ends.
 
-    libvirt is used when it is reachable; when it is not, and no URI was asked for, a plain QEMU is started.
+    libvirt is used when it is reachable; when it is not, and no URI was asked for with -c, a plain QEMU is
+    started instead. ``notify`` is told, in one line, which of the two it got.
     """
     name = scratch_name()
     try:
         conn, resolved = open_connection(uri)
-    except ConnectError:
+    except ConnectError as err:
         if uri is not None:
             raise
         with PlainQemu(name) as qemu:
+            notify(f"libvirt is not reachable ({err.message}); started a plain QEMU, QMP socket {qemu.address}")
             yield Target(qmp=qemu.address)
         return
     try:
         reap_orphans(conn, resolved)
         create_transient(conn, name)
+        notify(f"started scratch guest {name} on {resolved}")
         try:
             yield Target(uri=resolved, domain=name)
         finally:

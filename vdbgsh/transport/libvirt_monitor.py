@@ -33,6 +33,14 @@ def ensure_event_loop_impl() -> None:
         raise ConnectError("libvirt events are already bound to another event loop in this process")
 
 
+async def _drain_libvirt_events() -> None:
+    import libvirtaio
+
+    impl = libvirtaio.getCurrentImpl()
+    if impl is not None and impl.loop is asyncio.get_running_loop():
+        await impl.drain()
+
+
 class LibvirtMonitor(Monitor):
     def __init__(self, conn: libvirt.virConnect, uri: str, dom: libvirt.virDomain) -> None:
         self.conn = conn
@@ -106,5 +114,9 @@ class LibvirtMonitor(Monitor):
                 libvirt_qemu.qemuMonitorEventDeregister(self.conn, callback_id)
         self._callbacks.clear()
         self._closed = True
+        # The domain object holds a reference on the connection: drop it, or the connection really closes
+        # only when the object is collected, after the loop that libvirt's event handles live in has gone.
+        del self.dom
         with contextlib.suppress(libvirt.libvirtError):
             self.conn.close()
+        await _drain_libvirt_events()

@@ -1,0 +1,165 @@
+"""Fixtures on real components: transient guests on the real libvirtd, plain QEMUs with a QMP socket.
+
+Every guest a fixture creates has a unique name and is destroyed when its test ends, pass or fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import subprocess
+import sys
+import threading
+from collections.abc import Awaitable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import libvirt
+import pytest
+
+from vdbgsh.guest.definitions import domain_xml, qemu_binary
+from vdbgsh.guest.libvirt_guest import create_transient, destroy_quietly
+from vdbgsh.guest.plain_qemu import PlainQemu
+from vdbgsh.transport.libvirt_errors import silence_libvirt
+
+URI = "qemu:///system"
+TEST_PREFIX = f"vdbgsh-test-{os.getpid()}-"
+VDBGSH = str(Path(sys.executable).parent / "vdbgsh")
+
+T = TypeVar("T")
+
+
+def unique_name() -> str:
+    return TEST_PREFIX + secrets.token_hex(3)
+
+
+@pytest.fixture(scope="session")
+def conn() -> Iterator[libvirt.virConnect]:
+    silence_libvirt()
+    try:
+        connection = libvirt.open(URI)
+    except libvirt.libvirtError as err:
+        pytest.fail(f"libvirtd is not reachable at {URI} ({err}); run the tests through 'make test'")
+    yield connection
+    # Belt and braces: nothing this run created may outlive it.
+    for dom in connection.listAllDomains(0):
+        if dom.name().startswith(TEST_PREFIX):
+            destroy_quietly(connection, dom.name())
+    connection.close()
+
+
+@pytest.fixture
+def guest(conn: libvirt.virConnect) -> Iterator[str]:
+    """A running transient domain; yields its name."""
+    name = unique_name()
+    create_transient(conn, name)
+    try:
+        yield name
+    finally:
+        destroy_quietly(conn, name)
+
+
+@pytest.fixture(scope="module")
+def shared_guest(conn: libvirt.virConnect) -> Iterator[str]:
+    """A running domain shared by the read-only tests of one module."""
+    name = unique_name()
+    create_transient(conn, name)
+    try:
+        yield name
+    finally:
+        destroy_quietly(conn, name)
+
+
+@pytest.fixture
+def shut_off_guest(conn: libvirt.virConnect) -> Iterator[str]:
+    """A defined domain that is not running."""
+    name = unique_name()
+    conn.defineXML(domain_xml(name, qemu_binary()))
+    try:
+        yield name
+    finally:
+        destroy_quietly(conn, name)
+        try:
+            conn.lookupByName(name).undefine()
+        except libvirt.libvirtError:
+            pass
+
+
+@pytest.fixture
+def qemu() -> Iterator[PlainQemu]:
+    """A plain QEMU with a QMP socket in a private temporary directory."""
+    with PlainQemu(unique_name()) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def shared_qemu() -> Iterator[PlainQemu]:
+    with PlainQemu(unique_name()) as process:
+        yield process
+
+
+class LoopThread:
+    """One asyncio loop for the whole test run: libvirt binds its event implementation to a single loop."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Awaitable[T], timeout: float = 60) -> T:
+        async def wrapper() -> T:
+            return await coro
+
+        return asyncio.run_coroutine_threadsafe(wrapper(), self.loop).result(timeout)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def loop() -> Iterator[LoopThread]:
+    runner = LoopThread()
+    yield runner
+    runner.stop()
+
+
+def vdbgsh(
+    *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``vdbgsh`` command as a user would, its output piped."""
+    full_env = {key: value for key, value in os.environ.items() if key != "LIBVIRT_DEFAULT_URI"}
+    full_env.update(env or {})
+    return subprocess.run(
+        [VDBGSH, *args], input=input, capture_output=True, text=True, env=full_env, timeout=timeout, check=False
+    )
+
+
+def vdbgsh_in_terminal(*args: str, timeout: float = 60) -> tuple[int, str]:
+    """Run ``vdbgsh`` with its stdout and stderr on a pseudo-terminal; returns the status and what it showed."""
+    import pty
+    import select
+
+    main_fd, child_fd = pty.openpty()
+    env = {key: value for key, value in os.environ.items() if key not in ("LIBVIRT_DEFAULT_URI", "NO_COLOR")}
+    env["TERM"] = "xterm-256color"
+    process = subprocess.Popen(
+        [VDBGSH, *args], stdin=subprocess.DEVNULL, stdout=child_fd, stderr=child_fd, env=env, close_fds=True
+    )
+    os.close(child_fd)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([main_fd], [], [], timeout)
+        if not ready:
+            process.kill()
+            raise TimeoutError(f"vdbgsh {' '.join(args)} showed nothing for {timeout} s")
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main_fd)
+    return process.wait(timeout), b"".join(chunks).decode(errors="replace")

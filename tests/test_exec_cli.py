@@ -1,0 +1,270 @@
+"""``vdbgsh exec`` as a script runs it: through subprocess, against real guests on libvirtd and plain QEMU."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import libvirt
+import pytest
+
+from tests.conftest import vdbgsh, vdbgsh_in_terminal
+from vdbgsh.guest.plain_qemu import PlainQemu
+
+
+def test_success_prints_compact_return_when_piped(shared_guest: str) -> None:
+    result = vdbgsh("exec", shared_guest, "query-status")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.count("\n") == 1
+    assert json.loads(result.stdout) == {"status": "running", "singlestep": False, "running": True}
+
+
+def test_arguments_as_key_value(shared_guest: str) -> None:
+    result = vdbgsh("exec", shared_guest, "qom-get", "path=/machine", "property=type")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == "pc-i440fx-7.2-machine"
+
+
+def test_json_request(shared_guest: str) -> None:
+    request = '{"execute": "qom-get", "arguments": {"path": "/machine", "property": "type"}}'
+    result = vdbgsh("exec", shared_guest, request)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == "pc-i440fx-7.2-machine"
+
+
+def test_raw_prints_the_whole_reply(shared_guest: str) -> None:
+    result = vdbgsh("exec", "--raw", shared_guest, "query-status")
+    reply = json.loads(result.stdout)
+    assert reply["return"]["status"] == "running"
+    assert reply["id"].startswith("libvirt-")
+
+
+def test_qmp_error_exits_1_with_class_and_description(shared_guest: str) -> None:
+    result = vdbgsh("exec", shared_guest, "no-such-command")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == "vdbgsh: CommandNotFound: The command no-such-command has not been found\n"
+
+
+def test_qmp_error_with_raw_prints_the_error_reply(shared_guest: str) -> None:
+    result = vdbgsh("exec", "--raw", shared_guest, "qom-get", "path=/nowhere", "property=type")
+    assert result.returncode == 1
+    error = json.loads(result.stdout)["error"]
+    assert error["class"] == "DeviceNotFound"
+    assert result.stderr == f"vdbgsh: DeviceNotFound: {error['desc']}\n"
+
+
+def test_malformed_json_is_a_usage_error_pointing_at_the_fault(shared_guest: str) -> None:
+    result = vdbgsh("exec", shared_guest, '{"execute": "query-status",}')
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        "vdbgsh: error: malformed JSON at line 1, column 28: Expecting property name enclosed in double quotes"
+    )
+    assert lines[1] == '  {"execute": "query-status",}'
+    assert lines[2] == "  " + " " * 27 + "^"
+
+
+def test_malformed_json_is_never_sent_even_to_a_missing_guest() -> None:
+    # The request is checked before connecting: the JSON fault is reported, not the unknown domain.
+    result = vdbgsh("exec", "no-such-guest-at-all", '{"execute"')
+    assert result.returncode == 2
+    assert "malformed JSON" in result.stderr
+    assert "no domain" not in result.stderr
+
+
+def test_unknown_domain_lists_the_running_ones(shared_guest: str) -> None:
+    result = vdbgsh("exec", "no-such-guest-at-all", "query-status")
+    assert result.returncode == 2
+    first, hint = result.stderr.splitlines()
+    assert first.startswith("vdbgsh: error: no domain 'no-such-guest-at-all' on qemu:///system (running: ")
+    assert shared_guest in first
+    assert hint == "hint: see 'vdbgsh list --all'"
+
+
+def test_shut_off_domain_says_how_to_start_it(shut_off_guest: str) -> None:
+    result = vdbgsh("exec", shut_off_guest, "query-status")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"vdbgsh: error: domain '{shut_off_guest}' is not running (state: shut off)",
+        f"hint: start it with: virsh -c qemu:///system start {shut_off_guest}",
+    ]
+
+
+def test_domain_by_uuid_and_by_id(conn: libvirt.virConnect, shared_guest: str) -> None:
+    dom = conn.lookupByName(shared_guest)
+    for ref in (dom.UUIDString(), str(dom.ID())):
+        result = vdbgsh("exec", ref, "query-name")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == {"name": shared_guest}
+
+
+def test_uri_from_the_environment_and_from_connect() -> None:
+    dead = "qemu+unix:///system?socket=/nonexistent/libvirt-sock"
+    for result in (
+        vdbgsh("exec", "-c", dead, "g", "query-status"),
+        vdbgsh("exec", "g", "query-status", env={"LIBVIRT_DEFAULT_URI": dead}),
+    ):
+        assert result.returncode == 2
+        first, hint = result.stderr.splitlines()
+        assert first.startswith(f"vdbgsh: error: cannot reach libvirtd at {dead}: Failed to connect socket")
+        assert hint.startswith("hint: start the daemons with 'make demo'")
+
+
+def test_stdin_batch_one_reply_per_line(shared_guest: str) -> None:
+    commands = "query-status\n\n# a comment\n" + '{"execute": "query-name"}\n' + "qom-get path=/machine property=type\n"
+    result = vdbgsh("exec", shared_guest, "-", input=commands)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"status": "running", "singlestep": False, "running": True},
+        {"name": shared_guest},
+        "pc-i440fx-7.2-machine",
+    ]
+
+
+def test_stdin_batch_stops_at_the_first_error(shared_guest: str) -> None:
+    result = vdbgsh("exec", shared_guest, "-", input="query-name\nnope\nquery-status\n")
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [json.dumps({"name": shared_guest}, separators=(",", ":"))]
+    assert result.stderr == "vdbgsh: line 2: CommandNotFound: The command nope has not been found\n"
+
+
+def test_stdin_batch_keep_going(shared_guest: str) -> None:
+    result = vdbgsh("exec", "--keep-going", shared_guest, "-", input="nope\n{bad json\nquery-name\n")
+    assert result.returncode == 2  # the worst of: a QMP error (1) and a malformed line (2)
+    assert result.stdout.splitlines() == [json.dumps({"name": shared_guest}, separators=(",", ":"))]
+    assert "line 1: CommandNotFound" in result.stderr
+    assert "vdbgsh: error: line 2: malformed JSON at line 1, column 2" in result.stderr
+
+
+def test_terminal_output_is_pretty_and_highlighted(shared_guest: str) -> None:
+    status, shown = vdbgsh_in_terminal("exec", shared_guest, "query-status")
+    assert status == 0
+    assert "\x1b[" in shown  # coloured
+    plain = __import__("re").sub(r"\x1b\[[0-9;]*m", "", shown).replace("\r\n", "\n")
+    assert plain == '{\n  "status": "running",\n  "singlestep": false,\n  "running": true\n}\n'
+
+
+def test_compact_and_pretty_override_the_terminal_choice(shared_guest: str) -> None:
+    status, shown = vdbgsh_in_terminal("exec", "--compact", shared_guest, "query-status")
+    assert status == 0
+    assert shown.strip() == '{"status":"running","singlestep":false,"running":true}'
+    piped = vdbgsh("exec", "--pretty", shared_guest, "query-status")
+    assert piped.stdout.startswith('{\n  "status": "running"')
+
+
+def test_direct_socket_transport(shared_qemu: PlainQemu) -> None:
+    address = str(shared_qemu.address)
+    ok = vdbgsh("exec", "--qmp", address, "query-status")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout) == {"status": "running", "singlestep": False, "running": True}
+    bad = vdbgsh("exec", "--qmp", address, "no-such-command")
+    assert (bad.returncode, bad.stderr) == (
+        1,
+        "vdbgsh: CommandNotFound: The command no-such-command has not been found\n",
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["query-status"],
+        ["query-version"],
+        ["query-kvm"],
+        ["qom-list", "path=/machine/peripheral-anon"],
+        ["qom-get", "path=/machine", "property=type"],
+        ["query-cpus-fast"],
+        ["no-such-command"],
+        ["qom-get", "path=/nowhere", "property=type"],
+        ["query-status", "bogus=1"],
+    ],
+)
+def test_both_transports_give_the_same_replies(shared_guest: str, shared_qemu: PlainQemu, command: list[str]) -> None:
+    via_libvirt = vdbgsh("exec", shared_guest, *command)
+    via_socket = vdbgsh("exec", "--qmp", str(shared_qemu.address), *command)
+    assert via_libvirt.returncode == via_socket.returncode
+    assert via_libvirt.stderr == via_socket.stderr
+    libvirt_value = json.loads(via_libvirt.stdout) if via_libvirt.stdout else None
+    socket_value = json.loads(via_socket.stdout) if via_socket.stdout else None
+    if command == ["query-cpus-fast"]:
+        # The same guest hardware, but each QEMU has its own vCPU thread.
+        for cpus in (libvirt_value, socket_value):
+            assert cpus is not None
+            for cpu in cpus:
+                cpu.pop("thread-id")
+    assert libvirt_value == socket_value
+
+
+def test_busy_socket_is_reported_not_hung(qemu: PlainQemu) -> None:
+    from qemu.qmp.legacy import QEMUMonitorProtocol
+
+    holder = QEMUMonitorProtocol(str(qemu.socket_path))
+    holder.connect()
+    try:
+        result = vdbgsh("exec", "--qmp", str(qemu.address), "query-status", timeout=20)
+    finally:
+        holder.close()
+    assert result.returncode == 2
+    assert "is busy" in result.stderr
+    assert "one QMP client at a time" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("unix:/nonexistent/qmp.sock", "no QMP socket at unix:/nonexistent/qmp.sock"),
+        ("127.0.0.1:1", "QMP socket 127.0.0.1:1 refused the connection"),
+        ("nonsense", "bad QMP address 'nonsense'"),
+    ],
+)
+def test_unreachable_sockets(address: str, message: str) -> None:
+    result = vdbgsh("exec", "--qmp", address, "query-status")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"vdbgsh: error: {message}")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["exec"], "no DOMAIN given for exec"),
+        (["exec", "g"], "no COMMAND given"),
+        (["exec", "g", "cmd", "novalue"], "'novalue' is not key=value"),
+        (["exec", "g", "-", "extra"], "unexpected 'extra' after '-'"),
+        (["exec", "g", '{"execute": "x"}', "a=1"], "unexpected 'a=1' after a JSON request"),
+    ],
+)
+def test_usage_errors(args: list[str], message: str) -> None:
+    result = vdbgsh(*args)
+    assert result.returncode == 2
+    assert message in result.stderr.splitlines()[0]
+
+
+def test_connect_and_qmp_exclude_each_other() -> None:
+    result = vdbgsh("exec", "-c", "qemu:///system", "--qmp", "unix:/x", "query-status")
+    assert result.returncode == 2
+    assert "not allowed with argument" in result.stderr
+
+
+def test_help_version_and_module_entry() -> None:
+    for sub in ("exec", "list", "attach"):
+        result = vdbgsh(sub, "--help")
+        assert result.returncode == 0
+        assert result.stdout.startswith(f"usage: vdbgsh {sub}")
+    version = vdbgsh("--version")
+    assert version.stdout.startswith("vdbgsh ")
+    module = subprocess.run([sys.executable, "-m", "vdbgsh", "--version"], capture_output=True, text=True, check=False)
+    assert module.stdout == version.stdout
+
+
+def test_exec_does_not_import_prompt_toolkit(shared_guest: str) -> None:
+    probe = (
+        "import sys; from vdbgsh.cli.main import main; "
+        f"status = main(['exec', {shared_guest!r}, 'query-status']); "
+        "print('prompt_toolkit' in sys.modules, status)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert result.stdout.splitlines()[-1] == "False 0"
