@@ -80,10 +80,6 @@ def shut_off_guest(conn: libvirt.virConnect) -> Iterator[str]:
         yield name
     finally:
         destroy_quietly(conn, name)
-        try:
-            conn.lookupByName(name).undefine()
-        except libvirt.libvirtError:
-            pass
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""``vdbgsh exec``: one QMP command, or a batch from stdin, for scripts. Must not import prompt_toolkit."""
+"""``vdbgsh exec``: one QMP command, or a batch from stdin, for scripts.
+
+Start-up is most of a one-shot's cost, so this path stays blocking (no asyncio for libvirt) and must not
+import prompt_toolkit.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-from dataclasses import dataclass
 
 from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.target import take_target
@@ -12,21 +14,20 @@ from vdbgsh.errors import EXIT_GUEST_ERROR, EXIT_OK, EXIT_USAGE, UsageError, Vdb
 from vdbgsh.render.errors import qmp_error_line
 from vdbgsh.render.json_text import as_text
 from vdbgsh.syntax.request import parse_request_line, parse_request_words
-from vdbgsh.transport import Monitor, Reply, Target
-from vdbgsh.transport.base import JSONObject
+from vdbgsh.transport import Reply, Target
+from vdbgsh.transport.base import BlockingMonitor
 
 
-@dataclass
 class ReplyPrinter:
-    env: Environment
-    raw: bool
-    layout: str | None
+    def __init__(self, env: Environment, raw: bool, layout: str | None) -> None:
+        self.env = env
+        self.raw = raw
+        self.layout = layout or ("pretty" if env.stdout_is_terminal else "compact")
 
     def show(self, reply: Reply, prefix: str = "") -> None:
         if reply.ok or self.raw:
             value = reply.message if self.raw else reply.value
-            layout = self.layout or ("pretty" if self.env.stdout_is_terminal else "compact")
-            print(as_text(value, layout=layout, colour=self.env.colour), file=self.env.stdout, flush=True)
+            print(as_text(value, layout=self.layout, colour=self.env.colour), file=self.env.stdout, flush=True)
         if not reply.ok:
             print(f"vdbgsh: {prefix}{qmp_error_line(reply)}", file=self.env.stderr, flush=True)
 
@@ -40,46 +41,39 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
     if command == "-":
         if rest:
             raise UsageError(f"unexpected '{rest[0]}' after '-'", "with '-', commands come one per line on stdin")
-        return asyncio.run(_run_batch(target, env, printer, args.keep_going))
+        return _run_batch(target, env, printer, args.keep_going)
     # Parse before connecting: a malformed request is a usage error whether or not the guest is there.
     request = parse_request_words(command, rest)
-    return asyncio.run(_run_one(target, printer, request))
-
-
-async def _run_one(target: Target, printer: ReplyPrinter, request: JSONObject) -> int:
-    monitor = await target.open(events=False)
+    monitor = target.open_blocking()
     try:
-        reply = await monitor.execute_message(request)
+        reply = monitor.execute_message(request)
     finally:
-        await monitor.close()
+        monitor.close()
     printer.show(reply)
     return EXIT_OK if reply.ok else EXIT_GUEST_ERROR
 
 
-async def _run_batch(target: Target, env: Environment, printer: ReplyPrinter, keep_going: bool) -> int:
+def _run_batch(target: Target, env: Environment, printer: ReplyPrinter, keep_going: bool) -> int:
+    """One request per stdin line, answered as it arrives; the status is the worst seen."""
     status = EXIT_OK
-    monitor: Monitor | None = None
+    monitor: BlockingMonitor | None = None
     try:
-        line_no = 0
-        while True:
-            line = await asyncio.to_thread(env.stdin.readline)
-            if not line:
-                break
-            line_no += 1
+        for line_no, line in enumerate(iter(env.stdin.readline, ""), start=1):
             text = line.strip()
             if not text or text.startswith("#"):
                 continue
             try:
                 request = parse_request_line(text)
             except VdbgshError as err:
-                env.error(f"line {line_no}: {err.lines()[0]}", *err.lines()[1:])
+                first, *rest = err.lines()
+                env.error(f"line {line_no}: {first}", *rest)
                 status = EXIT_USAGE
                 if keep_going:
                     continue
                 break
             if monitor is None:
-                monitor = await target.open(events=False)
-            reply = await monitor.execute_message(request)
+                monitor = target.open_blocking()
+            reply = monitor.execute_message(request)
             printer.show(reply, prefix=f"line {line_no}: ")
             if not reply.ok:
                 status = max(status, EXIT_GUEST_ERROR)
@@ -87,5 +81,5 @@ async def _run_batch(target: Target, env: Environment, printer: ReplyPrinter, ke
                     break
     finally:
         if monitor is not None:
-            await monitor.close()
+            monitor.close()
     return status

@@ -15,7 +15,8 @@ EXIT_INTERRUPTED = 130
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     env = env or Environment()
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     try:
         if args.command == "exec":
             from vdbgsh.cli.exec_command import run_exec

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import libvirt
 
 from vdbgsh.errors import ConnectError
@@ -18,16 +16,18 @@ def create_transient(conn: libvirt.virConnect, name: str) -> libvirt.virDomain:
 
 
 def destroy_quietly(conn: libvirt.virConnect, name: str) -> bool:
-    """Destroy the domain if it still exists; True when there was one to destroy."""
+    """Destroy the domain (and undefine it) if it exists; True when it did and is now gone."""
     try:
         dom = conn.lookupByName(name)
     except libvirt.libvirtError:
         return False
-    with contextlib.suppress(libvirt.libvirtError):
-        # Ask before destroying: a transient domain no longer exists afterwards.
+    try:
+        # Ask first: a transient domain no longer exists once destroyed.
         persistent = dom.isPersistent()
-        dom.destroy()
+        if dom.isActive():
+            dom.destroy()
         if persistent:
             dom.undefine()
-        return True
-    return False
+    except libvirt.libvirtError:
+        return False
+    return True

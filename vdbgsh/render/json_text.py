@@ -9,13 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pygments import highlight
-from pygments.formatters import TerminalFormatter
-from pygments.lexers import JsonLexer
-
-_LEXER = JsonLexer()
-_FORMATTER = TerminalFormatter()
-
 
 def compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -27,7 +20,12 @@ def pretty(value: Any) -> str:
 
 def highlighted(value: Any) -> str:
     """Pretty JSON with ANSI colours; ends without a newline, like ``pretty``."""
-    text: str = highlight(pretty(value), _LEXER, _FORMATTER)
+    # Imported here: pygments costs ~10 ms, which piped one-shot output never needs.
+    from pygments import highlight
+    from pygments.formatters import TerminalFormatter
+    from pygments.lexers import JsonLexer
+
+    text: str = highlight(pretty(value), JsonLexer(), TerminalFormatter())
     return text.rstrip("\n")
 
 

@@ -6,7 +6,6 @@ Until the schema layer types values, a value is a JSON literal when it parses as
 from __future__ import annotations
 
 import json
-import shlex
 from typing import Any
 
 from vdbgsh.syntax.errors import ParseError
@@ -14,6 +13,8 @@ from vdbgsh.transport.base import JSONObject
 
 
 def split_words(text: str) -> list[str]:
+    import shlex  # only typed lines need it; command-line words arrive split
+
     try:
         return shlex.split(text, comments=False, posix=True)
     except ValueError as err:

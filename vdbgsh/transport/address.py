@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vdbgsh.errors import UsageError
 
 
-@dataclass(frozen=True)
-class QMPAddress:
+class QMPAddress(NamedTuple):
     path: str | None = None
     host: str | None = None
     port: int | None = None

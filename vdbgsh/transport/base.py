@@ -1,18 +1,19 @@
-"""The one interface every transport offers: execute QMP, run HMP, subscribe to events, close."""
+"""The one interface every transport offers: execute QMP, run HMP, subscribe to events, close.
+
+Records here are NamedTuples rather than dataclasses: ``vdbgsh exec`` imports this module, and importing
+dataclasses (with inspect) costs ~10 ms of a one-shot budget of ~20 ms over the interpreter and libvirt.
+"""
 
 from __future__ import annotations
 
 import abc
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 JSONObject = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     """A QMP reply as the guest sent it: either ``{"return": ...}`` or ``{"error": {...}}``."""
 
     message: JSONObject
@@ -36,8 +37,7 @@ class Reply:
         return str(self.message.get("error", {}).get("desc", ""))
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """A QMP event: name, data, QEMU's timestamp (seconds since the epoch) and the domain it came from."""
 
     name: str
@@ -49,11 +49,10 @@ class Event:
 EventCallback = Callable[[Event], None]
 
 
-@dataclass
-class Subscription:
+class Subscription(NamedTuple):
     """Returned by ``Monitor.subscribe``; ``cancel()`` stops delivery."""
 
-    cancel: Callable[[], None] = field(repr=False)
+    cancel: Callable[[], None]
 
 
 def request_message(command: str, arguments: JSONObject | None = None) -> JSONObject:
@@ -61,6 +60,16 @@ def request_message(command: str, arguments: JSONObject | None = None) -> JSONOb
     if arguments:
         message["arguments"] = arguments
     return message
+
+
+class BlockingMonitor(Protocol):
+    """What the one-shot paths need: send a request and wait for its reply, without an event loop."""
+
+    target: str
+
+    def execute_message(self, message: JSONObject) -> Reply: ...
+
+    def close(self) -> None: ...
 
 
 class Monitor(abc.ABC):
@@ -108,7 +117,3 @@ class HMPError(Exception):
     def __init__(self, reply: Reply) -> None:
         super().__init__(f"{reply.error_class}: {reply.error_desc}")
         self.reply = reply
-
-
-def dumps_compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

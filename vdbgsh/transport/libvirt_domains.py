@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import libvirt
 
@@ -12,7 +11,7 @@ from vdbgsh.errors import ConnectError
 from vdbgsh.transport.libvirt_errors import connect_error, silence_libvirt
 
 DEFAULT_URI = "qemu:///system"
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 STATE_NAMES = {
     libvirt.VIR_DOMAIN_NOSTATE: "no state",
@@ -53,8 +52,7 @@ def state_name(dom: libvirt.virDomain) -> str:
     return STATE_NAMES.get(state, "unknown")
 
 
-@dataclass(frozen=True)
-class DomainRow:
+class DomainRow(NamedTuple):
     id: int | None
     name: str
     state: str
@@ -74,11 +72,16 @@ def running_names(conn: libvirt.virConnect) -> list[str]:
     return [row.name for row in list_domains(conn, include_inactive=False)]
 
 
+def looks_like_uuid(ref: str) -> bool:
+    digits = ref.replace("-", "")
+    return len(digits) == 32 and set(digits) <= HEX_DIGITS
+
+
 def _lookup(conn: libvirt.virConnect, kind: str, ref: str) -> libvirt.virDomain | None:
     if kind == "id":
         return conn.lookupByID(int(ref)) if ref.isdigit() else None
     if kind == "uuid":
-        return conn.lookupByUUIDString(ref) if UUID_RE.match(ref) else None
+        return conn.lookupByUUIDString(ref) if looks_like_uuid(ref) else None
     return conn.lookupByName(ref)
 
 

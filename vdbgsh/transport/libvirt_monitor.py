@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from typing import Any
 
 import libvirt
@@ -13,7 +12,7 @@ import libvirt_qemu
 
 from vdbgsh.errors import ConnectError, MonitorGone
 from vdbgsh.transport.base import Event, EventCallback, JSONObject, Monitor, Reply, Subscription
-from vdbgsh.transport.libvirt_domains import lookup_domain, open_connection
+from vdbgsh.transport.libvirt_commands import LibvirtCommands
 from vdbgsh.transport.libvirt_errors import command_error
 
 
@@ -38,67 +37,46 @@ async def _drain_libvirt_events() -> None:
 
     impl = libvirtaio.getCurrentImpl()
     if impl is not None and impl.loop is asyncio.get_running_loop():
-        await impl.drain()
+        # Bounded: closing must never hang on a callback libvirt never completes.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(impl.drain(), 1.0)
 
 
 class LibvirtMonitor(Monitor):
-    def __init__(self, conn: libvirt.virConnect, uri: str, dom: libvirt.virDomain) -> None:
-        self.conn = conn
-        self.uri = uri
-        self.dom = dom
-        self.target = dom.name()
+    def __init__(self, commands: LibvirtCommands) -> None:
+        self.commands = commands
+        self.conn = commands.conn
+        self.target = commands.target
         self._callbacks: set[int] = set()
-        self._closed = False
 
     @classmethod
     async def open(cls, uri: str | None, domain: str, *, events: bool = True) -> LibvirtMonitor:
         """Connect to libvirtd and find the running domain (by name, UUID or id)."""
         if events:
             ensure_event_loop_impl()
-        conn, resolved = await asyncio.to_thread(open_connection, uri)
-        try:
-            dom = await asyncio.to_thread(lookup_domain, conn, resolved, domain)
-        except BaseException:
-            conn.close()
-            raise
-        return cls(conn, resolved, dom)
+        return cls(await asyncio.to_thread(LibvirtCommands.open, uri, domain))
 
     async def execute_message(self, message: JSONObject) -> Reply:
-        if self._closed:
-            raise MonitorGone(f"the monitor of {self.target} is closed")
-        # libvirt numbers requests itself ("libvirt-N") and refuses one that already carries an id.
-        outgoing = {key: value for key, value in message.items() if key != "id"}
-        text = json.dumps(outgoing)
-        start = time.perf_counter()
-        try:
-            answer = await asyncio.to_thread(libvirt_qemu.qemuMonitorCommand, self.dom, text, 0)
-        except libvirt.libvirtError as err:
-            raise command_error(self.target, self.uri, err) from None
-        elapsed = time.perf_counter() - start
-        reply: Any = json.loads(answer)
-        return Reply(reply, elapsed)
+        # qemuMonitorCommand blocks: in a thread, the UI and the events stay live during a slow command.
+        return await asyncio.to_thread(self.commands.execute_message, message)
 
     def subscribe(self, callback: EventCallback) -> Subscription:
         def deliver(
-            _conn: object,
-            dom: Any,
-            name: str,
-            seconds: int,
-            micros: int,
-            details: str | None,
-            _opaque: object,
+            _conn: object, dom: Any, name: str, seconds: int, micros: int, details: str | None, _opaque: object
         ) -> None:
             data = json.loads(details) if details else None
             callback(Event(name, data, seconds + micros / 1e6, dom.name() if dom is not None else self.target))
 
+        if self.commands.dom is None:
+            raise MonitorGone(f"the monitor of {self.target} is closed")
         try:
-            callback_id = libvirt_qemu.qemuMonitorEventRegister(self.conn, self.dom, None, deliver, None, 0)
+            callback_id = libvirt_qemu.qemuMonitorEventRegister(self.conn, self.commands.dom, None, deliver, None, 0)
         except libvirt.libvirtError as err:
-            raise command_error(self.target, self.uri, err) from None
+            raise command_error(self.target, self.commands.uri, err) from None
         self._callbacks.add(callback_id)
 
         def cancel() -> None:
-            if callback_id in self._callbacks and not self._closed:
+            if callback_id in self._callbacks:
                 self._callbacks.discard(callback_id)
                 # A failure means the connection is gone, and the callback with it.
                 with contextlib.suppress(libvirt.libvirtError):
@@ -107,16 +85,11 @@ class LibvirtMonitor(Monitor):
         return Subscription(cancel)
 
     async def close(self) -> None:
-        if self._closed:
+        if self.commands.dom is None:
             return
         with contextlib.suppress(libvirt.libvirtError):
             for callback_id in self._callbacks:
                 libvirt_qemu.qemuMonitorEventDeregister(self.conn, callback_id)
         self._callbacks.clear()
-        self._closed = True
-        # The domain object holds a reference on the connection: drop it, or the connection really closes
-        # only when the object is collected, after the loop that libvirt's event handles live in has gone.
-        del self.dom
-        with contextlib.suppress(libvirt.libvirtError):
-            self.conn.close()
+        self.commands.close()
         await _drain_libvirt_events()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vdbgsh.transport.address import QMPAddress
-from vdbgsh.transport.base import Monitor
+from vdbgsh.transport.base import BlockingMonitor, Monitor
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     uri: str | None = None
     domain: str | None = None
     qmp: QMPAddress | None = None
@@ -27,3 +26,14 @@ class Target:
         from vdbgsh.transport.libvirt_monitor import LibvirtMonitor
 
         return await LibvirtMonitor.open(self.uri, self.domain, events=events)
+
+    def open_blocking(self) -> BlockingMonitor:
+        """For one-shot use: libvirt directly (no event loop to import or start), a socket through a private loop."""
+        if self.qmp is not None:
+            from vdbgsh.transport.blocking import BlockingAdapter
+
+            return BlockingAdapter(self)
+        assert self.domain is not None
+        from vdbgsh.transport.libvirt_commands import LibvirtCommands
+
+        return LibvirtCommands.open(self.uri, self.domain)

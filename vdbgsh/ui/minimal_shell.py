@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import threading
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.formatted_text import ANSI, FormattedText
@@ -28,7 +29,10 @@ async def _run_cancellable(session: Session, line: str) -> None:
     """Run one line; Ctrl-C stops waiting for it (the shell stays) instead of ending the program."""
     loop = asyncio.get_running_loop()
     task = loop.create_task(session.run_line(line))
-    loop.add_signal_handler(signal.SIGINT, task.cancel)
+    # Signal handlers can only be set from the main thread; elsewhere (embedded, tests) Ctrl-C keeps its default.
+    handles_sigint = threading.current_thread() is threading.main_thread()
+    if handles_sigint:
+        loop.add_signal_handler(signal.SIGINT, task.cancel)
     try:
         exchange = await task
     except asyncio.CancelledError:
@@ -37,7 +41,8 @@ async def _run_cancellable(session: Session, line: str) -> None:
         _print_error("stopped waiting for the reply (the guest may still run the command)")
         return
     finally:
-        loop.remove_signal_handler(signal.SIGINT)
+        if handles_sigint:
+            loop.remove_signal_handler(signal.SIGINT)
     reply = exchange.reply
     if reply.ok:
         print_formatted_text(ANSI(highlighted(reply.value)))

@@ -1,0 +1,1 @@
+"""vdbgsh's benchmarks: ``make bench`` (python -m bench). Each figure is printed next to its baseline."""

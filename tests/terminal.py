@@ -1,0 +1,61 @@
+"""Driving vdbgsh in a real terminal: tmux on a private server, polling the screen for text."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import time
+
+from tests.conftest import VDBGSH
+
+
+class Tmux:
+    def __init__(self, name: str, width: int = 100, height: int = 30) -> None:
+        self.socket = f"vdbgsh-test-{os.getpid()}"
+        self.name = name
+        self.width = width
+        self.height = height
+
+    def _tmux(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=False)
+
+    def start(self, *vdbgsh_args: str, env: dict[str, str] | None = None) -> None:
+        """Run vdbgsh in a new window; when it exits the window shows EXIT=<status> and stays."""
+        exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
+        command = f"{exports} {shlex.quote(VDBGSH)} {shlex.join(vdbgsh_args)}; echo EXIT=$?; sleep 600"
+        result = self._tmux(
+            "new-session",
+            "-d",
+            "-s",
+            self.name,
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            "env -u LIBVIRT_DEFAULT_URI TERM=xterm-256color sh -c " + shlex.quote(command),
+        )
+        assert result.returncode == 0, result.stderr
+
+    def send(self, *keys: str) -> None:
+        self._tmux("send-keys", "-t", self.name, *keys)
+
+    def type_line(self, text: str) -> None:
+        self._tmux("send-keys", "-t", self.name, "-l", text)
+        self._tmux("send-keys", "-t", self.name, "Enter")
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-t", self.name, "-p", "-J", "-S", "-200").stdout
+
+    def wait_for(self, text: str, timeout: float = 20, count: int = 1) -> str:
+        """Wait until ``text`` shows ``count`` times (the screen keeps earlier output, so say which one)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if shown.count(text) >= count:
+                return shown
+            time.sleep(0.05)
+        raise AssertionError(f"{text!r} did not appear within {timeout} s; the screen shows:\n{self.screen()}")
+
+    def kill(self) -> None:
+        self._tmux("kill-session", "-t", self.name)

@@ -1,0 +1,30 @@
+"""An async Monitor used from blocking code: it runs on a private event loop for the adapter's lifetime."""
+
+from __future__ import annotations
+
+import asyncio
+
+from vdbgsh.transport.base import JSONObject, Monitor, Reply
+from vdbgsh.transport.target import Target
+
+
+class BlockingAdapter:
+    def __init__(self, target: Target) -> None:
+        self._loop = asyncio.new_event_loop()
+        try:
+            self._monitor: Monitor = self._loop.run_until_complete(target.open(events=False))
+        except BaseException:
+            self._loop.close()
+            raise
+        self.target = self._monitor.target
+
+    def execute_message(self, message: JSONObject) -> Reply:
+        return self._loop.run_until_complete(self._monitor.execute_message(message))
+
+    def close(self) -> None:
+        if self._loop.is_closed():
+            return
+        try:
+            self._loop.run_until_complete(self._monitor.close())
+        finally:
+            self._loop.close()

@@ -1,0 +1,59 @@
+"""QMP commands to a libvirt domain, blocking: the part of the libvirt transport that needs no event loop.
+
+The async LibvirtMonitor runs these calls in a thread; ``vdbgsh exec`` calls them directly, which keeps
+asyncio out of its start-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from typing import Any
+
+import libvirt
+import libvirt_qemu
+
+from vdbgsh.errors import MonitorGone
+from vdbgsh.transport.base import JSONObject, Reply
+from vdbgsh.transport.libvirt_domains import lookup_domain, open_connection
+from vdbgsh.transport.libvirt_errors import command_error
+
+
+class LibvirtCommands:
+    def __init__(self, conn: libvirt.virConnect, uri: str, dom: libvirt.virDomain) -> None:
+        self.conn = conn
+        self.uri = uri
+        self.dom: libvirt.virDomain | None = dom
+        self.target = dom.name()
+
+    @classmethod
+    def open(cls, uri: str | None, domain: str) -> LibvirtCommands:
+        """Connect to libvirtd and find the running domain (by name, UUID or id)."""
+        conn, resolved = open_connection(uri)
+        try:
+            dom = lookup_domain(conn, resolved, domain)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, resolved, dom)
+
+    def execute_message(self, message: JSONObject) -> Reply:
+        if self.dom is None:
+            raise MonitorGone(f"the monitor of {self.target} is closed")
+        # libvirt numbers requests itself ("libvirt-N") and refuses one that already carries an id.
+        outgoing = {key: value for key, value in message.items() if key != "id"}
+        start = time.perf_counter()
+        try:
+            answer = libvirt_qemu.qemuMonitorCommand(self.dom, json.dumps(outgoing), 0)
+        except libvirt.libvirtError as err:
+            raise command_error(self.target, self.uri, err) from None
+        reply: Any = json.loads(answer)
+        return Reply(reply, time.perf_counter() - start)
+
+    def close(self) -> None:
+        # The domain object holds a reference on the connection: drop it first, or the connection really
+        # closes only when the object is collected (after an event loop using it may have gone).
+        self.dom = None
+        with contextlib.suppress(libvirt.libvirtError):
+            self.conn.close()
