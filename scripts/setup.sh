@@ -68,25 +68,26 @@ start_libvirt() {
             "${as_root[@]}" chgrp kvm /dev/kvm && "${as_root[@]}" chmod 0660 /dev/kvm || fail "kvm device" "chmod /dev/kvm"
         fi
     fi
-    if ! daemon_running virtlogd; then
-        say "starting virtlogd${as_root:+ (with sudo)}"
-        "${as_root[@]}" virtlogd -d >>"$log" 2>&1 || fail "virtlogd" "see $log"
-    fi
-    if ! daemon_running libvirtd; then
-        say "starting libvirtd${as_root:+ (with sudo)}"
-        "${as_root[@]}" libvirtd -d >>"$log" 2>&1 || fail "libvirtd" "see $log"
-    fi
+    # Started inside the wait: a daemon that was just killed may still be exiting when this begins.
     local i
-    for i in $(seq 1 100); do
+    for i in $(seq 1 150); do
         if [ -S "$libvirt_socket" ] && "${as_root[@]}" virsh -q -c qemu:///system version >/dev/null 2>&1; then
             # Probing QEMU's capabilities takes seconds once; do it here rather than in the first test's timing.
             "${as_root[@]}" virsh -q -c qemu:///system domcapabilities --virttype qemu >/dev/null 2>>"$log" \
                 || fail "libvirt QEMU driver" "virsh domcapabilities failed; see $log"
             return 0
         fi
+        if ! daemon_running virtlogd; then
+            say "starting virtlogd${as_root:+ (with sudo)}"
+            "${as_root[@]}" virtlogd -d >>"$log" 2>&1 || fail "virtlogd" "see $log"
+        fi
+        if ! daemon_running libvirtd; then
+            say "starting libvirtd${as_root:+ (with sudo)}"
+            "${as_root[@]}" libvirtd -d >>"$log" 2>&1 || fail "libvirtd" "see $log"
+        fi
         sleep 0.1
     done
-    fail "libvirtd" "no answer on $libvirt_socket after 10 s; see /var/log/libvirt/libvirtd.log"
+    fail "libvirtd" "no answer on $libvirt_socket after 15 s; see /var/log/libvirt/libvirtd.log"
 }
 
 pick_python() {
