@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import libvirt
 import pytest
 
-from tests.conftest import vdbgsh, vdbgsh_in_terminal
+from tests.conftest import VDBGSH, vdbgsh, vdbgsh_in_terminal
 from vdbgsh.guest.plain_qemu import PlainQemu
 
 
@@ -268,3 +272,54 @@ def test_exec_does_not_import_prompt_toolkit(shared_guest: str) -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
     assert result.stdout.splitlines()[-1] == "False 0"
+
+
+def test_not_root_on_the_system_connection_is_permission_denied(shared_guest: str) -> None:
+    result = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", VDBGSH, "exec", shared_guest, "query-status"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"},
+    )
+    assert result.returncode == 2
+    first, hint = result.stderr.splitlines()
+    assert first.startswith("vdbgsh: error: permission denied connecting to qemu:///system")
+    assert hint.startswith("hint: run as root")
+
+
+def qemu_pid_of(name: str) -> int:
+    return int(Path(f"/var/run/libvirt/qemu/{name}.pid").read_text())
+
+
+@pytest.mark.parametrize("transport", ["libvirt", "socket"])
+def test_guest_going_away_mid_command(guest: str, qemu: PlainQemu, transport: str) -> None:
+    if transport == "libvirt":
+        pid, args = qemu_pid_of(guest), [guest]
+    else:
+        assert qemu.process is not None
+        pid, args = qemu.process.pid, ["--qmp", str(qemu.address)]
+    running = subprocess.Popen(
+        [VDBGSH, "exec", *args, "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert running.stdin is not None
+    assert running.stdout is not None
+    running.stdin.write("query-name\n")
+    running.stdin.flush()
+    assert "name" in running.stdout.readline()  # connected, first reply in
+    # A stopped QEMU cannot answer: the next command is in flight when the process is killed.
+    os.kill(pid, signal.SIGSTOP)
+    running.stdin.write("query-status\n")
+    running.stdin.flush()
+    time.sleep(1.0)
+    assert running.poll() is None
+    os.kill(pid, signal.SIGKILL)
+    out, err = running.communicate(timeout=30)
+    assert running.returncode == 2
+    assert out == ""
+    assert "went away during the command" in err
+    assert len(err.splitlines()) == 1

@@ -21,10 +21,16 @@ def silence_libvirt() -> None:
 def connect_error(uri: str, err: libvirt.libvirtError) -> VdbgshError:
     text = (err.get_error_message() or str(err)).strip()
     code = err.get_error_code()
+    if "system bus" in text or "authentication unavailable" in text or "polkit" in text.lower():
+        # Not root on qemu:///system: libvirt asks polkit over D-Bus, which is not there or says no.
+        return ConnectError(
+            f"permission denied connecting to {uri}: libvirt wants polkit authorization ({text})",
+            "run as root (sudo vdbgsh ...), or connect to your own guests with -c qemu:///session",
+        )
     if code == libvirt.VIR_ERR_SYSTEM_ERROR and "Permission denied" in text:
         return ConnectError(
             f"permission denied connecting to {uri}: {text}",
-            "run as root, join the 'libvirt' group, or use qemu:///session",
+            "run as root (sudo vdbgsh ...), join the 'libvirt' group, or use -c qemu:///session",
         )
     if code in (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_NO_CONNECT):
         return ConnectError(f"cannot reach libvirtd at {uri}: {text}", SOCKET_HINT)
