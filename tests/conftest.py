@@ -6,6 +6,7 @@ Every guest a fixture creates has a unique name and is destroyed when its test e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import subprocess
@@ -49,26 +50,29 @@ def conn() -> Iterator[libvirt.virConnect]:
     connection.close()
 
 
-@pytest.fixture
-def guest(conn: libvirt.virConnect) -> Iterator[str]:
-    """A running transient domain; yields its name."""
+@contextlib.contextmanager
+def running_guest(conn: libvirt.virConnect) -> Iterator[str]:
+    """A running transient domain with a unique name, destroyed when the block ends; yields its name."""
     name = unique_name()
     create_transient(conn, name)
     try:
         yield name
     finally:
         destroy_quietly(conn, name)
+
+
+@pytest.fixture
+def guest(conn: libvirt.virConnect) -> Iterator[str]:
+    """A guest of the test's own, for tests that change or destroy it."""
+    with running_guest(conn) as name:
+        yield name
 
 
 @pytest.fixture(scope="module")
 def shared_guest(conn: libvirt.virConnect) -> Iterator[str]:
-    """A running domain shared by the read-only tests of one module."""
-    name = unique_name()
-    create_transient(conn, name)
-    try:
+    """A guest shared by the tests of one module that leave it as they found it."""
+    with running_guest(conn) as name:
         yield name
-    finally:
-        destroy_quietly(conn, name)
 
 
 @pytest.fixture
