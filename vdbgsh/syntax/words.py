@@ -1,0 +1,68 @@
+"""Shell-like words with their positions: quotes and backslashes as in sh, offsets kept for carets.
+
+``'...'`` is literal; ``"..."`` allows ``\\"`` and ``\\\\``; a backslash outside quotes escapes the next character.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from vdbgsh.syntax.errors import ParseError
+
+
+class Word(NamedTuple):
+    text: str  # the word with quotes removed
+    start: int  # offset of its first character in the source
+    end: int  # offset just past its last character
+    # Offset in the source where the value starts, for key=value words (after the first unquoted '='); -1 if none.
+    value_start: int = -1
+
+
+def split_words(source: str, *, partial: bool = False) -> list[Word]:
+    """Split ``source`` into words. With ``partial`` (text before the cursor), an open quote is not an error."""
+    words: list[Word] = []
+    i, n = 0, len(source)
+    while i < n:
+        if source[i].isspace():
+            i += 1
+            continue
+        start = i
+        chars: list[str] = []
+        value_start = -1
+        while i < n and not source[i].isspace():
+            ch = source[i]
+            if ch == "=" and value_start < 0:
+                value_start = i + 1
+                chars.append(ch)
+                i += 1
+            elif ch == "'":
+                close = source.find("'", i + 1)
+                if close < 0:
+                    if not partial:
+                        raise ParseError("no closing quotation", source, i, "close the quote, or escape it with \\")
+                    close = n
+                chars.append(source[i + 1 : close])
+                i = close + 1
+            elif ch == '"':
+                i += 1
+                while i < n and source[i] != '"':
+                    if source[i] == "\\" and i + 1 < n and source[i + 1] in '"\\':
+                        i += 1
+                    chars.append(source[i])
+                    i += 1
+                if i >= n and not partial:
+                    raise ParseError(
+                        "no closing quotation",
+                        source,
+                        start + source[start:].index('"'),
+                        "close the quote, or escape it with \\",
+                    )
+                i += 1
+            elif ch == "\\" and i + 1 < n:
+                chars.append(source[i + 1])
+                i += 2
+            else:
+                chars.append(ch)
+                i += 1
+        words.append(Word("".join(chars), start, min(i, n), value_start))
+    return words
