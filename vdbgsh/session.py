@@ -33,7 +33,7 @@ class Session:
 
     async def run_line(self, line: str) -> Exchange:
         """Parse and send one line; parse errors raise ``ParseError`` and nothing is sent."""
-        request = parse_request_line(line)
+        request = parse_request_line(line).message
         reply = await self.monitor.execute_message(request)
         exchange = Exchange(line, request, reply)
         for observer in self.observers:

@@ -43,7 +43,7 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
             raise UsageError(f"unexpected '{rest[0]}' after '-'", "with '-', commands come one per line on stdin")
         return _run_batch(target, env, printer, args.keep_going)
     # Parse before connecting: a malformed request is a usage error whether or not the guest is there.
-    request = parse_request_words(command, rest)
+    request = parse_request_words(command, rest).message
     monitor = target.open_blocking()
     try:
         reply = monitor.execute_message(request)
@@ -63,7 +63,7 @@ def _run_batch(target: Target, env: Environment, printer: ReplyPrinter, keep_goi
             if not text or text.startswith("#"):
                 continue
             try:
-                request = parse_request_line(text)
+                request = parse_request_line(text).message
             except VdbgshError as err:
                 first, *rest = err.lines()
                 env.error(f"line {line_no}: {first}", *rest)

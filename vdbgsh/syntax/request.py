@@ -1,29 +1,118 @@
-"""Which syntax a line is in, and the QMP request it becomes."""
+"""Which syntax a line is in, and the QMP request it becomes.
+
+A line is JSON (starts with ``{``) or ``cmd key=value ...``; ``!`` in front sends it without checking it
+against the schema (for experiments). Meta-commands (``:``) are the session's business, and HMP will get its
+own branch here.
+"""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from vdbgsh.errors import UsageError
+from vdbgsh.schema.model import OPEN_ARGUMENT_COMMANDS, Schema
+from vdbgsh.syntax.errors import ParseError
 from vdbgsh.syntax.json_request import looks_like_json, parse_json_request
-from vdbgsh.syntax.keyvalue import parse_arguments, parse_keyvalue_request
+from vdbgsh.syntax.typed import Typer, arguments_tree, loose_arguments
+from vdbgsh.syntax.values import check_value, did_you_mean
+from vdbgsh.syntax.words import Word, split_words
 from vdbgsh.transport.base import JSONObject
 
-
-def parse_request_line(text: str) -> JSONObject:
-    """A JSON object, or ``cmd key=value ...``. (The HMP syntax will get its own branch here.)"""
-    if looks_like_json(text):
-        return parse_json_request(text)
-    return parse_keyvalue_request(text)
+UNCHECKED_MARK = "!"
 
 
-def parse_request_words(command: str, words: list[str]) -> JSONObject:
+class Request(NamedTuple):
+    message: JSONObject
+    checked: bool  # typed and validated against the guest's schema
+
+
+def parse_request_line(text: str, schema: Schema | None = None) -> Request:
+    unchecked = text.startswith(UNCHECKED_MARK)
+    body = text[1:] if unchecked else text
+    offset = len(text) - len(body)
+    use = None if unchecked else schema
+    if looks_like_json(body):
+        return _json(parse_json_request(body), body, use)
+    words = split_words(body)
+    if not words:
+        raise ParseError("empty command", text, 0)
+    return _words(words[0].text, words[1:], body, use, offset)
+
+
+def parse_request_words(command: str, words: list[str], schema: Schema | None = None) -> Request:
     """Command-line form: the command (or a JSON request) and its ``key=value`` words as separate arguments."""
     if looks_like_json(command):
-        request = parse_json_request(command)
         if words:
             raise UsageError(
                 f"unexpected '{words[0]}' after a JSON request",
                 'put the arguments inside the JSON\'s "arguments" object',
             )
-        return request
-    arguments = parse_arguments(words)
+        return _json(parse_json_request(command), command, schema)
+    source, positioned = _positioned(words)
+    return _words(command, positioned, source, schema, 0)
+
+
+def _positioned(words: list[str]) -> tuple[str, list[Word]]:
+    """Words from argv, placed on one line so that errors can point at them."""
+    placed, at = [], 0
+    for text in words:
+        equals = text.find("=")
+        placed.append(Word(text, at, at + len(text), at + equals + 1 if equals >= 0 else -1))
+        at += len(text) + 1
+    return " ".join(words), placed
+
+
+def _words(command: str, words: list[Word], source: str, schema: Schema | None, offset: int) -> Request:
+    if "=" in command:
+        raise ParseError(
+            f"'{command}' is not a command name", source, 0, "a command line looks like: CMD key=value ..."
+        )
+    tree = arguments_tree(words, source)
+    if schema is None or not schema.commands:
+        arguments = loose_arguments(tree, source)
+        return Request(_message(command, arguments), False)
+    _known_command(schema, command, source)
+    if schema.commands[command].untyped:
+        return Request(_message(command, loose_arguments(tree, source)), False)
+    arguments = Typer(schema, command, source).arguments(tree)
+    return Request(_message(command, arguments), True)
+
+
+def _json(request: JSONObject, source: str, schema: Schema | None) -> Request:
+    if schema is None or not schema.commands:
+        return Request(request, False)
+    command = str(request.get("execute", request.get("exec-oob")))
+    _known_command(schema, command, source, at=max(source.find(f'"{command}"'), 0))
+    info = schema.commands[command]
+    if info.untyped:
+        return Request(request, False)
+    problem = check_value(
+        schema, info.arg_type, request.get("arguments", {}), "", open_members=command in OPEN_ARGUMENT_COMMANDS
+    )
+    if problem:
+        raise ParseError(problem, source, _locate_problem(source, problem))
+    return Request(request, True)
+
+
+def _locate_problem(source: str, problem: str) -> int:
+    # Point at the member the problem names, as it is quoted in the JSON text.
+    for quoted in problem.split("'")[1::2]:
+        name = quoted.rsplit(".", 1)[-1].split("[")[0]
+        found = source.find(f'"{name}"')
+        if found >= 0:
+            return found
+    return len(source)
+
+
+def _known_command(schema: Schema, command: str, source: str, at: int = 0) -> None:
+    if command not in schema.commands:
+        raise ParseError(
+            f"unknown command '{command}'{did_you_mean(command, list(schema.commands))}",
+            source,
+            at,
+            "'help' lists the commands; prefix the line with ! to send it anyway",
+        )
+
+
+def _message(command: str, arguments: JSONObject) -> JSONObject:
     return {"execute": command, "arguments": arguments} if arguments else {"execute": command}

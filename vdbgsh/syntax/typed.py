@@ -1,0 +1,166 @@
+"""``cmd key=value ...`` typed and checked against the schema, with a caret under the first fault.
+
+Keys are first collected into a tree (dotted keys nest, numeric segments index lists), then typed member by
+member: a flat union's variant members are known only once its tag is seen, wherever it stands on the line.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from vdbgsh.schema.model import OPEN_ARGUMENT_COMMANDS, Schema, SchemaType
+from vdbgsh.syntax.errors import ParseError
+from vdbgsh.syntax.values import ValueProblem, did_you_mean, loose_value, value_from_text
+from vdbgsh.syntax.words import Word
+from vdbgsh.transport.base import JSONObject
+
+
+class Leaf(NamedTuple):
+    text: str
+    value_at: int  # where the value starts in the line
+    key_at: int  # where its key=value word starts
+
+
+Tree = dict[str, "Tree | Leaf"]
+
+
+def arguments_tree(words: list[Word], source: str) -> Tree:
+    """Nest ``key.sub=value`` words into a tree of raw texts; only the shape is checked here."""
+    tree: Tree = {}
+    for word in words:
+        key, sep, value = word.text.partition("=")
+        if not sep or not key:
+            raise ParseError(
+                f"'{word.text}' is not key=value",
+                source,
+                word.start,
+                "arguments are key=value (nested: key.member=value, lists: key.0=value)",
+            )
+        path = key.split(".")
+        if any(not part for part in path):
+            raise ParseError(f"empty name in '{key}'", source, word.start)
+        node = tree
+        for depth, part in enumerate(path[:-1]):
+            child = node.setdefault(part, {})
+            if isinstance(child, Leaf):
+                raise ParseError(
+                    f"'{'.'.join(path[: depth + 1])}' already has a plain value; it cannot have members",
+                    source,
+                    word.start,
+                )
+            node = child
+        if path[-1] in node:
+            raise ParseError(f"'{key}' is given twice", source, word.start)
+        node[path[-1]] = Leaf(value, word.value_start if word.value_start >= 0 else word.end, word.start)
+    return tree
+
+
+def first_key_at(node: Tree | Leaf) -> int:
+    if isinstance(node, Leaf):
+        return node.key_at
+    return min(first_key_at(child) for child in node.values())
+
+
+def list_indexes(tree: Tree, path: str, source: str) -> list[str]:
+    """The keys of a list given as ``path.0=``, ``path.1=`` ...: they must count up from 0 without gaps."""
+    indexes = sorted(tree, key=lambda key: (not key.isdigit(), int(key) if key.isdigit() else 0))
+    for position, key in enumerate(indexes):
+        if key != str(position):
+            raise ParseError(
+                f"'{path}' is a list: expected index {position} here, not '{key}'", source, first_key_at(tree[key])
+            )
+    return indexes
+
+
+def loose_arguments(tree: Tree, source: str) -> JSONObject:
+    """Without a schema: JSON literals where the text is one, else strings; numeric keys make lists."""
+    return {key: _loose_node(node, key, source) for key, node in tree.items()}
+
+
+def _loose_node(node: Tree | Leaf, path: str, source: str) -> Any:
+    if isinstance(node, Leaf):
+        return loose_value(node.text)
+    if node and all(key.isdigit() for key in node):
+        return [_loose_node(node[key], f"{path}.{key}", source) for key in list_indexes(node, path, source)]
+    return {key: _loose_node(child, f"{path}.{key}", source) for key, child in node.items()}
+
+
+class Typer:
+    """Types a tree against a command's argument type; raises ParseError at the first fault."""
+
+    def __init__(self, schema: Schema, command: str, source: str) -> None:
+        self.schema = schema
+        self.command = command
+        self.source = source
+
+    def arguments(self, tree: Tree) -> JSONObject:
+        arg_type = self.schema.arguments(self.command)
+        return self._object(arg_type, tree, "", open_members=self.command in OPEN_ARGUMENT_COMMANDS)
+
+    def _value(self, type_name: str, node: Tree | Leaf, path: str) -> Any:
+        schema_type = self.schema.type(type_name)
+        if isinstance(node, Leaf):
+            try:
+                return value_from_text(self.schema, type_name, node.text)
+            except ValueProblem as problem:
+                raise ParseError(f"{path}: {problem}", self.source, node.value_at) from None
+        meta = schema_type.meta
+        if meta == "alternate":
+            return self._alternate_tree(schema_type, node, path)
+        if meta == "array":
+            return self._array(schema_type, node, path)
+        if meta == "object":
+            return self._object(schema_type, node, path)
+        if meta == "builtin" and schema_type.json_type == "value":
+            return _loose_node(node, path, self.source)
+        raise ParseError(
+            f"'{path}' is {self.schema.describe(type_name)}: it has no members", self.source, first_key_at(node)
+        )
+
+    def _object(self, schema_type: SchemaType, tree: Tree, path: str, *, open_members: bool = False) -> JSONObject:
+        raw_tags = {key: node.text for key, node in tree.items() if isinstance(node, Leaf)}
+        members = {member.name: member for member in self.schema.members(schema_type, raw_tags)}
+        result: JSONObject = {}
+        prefix = f"{path}." if path else ""
+        for key, node in tree.items():
+            member = members.get(key)
+            if member is None:
+                if open_members:
+                    result[key] = _loose_node(node, prefix + key, self.source)
+                    continue
+                raise ParseError(
+                    f"unknown argument '{prefix}{key}'{did_you_mean(key, list(members))}",
+                    self.source,
+                    first_key_at(node),
+                    _expected_members(members) if members else f"{self.command} takes no arguments here",
+                )
+            result[key] = self._value(member.type, node, prefix + key)
+        for name, member in members.items():
+            if not member.optional and name not in tree:
+                raise ParseError(
+                    f"missing required argument '{prefix}{name}' ({self.schema.describe(member.type, 1)})",
+                    self.source,
+                    len(self.source),
+                )
+        return result
+
+    def _array(self, schema_type: SchemaType, tree: Tree, path: str) -> list[Any]:
+        indexes = list_indexes(tree, path, self.source)
+        return [self._value(schema_type.element, tree[key], f"{path}.{key}") for key in indexes]
+
+    def _alternate_tree(self, schema_type: SchemaType, tree: Tree, path: str) -> Any:
+        wanted = "array" if all(key.isdigit() for key in tree) else "object"
+        for alternative in schema_type.alternatives:
+            if self.schema.type(alternative).meta == wanted:
+                return self._value(alternative, tree, path)
+        raise ParseError(
+            f"'{path}' is {self.schema.describe(schema_type.name)}: it has no members",
+            self.source,
+            first_key_at(tree),
+        )
+
+
+def _expected_members(members: dict[str, Any]) -> str:
+    names = list(members)
+    shown = ", ".join(names[:10]) + (f", … ({len(names)} in all)" if len(names) > 10 else "")
+    return f"expected one of: {shown}"
