@@ -21,7 +21,8 @@ SCHEMA = Schema.from_introspection(json.loads((Path(__file__).parent / "data/qmp
 def typed(line: str) -> dict[str, Any]:
     request = parse_request_line(line, SCHEMA)
     assert request.checked
-    return request.message.get("arguments", {})
+    arguments: dict[str, Any] = request.message.get("arguments", {})
+    return arguments
 
 
 def fault(line: str) -> ParseError:
