@@ -323,3 +323,52 @@ def test_guest_going_away_mid_command(guest: str, qemu: PlainQemu, transport: st
     assert out == ""
     assert "went away during the command" in err
     assert len(err.splitlines()) == 1
+
+
+def test_arguments_are_typed_by_the_schema(shared_guest: str, tmp_path: Path) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    result = vdbgsh("exec", "--dry-run", shared_guest, "migrate-set-parameters", "max-bandwidth=1G", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"execute": "migrate-set-parameters", "arguments": {"max-bandwidth": 1 << 30}}
+    assert len(list((tmp_path / "vdbgsh" / "schema").iterdir())) == 1
+    sent = vdbgsh("exec", shared_guest, "qom-list-types", "implements=virtio-balloon-pci", "abstract=off", env=env)
+    assert json.loads(sent.stdout)[0]["name"] == "virtio-balloon-pci"
+
+
+def test_invalid_arguments_are_refused_before_sending(shared_guest: str) -> None:
+    result = vdbgsh("exec", shared_guest, "qom-get", "path=/machine", "propery=type")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "vdbgsh: error: unknown argument 'propery'; did you mean property?",
+        "  qom-get path=/machine propery=type",
+        "                        ^",
+        "hint: expected one of: path, property",
+    ]
+    wrong_type = vdbgsh("exec", shared_guest, "qom-list-types", "abstract=maybe")
+    assert wrong_type.returncode == 2
+    assert "abstract: 'maybe' is not a boolean" in wrong_type.stderr
+
+
+def test_dry_run_names_an_unknown_command_with_suggestions(shared_guest: str) -> None:
+    result = vdbgsh("exec", "--dry-run", shared_guest, "query-statsu")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "vdbgsh: error: unknown command 'query-statsu'; did you mean query-stats or query-status or query-blockstats?"
+    )
+    assert result.stderr.splitlines()[-1] == "hint: --no-validate sends it unchecked"
+
+
+def test_no_validate_sends_as_typed(shared_guest: str) -> None:
+    result = vdbgsh("exec", "--no-validate", shared_guest, "query-status", "bogus=1")
+    assert (result.returncode, result.stderr) == (1, "vdbgsh: GenericError: Parameter 'bogus' is unexpected\n")
+
+
+def test_stdin_batch_types_and_checks_each_line(shared_guest: str) -> None:
+    lines = "qom-get path=/machine property=type\nqom-get path=/machine prop=x\nquery-name\n"
+    result = vdbgsh("exec", "--keep-going", shared_guest, "-", input=lines)
+    assert result.returncode == 2
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        "pc-i440fx-7.2-machine",
+        {"name": shared_guest},
+    ]
+    assert result.stderr.startswith("vdbgsh: error: line 2: unknown argument 'prop'; did you mean property?")

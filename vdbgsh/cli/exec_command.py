@@ -1,7 +1,7 @@
 """``vdbgsh exec``: one QMP command, or a batch from stdin, for scripts.
 
-Start-up is most of a one-shot's cost, so this path stays blocking (no asyncio for libvirt) and must not
-import prompt_toolkit.
+Start-up is most of a one-shot's cost, so this path stays blocking (no asyncio for libvirt), must not import
+prompt_toolkit, and loads the schema only when there is something to type or check.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from vdbgsh.cli.target import take_target
 from vdbgsh.errors import EXIT_GUEST_ERROR, EXIT_OK, EXIT_USAGE, UsageError, VdbgshError
 from vdbgsh.render.errors import qmp_error_line
 from vdbgsh.render.json_text import as_text
-from vdbgsh.syntax.request import parse_request_line, parse_request_words
+from vdbgsh.schema.model import Schema
+from vdbgsh.syntax.request import UNCHECKED_MARK, parse_request_line, parse_request_words
 from vdbgsh.transport import Reply, Target
-from vdbgsh.transport.base import BlockingMonitor
+from vdbgsh.transport.base import BlockingMonitor, JSONObject
 
 
 class ReplyPrinter:
@@ -24,12 +25,43 @@ class ReplyPrinter:
         self.raw = raw
         self.layout = layout or ("pretty" if env.stdout_is_terminal else "compact")
 
+    def value(self, value: object) -> None:
+        print(as_text(value, layout=self.layout, colour=self.env.colour), file=self.env.stdout, flush=True)
+
     def show(self, reply: Reply, prefix: str = "") -> None:
         if reply.ok or self.raw:
-            value = reply.message if self.raw else reply.value
-            print(as_text(value, layout=self.layout, colour=self.env.colour), file=self.env.stdout, flush=True)
+            self.value(reply.message if self.raw else reply.value)
         if not reply.ok:
             print(f"vdbgsh: {prefix}{qmp_error_line(reply)}", file=self.env.stderr, flush=True)
+
+
+class Guest:
+    """The monitor and the schema, each opened or loaded on first need."""
+
+    def __init__(self, target: Target, validate: bool) -> None:
+        self.target = target
+        self.validate = validate
+        self._monitor: BlockingMonitor | None = None
+        self._schema: Schema | None = None
+
+    @property
+    def monitor(self) -> BlockingMonitor:
+        if self._monitor is None:
+            self._monitor = self.target.open_blocking()
+        return self._monitor
+
+    def schema_for(self, needs_checking: bool) -> Schema | None:
+        if not (self.validate and needs_checking):
+            return None
+        if self._schema is None:
+            from vdbgsh.schema.loading import SchemaCache, load_schema_blocking
+
+            self._schema = load_schema_blocking(self.monitor, SchemaCache.default()).schema
+        return self._schema
+
+    def close(self) -> None:
+        if self._monitor is not None:
+            self._monitor.close()
 
 
 def run_exec(args: argparse.Namespace, env: Environment) -> int:
@@ -38,48 +70,52 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
         raise UsageError("no COMMAND given", "e.g. vdbgsh exec DOMAIN query-status, or '-' to read stdin")
     command, *rest = words
     printer = ReplyPrinter(env, args.raw, args.layout)
-    if command == "-":
-        if rest:
-            raise UsageError(f"unexpected '{rest[0]}' after '-'", "with '-', commands come one per line on stdin")
-        return _run_batch(target, env, printer, args.keep_going)
-    # Parse before connecting: a malformed request is a usage error whether or not the guest is there.
-    request = parse_request_words(command, rest).message
-    monitor = target.open_blocking()
+    guest = Guest(target, validate=not args.no_validate)
     try:
-        reply = monitor.execute_message(request)
+        if command == "-":
+            if rest:
+                raise UsageError(f"unexpected '{rest[0]}' after '-'", "with '-', commands come one per line on stdin")
+            return _run_batch(guest, env, printer, args.keep_going, args.dry_run)
+        # Shape first (no connection needed: malformed JSON is a usage error whether or not the guest is there),
+        # then types against the guest's schema when there are arguments to type.
+        request = parse_request_words(command, rest).message
+        if rest or "arguments" in request or args.dry_run:
+            request = parse_request_words(command, rest, guest.schema_for(True)).message
+        return _send(guest, printer, request, args.dry_run)
     finally:
-        monitor.close()
-    printer.show(reply)
+        guest.close()
+
+
+def _send(guest: Guest, printer: ReplyPrinter, request: JSONObject, dry_run: bool, prefix: str = "") -> int:
+    if dry_run:
+        printer.value(request)
+        return EXIT_OK
+    reply = guest.monitor.execute_message(request)
+    printer.show(reply, prefix)
     return EXIT_OK if reply.ok else EXIT_GUEST_ERROR
 
 
-def _run_batch(target: Target, env: Environment, printer: ReplyPrinter, keep_going: bool) -> int:
+def _run_batch(guest: Guest, env: Environment, printer: ReplyPrinter, keep_going: bool, dry_run: bool) -> int:
     """One request per stdin line, answered as it arrives; the status is the worst seen."""
     status = EXIT_OK
-    monitor: BlockingMonitor | None = None
-    try:
-        for line_no, line in enumerate(iter(env.stdin.readline, ""), start=1):
-            text = line.strip()
-            if not text or text.startswith("#"):
+    for line_no, line in enumerate(iter(env.stdin.readline, ""), start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        try:
+            checked = not text.startswith(UNCHECKED_MARK) and (dry_run or " " in text or "arguments" in text)
+            request = parse_request_line(text, guest.schema_for(checked)).message
+        except VdbgshError as err:
+            if not isinstance(err, UsageError):
+                raise
+            first, *rest = err.lines()
+            env.error(f"line {line_no}: {first}", *rest)
+            status = EXIT_USAGE
+            if keep_going:
                 continue
-            try:
-                request = parse_request_line(text).message
-            except VdbgshError as err:
-                first, *rest = err.lines()
-                env.error(f"line {line_no}: {first}", *rest)
-                status = EXIT_USAGE
-                if keep_going:
-                    continue
-                break
-            if monitor is None:
-                monitor = target.open_blocking()
-            reply = monitor.execute_message(request)
-            printer.show(reply, prefix=f"line {line_no}: ")
-            if not reply.ok:
-                status = max(status, EXIT_GUEST_ERROR)
-                if not keep_going:
-                    break
-    finally:
-        if monitor is not None:
-            monitor.close()
+            break
+        outcome = _send(guest, printer, request, dry_run, prefix=f"line {line_no}: ")
+        status = max(status, outcome)
+        if outcome != EXIT_OK and not keep_going:
+            break
     return status

@@ -77,6 +77,14 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     exec_parser.add_argument("--raw", action="store_true", help="print the whole QMP reply, not only its return")
     exec_parser.add_argument("--keep-going", action="store_true", help="with COMMAND '-': go on after a failed command")
     exec_parser.add_argument(
+        "--dry-run", action="store_true", help="check the request against the guest's schema and print it, unsent"
+    )
+    exec_parser.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="send arguments as typed (JSON literal, else string) without checking them against the schema",
+    )
+    exec_parser.add_argument(
         "--pretty", dest="layout", action="store_const", const="pretty", help="indented JSON even when piped"
     )
     exec_parser.add_argument(

@@ -19,6 +19,8 @@ from vdbgsh.syntax.words import Word, split_words
 from vdbgsh.transport.base import JSONObject
 
 UNCHECKED_MARK = "!"
+SHELL_FORCE_HINT = "'help' lists the commands; a leading ! sends the line unchecked"
+CLI_FORCE_HINT = "--no-validate sends it unchecked"
 
 
 class Request(NamedTuple):
@@ -28,15 +30,15 @@ class Request(NamedTuple):
 
 def parse_request_line(text: str, schema: Schema | None = None) -> Request:
     unchecked = text.startswith(UNCHECKED_MARK)
-    body = text[1:] if unchecked else text
-    offset = len(text) - len(body)
-    use = None if unchecked else schema
-    if looks_like_json(body):
-        return _json(parse_json_request(body), body, use)
-    words = split_words(body)
+    if unchecked and looks_like_json(text[1:]):
+        return Request(parse_json_request(text[1:]), False)
+    # The mark read as a blank keeps every word's offset, so carets still fall under the line as typed.
+    words = split_words(" " + text[1:] if unchecked else text)
     if not words:
         raise ParseError("empty command", text, 0)
-    return _words(words[0].text, words[1:], body, use, offset)
+    if not unchecked and looks_like_json(text):
+        return _json(parse_json_request(text), text, schema)
+    return _words(words[0].text, words[1:], text, None if unchecked else schema)
 
 
 def parse_request_words(command: str, words: list[str], schema: Schema | None = None) -> Request:
@@ -48,13 +50,14 @@ def parse_request_words(command: str, words: list[str], schema: Schema | None = 
                 'put the arguments inside the JSON\'s "arguments" object',
             )
         return _json(parse_json_request(command), command, schema)
-    source, positioned = _positioned(words)
-    return _words(command, positioned, source, schema, 0)
+    source, positioned = _positioned([command, *words])
+    return _words(command, positioned[1:], source, schema, CLI_FORCE_HINT)
 
 
 def _positioned(words: list[str]) -> tuple[str, list[Word]]:
     """Words from argv, placed on one line so that errors can point at them."""
-    placed, at = [], 0
+    placed: list[Word] = []
+    at = 0
     for text in words:
         equals = text.find("=")
         placed.append(Word(text, at, at + len(text), at + equals + 1 if equals >= 0 else -1))
@@ -62,7 +65,9 @@ def _positioned(words: list[str]) -> tuple[str, list[Word]]:
     return " ".join(words), placed
 
 
-def _words(command: str, words: list[Word], source: str, schema: Schema | None, offset: int) -> Request:
+def _words(
+    command: str, words: list[Word], source: str, schema: Schema | None, force_hint: str = SHELL_FORCE_HINT
+) -> Request:
     if "=" in command:
         raise ParseError(
             f"'{command}' is not a command name", source, 0, "a command line looks like: CMD key=value ..."
@@ -71,7 +76,7 @@ def _words(command: str, words: list[Word], source: str, schema: Schema | None, 
     if schema is None or not schema.commands:
         arguments = loose_arguments(tree, source)
         return Request(_message(command, arguments), False)
-    _known_command(schema, command, source)
+    _known_command(schema, command, source, force_hint)
     if schema.commands[command].untyped:
         return Request(_message(command, loose_arguments(tree, source)), False)
     arguments = Typer(schema, command, source).arguments(tree)
@@ -82,7 +87,7 @@ def _json(request: JSONObject, source: str, schema: Schema | None) -> Request:
     if schema is None or not schema.commands:
         return Request(request, False)
     command = str(request.get("execute", request.get("exec-oob")))
-    _known_command(schema, command, source, at=max(source.find(f'"{command}"'), 0))
+    _known_command(schema, command, source, SHELL_FORCE_HINT, at=max(source.find(f'"{command}"'), 0))
     info = schema.commands[command]
     if info.untyped:
         return Request(request, False)
@@ -104,13 +109,10 @@ def _locate_problem(source: str, problem: str) -> int:
     return len(source)
 
 
-def _known_command(schema: Schema, command: str, source: str, at: int = 0) -> None:
+def _known_command(schema: Schema, command: str, source: str, force_hint: str, at: int = 0) -> None:
     if command not in schema.commands:
         raise ParseError(
-            f"unknown command '{command}'{did_you_mean(command, list(schema.commands))}",
-            source,
-            at,
-            "'help' lists the commands; prefix the line with ! to send it anyway",
+            f"unknown command '{command}'{did_you_mean(command, list(schema.commands))}", source, at, force_hint
         )
 
 

@@ -69,6 +69,8 @@ class BlockingMonitor(Protocol):
 
     def execute_message(self, message: JSONObject) -> Reply: ...
 
+    def build_identity(self) -> str: ...
+
     def close(self) -> None: ...
 
 
@@ -95,6 +97,10 @@ class Monitor(abc.ABC):
         if not reply.ok:
             raise HMPError(reply)
         return str(reply.value)
+
+    async def build_identity(self) -> str:
+        """Something that changes when the QEMU binary does (for the schema cache); empty when unknown."""
+        return ""
 
     @abc.abstractmethod
     def subscribe(self, callback: EventCallback) -> Subscription:

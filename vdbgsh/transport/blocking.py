@@ -21,6 +21,9 @@ class BlockingAdapter:
     def execute_message(self, message: JSONObject) -> Reply:
         return self._loop.run_until_complete(self._monitor.execute_message(message))
 
+    def build_identity(self) -> str:
+        return self._loop.run_until_complete(self._monitor.build_identity())
+
     def close(self) -> None:
         if self._loop.is_closed():
             return

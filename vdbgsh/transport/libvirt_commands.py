@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 import time
 from typing import Any
+from urllib.parse import urlparse
 
 import libvirt
 import libvirt_qemu
@@ -50,6 +53,25 @@ class LibvirtCommands:
             raise command_error(self.target, self.uri, err) from None
         reply: Any = json.loads(answer)
         return Reply(reply, time.perf_counter() - start)
+
+    def build_identity(self) -> str:
+        """The emulator binary the domain runs: its path, and its size and mtime when it is on this host."""
+        if self.dom is None:
+            return ""
+        try:
+            found = re.search(r"<emulator>([^<]+)</emulator>", self.dom.XMLDesc(0))
+        except libvirt.libvirtError:
+            return ""
+        if found is None:
+            return ""
+        path = found.group(1)
+        if urlparse(self.uri).hostname:
+            return f"{urlparse(self.uri).hostname}:{path}"
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return path
+        return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
     def close(self) -> None:
         # The domain object holds a reference on the connection: drop it first, or the connection really

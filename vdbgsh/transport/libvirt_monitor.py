@@ -60,6 +60,9 @@ class LibvirtMonitor(Monitor):
         # qemuMonitorCommand blocks: in a thread, the UI and the events stay live during a slow command.
         return await asyncio.to_thread(self.commands.execute_message, message)
 
+    async def build_identity(self) -> str:
+        return await asyncio.to_thread(self.commands.build_identity)
+
     def subscribe(self, callback: EventCallback) -> Subscription:
         def deliver(
             _conn: object, dom: Any, name: str, seconds: int, micros: int, details: str | None, _opaque: object

@@ -1,0 +1,107 @@
+"""Getting the guest's schema: from the cache when this QEMU build was seen before, else from the guest.
+
+The steps are written once, as a generator that yields the requests it needs and receives their replies
+(sans-I/O), so the async shell and the blocking one-shot path drive the same logic.
+
+The cache key is QEMU's version and package, its command list and, where the transport knows it, the
+emulator binary's identity (path, size, mtime): a rebuilt or upgraded QEMU gets a new key, never a stale
+schema. Two builds with the same version, commands and binary identity are treated as one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from vdbgsh.schema.model import Schema
+from vdbgsh.transport.base import BlockingMonitor, JSONObject, Monitor, Reply
+
+SCHEMA_FORMAT = 1  # bump when the cached file's layout changes
+
+
+class LoadedSchema(NamedTuple):
+    schema: Schema
+    source: str  # "cache", "guest" (query-qmp-schema) or "query-commands" (names only)
+    key: str
+
+
+class SchemaCache:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @classmethod
+    def default(cls) -> SchemaCache:
+        from platformdirs import user_cache_dir
+
+        return cls(Path(user_cache_dir("vdbgsh")) / "schema")
+
+    def path(self, key: str) -> Path:
+        return self.directory / f"{key}.json"
+
+    def load(self, key: str) -> list[Any] | None:
+        try:
+            entries = json.loads(self.path(key).read_text())
+        except (OSError, ValueError):
+            return None  # missing or damaged: fetch it again
+        return entries if isinstance(entries, list) else None
+
+    def store(self, key: str, entries: list[Any]) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            # Written under another name and renamed: a reader never sees half a file.
+            with tempfile.NamedTemporaryFile("w", dir=self.directory, delete=False, suffix=".tmp") as handle:
+                json.dump(entries, handle, separators=(",", ":"))
+            os.replace(handle.name, self.path(key))
+        except OSError:
+            pass  # a cache that cannot be written only costs the next start a fetch
+
+
+def cache_key(version: Any, commands: Any, build_identity: str) -> str:
+    digest = hashlib.sha256()
+    for part in (SCHEMA_FORMAT, version, sorted(c.get("name", "") for c in commands or []), build_identity):
+        digest.update(json.dumps(part, sort_keys=True).encode())
+    return digest.hexdigest()[:32]
+
+
+def schema_steps(cache: SchemaCache | None, build_identity: str) -> Generator[JSONObject, Reply, LoadedSchema]:
+    version = yield {"execute": "query-version"}
+    commands = yield {"execute": "query-commands"}
+    names = [c["name"] for c in commands.value or [] if isinstance(c, dict) and "name" in c]
+    key = cache_key(version.value, commands.value, build_identity)
+    if cache is not None:
+        cached = cache.load(key)
+        if cached is not None:
+            return LoadedSchema(Schema.from_introspection(cached), "cache", key)
+    introspection = yield {"execute": "query-qmp-schema"}
+    if not introspection.ok or not isinstance(introspection.value, list):
+        return LoadedSchema(Schema.from_command_names(names), "query-commands", key)
+    if cache is not None:
+        cache.store(key, introspection.value)
+    return LoadedSchema(Schema.from_introspection(introspection.value), "guest", key)
+
+
+async def load_schema(monitor: Monitor, cache: SchemaCache | None) -> LoadedSchema:
+    steps = schema_steps(cache, await monitor.build_identity())
+    request = next(steps)
+    try:
+        while True:
+            request = steps.send(await monitor.execute_message(request))
+    except StopIteration as done:
+        result: LoadedSchema = done.value
+        return result
+
+
+def load_schema_blocking(monitor: BlockingMonitor, cache: SchemaCache | None) -> LoadedSchema:
+    steps = schema_steps(cache, monitor.build_identity())
+    request = next(steps)
+    try:
+        while True:
+            request = steps.send(monitor.execute_message(request))
+    except StopIteration as done:
+        result: LoadedSchema = done.value
+        return result
