@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 
 from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.target import take_target
 from vdbgsh.errors import EXIT_OK, UsageError
 from vdbgsh.guest.scratch import Hangup, scratch_guest, unwind_on_signals
-from vdbgsh.session import Session
 from vdbgsh.transport import Target
 
 
@@ -35,11 +33,6 @@ def run_attach(args: argparse.Namespace, env: Environment) -> int:
 
 
 async def _attach(target: Target) -> None:
-    from vdbgsh.ui.minimal_shell import run_minimal_shell
+    from vdbgsh.ui.attach import attach_shell
 
-    monitor = await target.open(events=True)
-    try:
-        await run_minimal_shell(Session(monitor), target.describe())
-    finally:
-        with contextlib.suppress(Exception):
-            await monitor.close()
+    await attach_shell(target)

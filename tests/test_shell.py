@@ -1,0 +1,129 @@
+"""The shell through prompt_toolkit's pipe input, on a real guest: what the user types, what they see."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.application import create_app_session
+from prompt_toolkit.history import InMemoryHistory
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output.plain_text import PlainTextOutput
+
+from tests.conftest import LoopThread
+from vdbgsh.schema.loading import SchemaCache, load_schema
+from vdbgsh.session import Session
+from vdbgsh.transport import Target
+from vdbgsh.ui.history_file import open_history
+from vdbgsh.ui.shell import Shell
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
+
+
+def run_shell(loop: LoopThread, domain: str, keys: list[str], cache: Path) -> str:
+    """Type ``keys`` into a shell on ``domain`` and return everything it showed, colours removed."""
+    shown = StringIO()
+
+    async def session() -> None:
+        with create_pipe_input() as pipe, create_app_session(input=pipe, output=PlainTextOutput(shown)):
+            for key in keys:
+                pipe.send_text(key)
+            monitor = await Target(domain=domain).open(events=True)
+            try:
+                loaded = await load_schema(monitor, SchemaCache(cache))
+                shell = Shell(Session(monitor, loaded, colour=False), domain, history=InMemoryHistory())
+                await shell.run("banner")
+            finally:
+                await monitor.close()
+
+    loop.run(session())
+    return ANSI.sub("", shown.getvalue())
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("schema")
+
+
+def test_commands_replies_and_errors(loop: LoopThread, shared_guest: str, cache: Path) -> None:
+    text = run_shell(
+        loop,
+        shared_guest,
+        [
+            "query-name\r",
+            "qom-get path=/machine property=type\r",
+            "qom-get path=/machine propery=type\r",
+            "query-statsu\r",
+            "!query-status bogus=1\r",
+            ":quit\r",
+        ],
+        cache,
+    )
+    assert f'"name": "{shared_guest}"' in text
+    assert '"pc-i440fx-7.2-machine"' in text
+    assert "error: unknown argument 'propery'; did you mean property?" in text
+    assert "  qom-get path=/machine propery=type\n                        ^" in text
+    assert "error: unknown command 'query-statsu'; did you mean query-stats or query-status" in text
+    assert "GenericError: Parameter 'bogus' is unexpected" in text
+    assert re.search(r"\(\d+\.\d ms\)", text)
+
+
+def test_json_spread_over_lines(loop: LoopThread, shared_guest: str, cache: Path) -> None:
+    text = run_shell(
+        loop,
+        shared_guest,
+        ['{"execute": "qom-get",\r', ' "arguments": {"path": "/machine",\r', ' "property": "type"}}\r', ":q\r"],
+        cache,
+    )
+    assert '"pc-i440fx-7.2-machine"' in text
+
+
+def test_meta_commands(loop: LoopThread, shared_guest: str, cache: Path) -> None:
+    text = run_shell(
+        loop,
+        shared_guest,
+        [
+            ":output compact\r",
+            "query-status\r",
+            ":verbose on\r",
+            ":timing off\r",
+            "query-name\r",
+            ":output table\r",
+            "query-chardev\r",
+            ":output sideways\r",
+            ":bogus\r",
+            ":history 2\r",
+            "help\r",
+            "help query-status\r",
+            ":help :\r",
+            "exit\r",
+        ],
+        cache,
+    )
+    assert '{"status":"running","singlestep":false,"running":true}' in text
+    assert '→ {"execute":"query-name"}' in text
+    # As a table: a header row of member names, no JSON keys.
+    assert re.search(r"frontend-open +filename +label", text)
+    assert '"frontend-open"' not in text
+    assert "error: :output takes one of: pretty, compact, table (got 'sideways')" in text
+    assert "error: unknown meta-command ':bogus'" in text
+    assert re.search(r"\d+  :history 2", text)
+    assert "returns: {running, singlestep, status}" in text
+    assert ":output pretty|compact|table" in text
+
+
+def test_run_state_follows_the_guest(loop: LoopThread, guest: str, cache: Path) -> None:
+    text = run_shell(loop, guest, ["stop\r", "query-name\r", "cont\r", "query-name\r", ":quit\r"], cache)
+    assert f"{guest} (paused)> query-name" in text
+    assert f"{guest} (running)> query-name" in text
+
+
+def test_history_file_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "history"
+    history = open_history(path)
+    history.append_string("set_password protocol=vnc password=secret")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert "set_password protocol=vnc password=secret" in list(open_history(path).load_history_strings())

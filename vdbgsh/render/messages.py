@@ -1,0 +1,28 @@
+"""The shell's own messages: errors with their caret, the echoed request, the list of meta-commands."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from vdbgsh.render.ansi import DIM, MAGENTA, RED_BOLD, paint
+from vdbgsh.render.json_text import compact
+from vdbgsh.syntax.meta import MetaSpec
+
+
+def error_text(lines: Sequence[str], colour: bool) -> str:
+    """``error: what`` in red, then the input with its caret and the hint as they are."""
+    first, *rest = lines
+    return "\n".join([paint("error:", RED_BOLD, colour) + " " + first, *rest])
+
+
+def request_echo(message: object, colour: bool) -> str:
+    return paint("→ " + compact(message), DIM, colour)
+
+
+def meta_overview(commands: Mapping[str, MetaSpec], topic: str, colour: bool) -> str:
+    """All meta-commands (``:help :``), or one (``:help :output``)."""
+    chosen = {topic: commands[topic]} if topic in commands else commands
+    width = max(len(spec.usage) for spec in chosen.values())
+    lines = [] if topic in commands else ["The shell's own commands (a leading ':'; never sent to the guest):"]
+    lines += [f"  {paint(spec.usage.ljust(width), MAGENTA, colour)}  {spec.summary}" for spec in chosen.values()]
+    return "\n".join(lines)

@@ -1,0 +1,57 @@
+"""How the shell shows one QMP reply: the value (pretty, compact or as a table) or the error, then the time taken."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vdbgsh.render.ansi import DIM, RED_BOLD, paint
+from vdbgsh.render.highlight import highlight_json
+from vdbgsh.render.json_text import compact
+from vdbgsh.render.table import as_table
+
+MODES = ("pretty", "compact", "table")
+
+
+def format_elapsed(seconds: float) -> str:
+    """Elapsed time as "(2.4 ms)" below a second (round trips measure 0.3 to 65 ms), else as "(1.25 s)"."""
+    if seconds < 1:
+        return f"({seconds * 1000:.1f} ms)"
+    return f"({seconds:.2f} s)"
+
+
+def render_error(error: Any, colour: bool) -> str:
+    """``CommandNotFound: The command nosuch has not been found``, class in bold red."""
+    if not isinstance(error, dict):
+        return paint("error", RED_BOLD, colour) + ": " + compact(error)
+    return paint(str(error.get("class", "error")), RED_BOLD, colour) + ": " + str(error.get("desc", ""))
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"unknown reply mode {mode!r}; expected one of {', '.join(MODES)}")
+
+
+def render_value(value: Any, *, mode: str, width: int, colour: bool) -> str:
+    """A reply's value: "table" falls back to pretty JSON when the value is no list of flat objects."""
+    _check_mode(mode)
+    if mode == "compact":
+        return compact(value)
+    if mode == "table":
+        table = as_table(value, width, colour)
+        if table is not None:
+            return table
+    return highlight_json(value, colour)
+
+
+def render_reply(reply_message: dict[str, Any], *, mode: str, width: int, colour: bool, elapsed: float | None) -> str:
+    """A whole reply, ``{"return": ...}`` or ``{"error": {...}}``, as the shell prints it; no trailing newline."""
+    _check_mode(mode)  # also for errors: a wrong mode is the caller's bug whatever QEMU answered
+    if "error" in reply_message:
+        body = render_error(reply_message["error"], colour)
+    else:
+        # Anything else a monitor may hand over (no "return" at all) is shown whole rather than hidden.
+        value = reply_message.get("return", reply_message)
+        body = render_value(value, mode=mode, width=width, colour=colour)
+    if elapsed is None:
+        return body
+    return body + "\n" + paint(format_elapsed(elapsed), DIM, colour)

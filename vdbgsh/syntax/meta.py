@@ -1,0 +1,73 @@
+"""Meta-commands: the shell's own commands, in their own namespace (a leading ':'), never sent to the guest.
+
+``help`` and ``exit`` also work without the colon (QMP has no command of either name); ``quit`` without it is
+QMP's quit, which ends the guest's QEMU, so leaving the shell is ``:quit``, ``exit`` or Ctrl-D.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from vdbgsh.syntax.errors import ParseError
+from vdbgsh.syntax.values import did_you_mean
+
+META_PREFIX = ":"
+
+
+class MetaSpec(NamedTuple):
+    usage: str
+    summary: str
+    choices: tuple[str, ...] = ()
+
+
+META_COMMANDS: dict[str, MetaSpec] = {
+    "help": MetaSpec(":help [COMMAND | :META]", "list the guest's commands, or show one in full"),
+    "quit": MetaSpec(":quit", "leave the shell (also: exit, Ctrl-D); the guest keeps running"),
+    "history": MetaSpec(":history [N]", "show the last N lines typed (default 20)"),
+    "clear": MetaSpec(":clear", "clear the screen"),
+    "output": MetaSpec(
+        ":output pretty|compact|table",
+        "how replies are shown (table: lists of flat objects as a table)",
+        ("pretty", "compact", "table"),
+    ),
+    "verbose": MetaSpec(":verbose on|off", "also show the JSON request before it is sent", ("on", "off")),
+    "timing": MetaSpec(":timing on|off", "show how long each command took", ("on", "off")),
+    "pager": MetaSpec(
+        ":pager auto|on|off", "page replies longer than the screen through $PAGER (default less)", ("auto", "on", "off")
+    ),
+    "last": MetaSpec(":last", "show the last reply again, whole and paged"),
+}
+ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help"}
+BARE_WORDS = {"help": "help", "exit": "quit"}  # meta without the colon
+
+
+class MetaCommand(NamedTuple):
+    name: str
+    args: tuple[str, ...]
+
+
+def is_meta(text: str) -> bool:
+    word = text.split(maxsplit=1)[0] if text.strip() else ""
+    return text.startswith(META_PREFIX) or word in BARE_WORDS
+
+
+def parse_meta(text: str) -> MetaCommand:
+    words = text.split()
+    head = words[0]
+    name = head[1:] if head.startswith(META_PREFIX) else BARE_WORDS.get(head, head)
+    name = ALIASES.get(name, name)
+    spec = META_COMMANDS.get(name)
+    if spec is None:
+        raise ParseError(
+            f"unknown meta-command '{head}'{did_you_mean(name, list(META_COMMANDS))}",
+            text,
+            0,
+            "':help :' lists the meta-commands",
+        )
+    args = tuple(words[1:])
+    if spec.choices and (len(args) != 1 or args[0] not in spec.choices):
+        got = f"'{' '.join(args)}'" if args else "nothing"
+        raise ParseError(f"{head} takes one of: {', '.join(spec.choices)} (got {got})", text, len(head) + 1)
+    if name == "history" and args and (len(args) > 1 or not args[0].isdigit()):
+        raise ParseError(f"{head} takes a number of lines", text, len(head) + 1)
+    return MetaCommand(name, args)

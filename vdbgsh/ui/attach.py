@@ -1,0 +1,54 @@
+"""Putting the shell together for one guest: monitor, schema (cached per QEMU build), session, completer."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+from prompt_toolkit.completion import Completer
+
+from vdbgsh.schema.loading import SchemaCache, load_schema
+from vdbgsh.session import Session
+from vdbgsh.transport import Target
+from vdbgsh.ui.history_file import open_history
+from vdbgsh.ui.shell import Shell, terminal_width
+
+
+async def attach_shell(target: Target) -> None:
+    monitor = await target.open(events=True)
+    try:
+        loaded = await load_schema(monitor, SchemaCache.default())
+        version = await monitor.execute("query-version")
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        session = Session(monitor, loaded, colour=colour, width=terminal_width())
+        shell = Shell(
+            session,
+            target.describe(),
+            completer=make_completer(session),
+            history=open_history(),
+            can_page=sys.stdout.isatty(),
+        )
+        await shell.run(banner(target.describe(), version.value, loaded.source, len(loaded.schema.commands)))
+    finally:
+        with contextlib.suppress(Exception):
+            await monitor.close()
+
+
+def banner(name: str, version: object, source: str, commands: int) -> str:
+    qemu = ""
+    if isinstance(version, dict) and isinstance(version.get("qemu"), dict):
+        numbers = version["qemu"]
+        qemu = f" (QEMU {numbers.get('major')}.{numbers.get('minor')}.{numbers.get('micro')})"
+    schema = {"cache": "schema from the cache", "guest": "schema from the guest"}.get(
+        source, "no schema: arguments are not checked"
+    )
+    return (
+        f"vdbgsh attached to {name}{qemu}: {commands} commands, {schema}.\n"
+        "Type a QMP command (cmd key=value, or JSON), 'help' for the list, ':help :' for the shell's own; "
+        "Tab completes; Ctrl-D leaves."
+    )
+
+
+def make_completer(session: Session) -> Completer | None:
+    return None
