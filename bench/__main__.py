@@ -8,7 +8,7 @@ import secrets
 
 import libvirt
 
-from bench import transports
+from bench import render, startup, transports
 from vdbgsh.guest.libvirt_guest import create_transient, destroy_quietly
 from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.transport.libvirt_errors import silence_libvirt
@@ -25,7 +25,11 @@ def main() -> None:
     try:
         with PlainQemu(name) as qemu:
             print(f"vdbgsh benchmarks on {os.cpu_count()} cores; medians; guest {name} and a plain QEMU")
+            print("# foundation: one-shot exec and the transports")
             for line in transports.run(name, qemu, max(10, args.runs)):
+                print(line, flush=True)
+            print("# the shell: start-up and rendering")
+            for line in [*startup.run(name, qemu), *render.run()]:
                 print(line, flush=True)
     finally:
         destroy_quietly(conn, name)

@@ -7,16 +7,19 @@ prompt_toolkit, and loads the schema only when there is something to type or che
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.target import take_target
 from vdbgsh.errors import EXIT_GUEST_ERROR, EXIT_OK, EXIT_USAGE, UsageError, VdbgshError
 from vdbgsh.render.errors import qmp_error_line
 from vdbgsh.render.json_text import as_text
-from vdbgsh.schema.model import Schema
 from vdbgsh.syntax.request import UNCHECKED_MARK, parse_request_line, parse_request_words
 from vdbgsh.transport import Reply, Target
 from vdbgsh.transport.base import BlockingMonitor, JSONObject
+
+if TYPE_CHECKING:
+    from vdbgsh.schema.model import Schema
 
 
 class ReplyPrinter:

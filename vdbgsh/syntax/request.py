@@ -7,16 +7,17 @@ own branch here.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from vdbgsh.errors import UsageError
-from vdbgsh.schema.model import OPEN_ARGUMENT_COMMANDS, Schema
+from vdbgsh.syntax.arguments_tree import arguments_tree, loose_arguments
 from vdbgsh.syntax.errors import ParseError
 from vdbgsh.syntax.json_request import looks_like_json, parse_json_request
-from vdbgsh.syntax.typed import Typer, arguments_tree, loose_arguments
-from vdbgsh.syntax.values import check_value, did_you_mean
 from vdbgsh.syntax.words import Word, split_words
 from vdbgsh.transport.base import JSONObject
+
+if TYPE_CHECKING:  # the schema's modules load only when there is a schema: exec's fast path has none
+    from vdbgsh.schema.model import Schema
 
 UNCHECKED_MARK = "!"
 SHELL_FORCE_HINT = "'help' lists the commands; a leading ! sends the line unchecked"
@@ -79,6 +80,8 @@ def _words(
     _known_command(schema, command, source, force_hint)
     if schema.commands[command].untyped:
         return Request(_message(command, loose_arguments(tree, source)), False)
+    from vdbgsh.syntax.schema_typing import Typer
+
     arguments = Typer(schema, command, source).arguments(tree)
     return Request(_message(command, arguments), True)
 
@@ -91,6 +94,9 @@ def _json(request: JSONObject, source: str, schema: Schema | None) -> Request:
     info = schema.commands[command]
     if info.untyped:
         return Request(request, False)
+    from vdbgsh.schema.model import OPEN_ARGUMENT_COMMANDS
+    from vdbgsh.syntax.values import check_value
+
     problem = check_value(
         schema, info.arg_type, request.get("arguments", {}), "", open_members=command in OPEN_ARGUMENT_COMMANDS
     )
@@ -111,6 +117,8 @@ def _locate_problem(source: str, problem: str) -> int:
 
 def _known_command(schema: Schema, command: str, source: str, force_hint: str, at: int = 0) -> None:
     if command not in schema.commands:
+        from vdbgsh.syntax.values import did_you_mean
+
         raise ParseError(
             f"unknown command '{command}'{did_you_mean(command, list(schema.commands))}", source, at, force_hint
         )

@@ -6,13 +6,13 @@ accepted on every integer: ``1G`` can only mean 1073741824 there, and a count gi
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
 from typing import Any
 
 from vdbgsh.schema.model import Schema, SchemaType
+from vdbgsh.syntax.arguments_tree import loose_value
 
 BOOLEAN_WORDS = {"on": True, "off": False, "true": True, "false": False, "yes": True, "no": False}
 SIZE_SUFFIXES = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50, "e": 1 << 60}
@@ -54,6 +54,8 @@ def parse_bool(text: str) -> bool:
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    import difflib  # ~1 ms to import, and needed only when something is wrong
+
     close = difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
     return f"; did you mean {' or '.join(close)}?" if close else ""
 
@@ -118,14 +120,6 @@ def _alternate_from_text(schema: Schema, schema_type: SchemaType, text: str) -> 
             problems.append(str(problem))
     described = " or ".join(schema.describe(alt, 1) for alt in schema_type.alternatives)
     raise ValueProblem(f"'{text}' is not {described}")
-
-
-def loose_value(text: str) -> Any:
-    """Where the schema says "any": a JSON literal when the text is one, else the text."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
 
 
 def check_value(schema: Schema, type_name: str, value: Any, where: str, *, open_members: bool = False) -> str:

@@ -8,8 +8,11 @@ import sys
 
 from prompt_toolkit.completion import Completer
 
+from vdbgsh.complete.live import LiveValues
+from vdbgsh.complete.prompt_completer import QMPCompleter
 from vdbgsh.schema.loading import SchemaCache, load_schema
 from vdbgsh.session import Session
+from vdbgsh.syntax.meta import BARE_WORDS, META_COMMANDS
 from vdbgsh.transport import Target
 from vdbgsh.ui.history_file import open_history
 from vdbgsh.ui.shell import Shell, terminal_width
@@ -50,5 +53,16 @@ def banner(name: str, version: object, source: str, commands: int) -> str:
     )
 
 
-def make_completer(session: Session) -> Completer | None:
-    return None
+def make_completer(session: Session) -> Completer:
+    """Schema candidates at once; live values (ids, paths, device types) from the guest, off the UI's way."""
+    live = LiveValues(session.monitor.execute)
+    # What a command created or removed should complete on the next Tab, not after the cache expires.
+    session.observers.append(lambda _exchange: live.forget())
+    return QMPCompleter(
+        lambda: session.loaded.schema,
+        live,
+        {name: spec.summary for name, spec in META_COMMANDS.items()},
+        meta_choices={name: spec.choices for name, spec in META_COMMANDS.items() if spec.choices},
+        command_metas=("help", "h", "?"),
+        bare_metas=tuple(BARE_WORDS),
+    )

@@ -1,0 +1,97 @@
+"""The prompt_toolkit face of completion: the only module of the package that imports prompt_toolkit.
+
+Schema candidates come at once; live values follow in the async path, awaited for ``live_timeout`` at most: a menu
+without them beats a prompt that stalls. Do not wrap this completer in a ``ThreadedCompleter``, which would call
+the synchronous path only and never ask the guest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Mapping, Sequence
+
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+
+from vdbgsh.complete.candidates import COMMAND_METAS, Candidate, MetaWords, SchemaCandidates, candidate_name
+from vdbgsh.complete.context import Analysis, ArgumentName, ArgumentValue, analyse
+from vdbgsh.complete.live import LiveValues
+from vdbgsh.complete.matching import rank
+from vdbgsh.complete.paths import subtree
+from vdbgsh.schema.model import Schema
+
+
+class QMPCompleter(Completer):
+    """Completes QMP lines from ``schema()`` (called each time: the schema may be swapped) and, in the async path,
+    from ``live``. ``meta_commands`` maps the shell's own commands (names without the colon) to a one-line doc;
+    ``meta_choices`` gives the words a meta-command's argument takes; ``command_metas`` are those whose argument
+    is a QMP command name (or ``:META``); ``bare_metas`` also work without their colon."""
+
+    def __init__(
+        self,
+        schema: Callable[[], Schema],
+        live: LiveValues | None = None,
+        meta_commands: Mapping[str, str] | None = None,
+        *,
+        meta_choices: Mapping[str, Sequence[str]] | None = None,
+        command_metas: Collection[str] = COMMAND_METAS,
+        bare_metas: Collection[str] = (),
+        live_timeout: float = 0.5,
+    ) -> None:
+        self._schema = schema
+        self._live = live
+        self._metas = MetaWords(dict(meta_commands or {}), dict(meta_choices or {}), frozenset(command_metas))
+        self._bare_metas = frozenset(bare_metas)
+        self._live_timeout = live_timeout
+        self._static: SchemaCandidates | None = None
+
+    def static_candidates(self) -> SchemaCandidates:
+        """The schema's candidates, rebuilt when the schema has been swapped."""
+        schema = self._schema()
+        if self._static is None or self._static.schema is not schema:
+            self._static = SchemaCandidates(schema, self._metas)
+        return self._static
+
+    def analyse(self, document: Document) -> tuple[SchemaCandidates, Analysis]:
+        static = self.static_candidates()
+        return static, analyse(static.schema, document.text_before_cursor, document.text_after_cursor, self._bare_metas)
+
+    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
+        static, analysis = self.analyse(document)
+        for candidate in static.complete(analysis.suggestion):
+            yield _completion(candidate, analysis, document)
+
+    async def get_completions_async(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> AsyncGenerator[Completion, None]:
+        static, analysis = self.analyse(document)
+        shown: set[str] = set()
+        for candidate in static.complete(analysis.suggestion):
+            shown.add(candidate.text)
+            yield _completion(candidate, analysis, document)
+        for candidate in await self._live_candidates(analysis):
+            if candidate.text not in shown:
+                shown.add(candidate.text)
+                yield _completion(candidate, analysis, document)
+
+    async def _live_candidates(self, analysis: Analysis) -> list[Candidate]:
+        suggestion = analysis.suggestion
+        if self._live is None or not isinstance(suggestion, ArgumentName | ArgumentValue):
+            return []
+        try:
+            found = await asyncio.wait_for(self._live.candidates(suggestion), self._live_timeout)
+        except TimeoutError:
+            return []
+        if isinstance(suggestion, ArgumentName):
+            given = subtree(suggestion.given, suggestion.path_prefix)
+            found = [candidate for candidate in found if candidate.name not in given]
+        return rank(found, suggestion.prefix, candidate_name)
+
+
+def _completion(candidate: Candidate, analysis: Analysis, document: Document) -> Completion:
+    return Completion(
+        candidate.text,
+        start_position=analysis.start - len(document.text_before_cursor),
+        display=candidate.display,
+        display_meta=candidate.meta,
+    )
