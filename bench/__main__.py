@@ -8,7 +8,7 @@ import secrets
 
 import libvirt
 
-from bench import render, startup, transports
+from bench import completion, render, startup, transports
 from vdbgsh.guest.libvirt_guest import create_transient, destroy_quietly
 from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.transport.libvirt_errors import silence_libvirt
@@ -29,7 +29,7 @@ def main() -> None:
             for line in transports.run(name, qemu, max(10, args.runs)):
                 print(line, flush=True)
             print("# the shell: start-up and rendering")
-            for line in [*startup.run(name, qemu), *render.run()]:
+            for line in [*startup.run(name, qemu), *completion.run(), *render.run()]:
                 print(line, flush=True)
     finally:
         destroy_quietly(conn, name)
