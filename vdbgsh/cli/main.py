@@ -53,5 +53,18 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
+ONE_SHOT_COMMANDS = ("exec", "list")
+
+
 def run() -> None:
-    sys.exit(main())
+    status = main()
+    if sys.argv[1:2] and sys.argv[1] in ONE_SHOT_COMMANDS:
+        # A one-shot's work is done and its connection closed: skip the interpreter's teardown of every
+        # module (~3.5 ms of the ~60 ms a one-shot takes). Only the output buffers need saving.
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        os._exit(status)
+    sys.exit(status)
