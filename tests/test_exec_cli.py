@@ -372,3 +372,10 @@ def test_stdin_batch_types_and_checks_each_line(shared_guest: str) -> None:
         {"name": shared_guest},
     ]
     assert result.stderr.startswith("vdbgsh: error: line 2: unknown argument 'prop'; did you mean property?")
+
+
+def test_a_reader_that_goes_away_ends_quietly(shared_guest: str) -> None:
+    pipeline = f"{VDBGSH} exec --pretty {shared_guest} query-qmp-schema | head -n 1; echo status=${{PIPESTATUS[0]}}"
+    result = subprocess.run(["bash", "-c", pipeline], capture_output=True, text=True, check=False)
+    assert result.stdout.splitlines() == ["[", "status=141"]
+    assert result.stderr == ""

@@ -11,6 +11,7 @@ from vdbgsh.cli.parser import build_parser
 from vdbgsh.errors import EXIT_USAGE, VdbgshError
 
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
@@ -37,9 +38,10 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         env.error("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader of our output went away (| head); nothing more to say to it.
+        # The reader of our output went away (| head): nothing more to say to it, and the status a program
+        # killed by SIGPIPE would have, as pipelines expect.
         _silence_stdout()
-        return EXIT_USAGE
+        return EXIT_BROKEN_PIPE
     except Exception as err:
         # A bug of ours: still one line for the user, the traceback only on request.
         if os.environ.get("VDBGSH_DEBUG"):
@@ -66,5 +68,6 @@ def run() -> None:
             sys.stderr.flush()
         except BrokenPipeError:
             _silence_stdout()
+            status = EXIT_BROKEN_PIPE
         os._exit(status)
     sys.exit(status)
