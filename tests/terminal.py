@@ -44,8 +44,9 @@ class Tmux:
         self._tmux("send-keys", "-t", self.name, "-l", text)
         self._tmux("send-keys", "-t", self.name, "Enter")
 
-    def screen(self) -> str:
-        return self._tmux("capture-pane", "-t", self.name, "-p", "-J", "-S", "-200").stdout
+    def screen(self, *, joined: bool = True) -> str:
+        """The screen and what scrolled off it; ``joined`` undoes the terminal's wrapping of long lines."""
+        return self._tmux("capture-pane", "-t", self.name, "-p", *(["-J"] if joined else []), "-S", "-200").stdout
 
     def wait_for(self, text: str, timeout: float = 20, count: int = 1) -> str:
         """Wait until ``text`` shows ``count`` times (the screen keeps earlier output, so say which one)."""
@@ -56,6 +57,9 @@ class Tmux:
                 return shown
             time.sleep(0.05)
         raise AssertionError(f"{text!r} did not appear within {timeout} s; the screen shows:\n{self.screen()}")
+
+    def resize(self, width: int, height: int) -> None:
+        self._tmux("resize-window", "-t", self.name, "-x", str(width), "-y", str(height))
 
     def kill(self) -> None:
         self._tmux("kill-session", "-t", self.name)

@@ -1,0 +1,135 @@
+"""The shell in a real terminal (tmux) on a real guest: completion with Tab, running, paging, Ctrl-C while a
+command hangs, history search, a small and a resized terminal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import unique_name
+from tests.terminal import Tmux
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> dict[str, str]:
+    """A private XDG home: the test's history and schema cache are its own."""
+    return {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    terminal = Tmux(unique_name(), width=80, height=24)
+    yield terminal
+    terminal.kill()
+
+
+def test_tab_completes_a_command_then_its_arguments(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
+    prompt = f"{shared_guest} (running)>"
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(prompt)
+    tmux.send("-l", "qom-ge")
+    tmux.send("Tab")
+    tmux.wait_for(f"{prompt} qom-get")
+    tmux.send("-l", " pa")
+    tmux.send("Tab")
+    tmux.wait_for(f"{prompt} qom-get path=")
+    tmux.send("-l", "/machine pro")
+    tmux.send("Tab")
+    tmux.wait_for(f"{prompt} qom-get path=/machine property=")
+    tmux.send("-l", "ty")
+    tmux.wait_for("smbios-entry-point-type")  # the guest's properties of /machine, in the menu: type first
+    tmux.send("Tab")
+    tmux.wait_for(f"{prompt} qom-get path=/machine property=type")
+    tmux.send("Enter")
+    tmux.wait_for('"pc-i440fx-7.2-machine"')
+
+
+def test_the_menu_shows_types_and_required_marks(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(f"{shared_guest} (running)>")
+    tmux.send("-l", "qom-get ")
+    screen = tmux.wait_for("property*")
+    assert "path*" in screen
+    assert "required · str" in screen
+
+
+def test_live_values_complete_device_types(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(f"{shared_guest} (running)>")
+    tmux.send("-l", "device_add driver=virtio-bal")
+    tmux.wait_for("virtio-balloon-pci")
+
+
+def test_ctrl_c_stops_waiting_for_a_hung_command(tmux: Tmux, guest: str, home: dict[str, str]) -> None:
+    prompt = f"{guest} (running)>"
+    tmux.start("attach", guest, env=home)
+    tmux.wait_for(prompt)
+    pid = int(Path(f"/var/run/libvirt/qemu/{guest}.pid").read_text())
+    os.kill(pid, signal.SIGSTOP)  # QEMU cannot answer now
+    try:
+        tmux.type_line("query-name")
+        # A Ctrl-C that reaches the prompt before the line is taken is read as a key; repeat until one lands
+        # while the command waits (at the prompt, Ctrl-C only clears an empty line).
+        for _ in range(60):
+            tmux.send("C-c")
+            if "stopped waiting for the reply" in tmux.screen():
+                break
+            time.sleep(0.3)
+        tmux.wait_for("stopped waiting for the reply")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    tmux.type_line("query-status")
+    tmux.wait_for('"status": "running"')
+
+
+def test_history_search_and_suggestion(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
+    prompt = f"{shared_guest} (running)>"
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(prompt)
+    tmux.type_line("qom-get path=/machine property=type")
+    tmux.wait_for('"pc-i440fx-7.2-machine"')
+    tmux.type_line("query-name")
+    tmux.wait_for(prompt, count=3)
+    tmux.send("C-r")
+    tmux.send("-l", "property")
+    tmux.wait_for("reverse-i-search")
+    tmux.send("Enter")  # takes the found line into the prompt
+    tmux.send("Enter")  # and runs it
+    tmux.wait_for('"pc-i440fx-7.2-machine"', count=2)
+    tmux.send("-l", "qom-get pa")  # suggested from history, in grey after the cursor
+    tmux.wait_for("qom-get path=/machine property=type", count=3)
+    history = Path(home["XDG_STATE_HOME"]) / "vdbgsh" / "history"
+    assert history.stat().st_mode & 0o777 == 0o600
+
+
+def test_long_replies_are_paged(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(f"{shared_guest} (running)>")
+    tmux.type_line("query-qmp-schema")
+    tmux.wait_for('"meta-type"')
+    screen = tmux.wait_for(":")  # less waits at the end of the first page
+    assert "(END)" not in screen
+    tmux.send("q")
+    tmux.wait_for(f"{shared_guest} (running)>", count=2)
+
+
+def test_usable_at_80x24_and_after_a_resize(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
+    prompt = f"{shared_guest} (running)>"
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(prompt)
+    tmux.type_line(":output table")
+    tmux.type_line("query-chardev")
+    tmux.wait_for("charmonitor")
+    assert all(len(line) <= 80 for line in tmux.screen(joined=False).splitlines())
+    tmux.resize(120, 30)
+    tmux.type_line("query-name")
+    tmux.wait_for(f'"name": "{shared_guest}"')
+    tmux.resize(60, 20)
+    tmux.type_line("query-status")
+    screen = tmux.wait_for('"status": "running"')
+    assert "Traceback" not in screen
