@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prompt_toolkit.application import create_app_session
@@ -15,7 +16,8 @@ from prompt_toolkit.output.plain_text import PlainTextOutput
 from tests.conftest import LoopThread
 from vdbgsh.schema.loading import SchemaCache, load_schema
 from vdbgsh.session import Session
-from vdbgsh.transport import Target
+from vdbgsh.transport import Monitor, Reply, Target
+from vdbgsh.transport.base import JSONObject
 from vdbgsh.ui.history_file import open_history
 from vdbgsh.ui.shell import Shell
 
@@ -127,3 +129,46 @@ def test_history_file_is_private(tmp_path: Path) -> None:
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
     assert "set_password protocol=vnc password=secret" in list(open_history(path).load_history_strings())
+
+
+class WithoutIntrospection:
+    """Fault injection: a QEMU whose query-qmp-schema is missing (the monitor is otherwise the real one)."""
+
+    def __init__(self, monitor: Monitor) -> None:
+        self.monitor = monitor
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.monitor, name)
+
+    async def execute_message(self, message: JSONObject) -> Reply:
+        if message.get("execute") == "query-qmp-schema":
+            return Reply(
+                {"error": {"class": "CommandNotFound", "desc": "The command query-qmp-schema has not been found"}}
+            )
+        return await self.monitor.execute_message(message)
+
+
+def test_without_introspection_the_shell_falls_back_to_command_names(
+    loop: LoopThread, shared_guest: str, tmp_path: Path
+) -> None:
+    shown = StringIO()
+
+    async def session() -> str:
+        with create_pipe_input() as pipe, create_app_session(input=pipe, output=PlainTextOutput(shown)):
+            for key in ["qom-get path=/machine property=type\r", "query-statsu\r", ":q\r"]:
+                pipe.send_text(key)
+            real = await Target(domain=shared_guest).open(events=True)
+            monitor: Any = WithoutIntrospection(real)
+            try:
+                loaded = await load_schema(monitor, SchemaCache(tmp_path))
+                shell = Shell(Session(monitor, loaded, colour=False), shared_guest, history=InMemoryHistory())
+                await shell.run("banner")
+                return loaded.source
+            finally:
+                await real.close()
+
+    assert loop.run(session()) == "query-commands"
+    text = ANSI.sub("", shown.getvalue())
+    assert '"pc-i440fx-7.2-machine"' in text  # sent unchecked, typed loosely
+    assert "error: unknown command 'query-statsu'; did you mean query-stats" in text  # names are still known
+    assert list(tmp_path.iterdir()) == []  # nothing cached from a fallback
