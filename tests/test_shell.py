@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -24,24 +25,29 @@ from vdbgsh.ui.shell import Shell
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
 
 
-def run_shell(loop: LoopThread, domain: str, keys: list[str], cache: Path) -> str:
-    """Type ``keys`` into a shell on ``domain`` and return everything it showed, colours removed."""
+def run_shell(
+    loop: LoopThread, domain: str, keys: list[str], cache: Path, wrap: Callable[[Monitor], Any] = lambda m: m
+) -> tuple[str, str]:
+    """Type ``keys`` into a shell on ``domain``; returns everything it showed (colours removed) and where its
+    schema came from. ``wrap`` may put a fault injector around the real monitor."""
     shown = StringIO()
 
-    async def session() -> None:
+    async def session() -> str:
         with create_pipe_input() as pipe, create_app_session(input=pipe, output=PlainTextOutput(shown)):
             for key in keys:
                 pipe.send_text(key)
-            monitor = await Target(domain=domain).open(events=True)
+            real = await Target(domain=domain).open(events=True)
+            monitor = wrap(real)
             try:
                 loaded = await load_schema(monitor, SchemaCache(cache))
                 shell = Shell(Session(monitor, loaded, colour=False), domain, history=InMemoryHistory())
                 await shell.run("banner")
+                return loaded.source
             finally:
-                await monitor.close()
+                await real.close()
 
-    loop.run(session())
-    return ANSI.sub("", shown.getvalue())
+    source = loop.run(session())
+    return ANSI.sub("", shown.getvalue()), source
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +56,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_commands_replies_and_errors(loop: LoopThread, shared_guest: str, cache: Path) -> None:
-    text = run_shell(
+    text, _source = run_shell(
         loop,
         shared_guest,
         [
@@ -73,7 +79,7 @@ def test_commands_replies_and_errors(loop: LoopThread, shared_guest: str, cache:
 
 
 def test_json_spread_over_lines(loop: LoopThread, shared_guest: str, cache: Path) -> None:
-    text = run_shell(
+    text, _source = run_shell(
         loop,
         shared_guest,
         ['{"execute": "qom-get",\r', ' "arguments": {"path": "/machine",\r', ' "property": "type"}}\r', ":q\r"],
@@ -83,7 +89,7 @@ def test_json_spread_over_lines(loop: LoopThread, shared_guest: str, cache: Path
 
 
 def test_meta_commands(loop: LoopThread, shared_guest: str, cache: Path) -> None:
-    text = run_shell(
+    text, _source = run_shell(
         loop,
         shared_guest,
         [
@@ -117,7 +123,7 @@ def test_meta_commands(loop: LoopThread, shared_guest: str, cache: Path) -> None
 
 
 def test_run_state_follows_the_guest(loop: LoopThread, guest: str, cache: Path) -> None:
-    text = run_shell(loop, guest, ["stop\r", "query-name\r", "cont\r", "query-name\r", ":quit\r"], cache)
+    text, _source = run_shell(loop, guest, ["stop\r", "query-name\r", "cont\r", "query-name\r", ":quit\r"], cache)
     assert f"{guest} (paused)> query-name" in text
     assert f"{guest} (running)> query-name" in text
 
@@ -151,24 +157,9 @@ class WithoutIntrospection:
 def test_without_introspection_the_shell_falls_back_to_command_names(
     loop: LoopThread, shared_guest: str, tmp_path: Path
 ) -> None:
-    shown = StringIO()
-
-    async def session() -> str:
-        with create_pipe_input() as pipe, create_app_session(input=pipe, output=PlainTextOutput(shown)):
-            for key in ["qom-get path=/machine property=type\r", "query-statsu\r", ":q\r"]:
-                pipe.send_text(key)
-            real = await Target(domain=shared_guest).open(events=True)
-            monitor: Any = WithoutIntrospection(real)
-            try:
-                loaded = await load_schema(monitor, SchemaCache(tmp_path))
-                shell = Shell(Session(monitor, loaded, colour=False), shared_guest, history=InMemoryHistory())
-                await shell.run("banner")
-                return loaded.source
-            finally:
-                await real.close()
-
-    assert loop.run(session()) == "query-commands"
-    text = ANSI.sub("", shown.getvalue())
+    keys = ["qom-get path=/machine property=type\r", "query-statsu\r", ":q\r"]
+    text, source = run_shell(loop, shared_guest, keys, tmp_path, WithoutIntrospection)
+    assert source == "query-commands"
     assert '"pc-i440fx-7.2-machine"' in text  # sent unchecked, typed loosely
     assert "error: unknown command 'query-statsu'; did you mean query-stats" in text  # names are still known
     assert list(tmp_path.iterdir()) == []  # nothing cached from a fallback
