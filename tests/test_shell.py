@@ -105,6 +105,7 @@ def test_meta_commands(loop: LoopThread, shared_guest: str, cache: Path) -> None
             ":history 2\r",
             "help\r",
             "help query-status\r",
+            "help SHUTDOWN\r",
             ":help :\r",
             "exit\r",
         ],
@@ -119,6 +120,7 @@ def test_meta_commands(loop: LoopThread, shared_guest: str, cache: Path) -> None
     assert "error: unknown meta-command ':bogus'" in text
     assert re.search(r"\d+  :history 2", text)
     assert "returns: {running, singlestep, status}" in text
+    assert "reason" in text.split("help SHUTDOWN", 1)[1]  # the event's data
     assert ":output pretty|compact|table" in text
 
 

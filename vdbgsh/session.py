@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from vdbgsh.errors import VdbgshError
-from vdbgsh.render.help import help_command, help_overview
+from vdbgsh.render.help import help_command, help_event, help_overview
 from vdbgsh.render.messages import error_text, meta_overview, request_echo
 from vdbgsh.render.reply_view import render_reply
 from vdbgsh.schema.loading import LoadedSchema
@@ -137,4 +137,6 @@ class Session:
         topic = args[0]
         if topic.startswith(":"):
             return meta_overview(META_COMMANDS, topic[1:], self.colour)
+        if topic in schema.events:
+            return help_event(schema, topic, self.width(), self.colour)
         return help_command(schema, topic, self.width(), self.colour)
