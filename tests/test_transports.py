@@ -13,6 +13,7 @@ from tests.conftest import LoopThread
 from vdbgsh.errors import ConnectError, MonitorGone
 from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.transport import Event, Monitor, Subscription, Target
+from vdbgsh.transport.binary_identity import binary_identity
 from vdbgsh.transport.libvirt_commands import LibvirtCommands
 from vdbgsh.transport.libvirt_monitor import LibvirtMonitor
 from vdbgsh.transport.socket_monitor import SocketMonitor
@@ -100,3 +101,12 @@ def test_qemu_killed_under_the_socket_monitor(loop: LoopThread, qemu: PlainQemu)
     with pytest.raises(MonitorGone, match=r"went away|closed"):
         loop.run(monitor.execute("query-status"))
     loop.run(monitor.close())
+
+
+def test_both_transports_name_the_qemu_binary(loop: LoopThread, guest: str, qemu: PlainQemu) -> None:
+    # What keys the schema cache: a rebuilt QEMU binary is a new key even with the same version string.
+    expected = binary_identity("/usr/bin/qemu-system-x86_64")
+    assert expected.startswith("/usr/bin/qemu-system-x86_64:")
+    for monitor in open_both(loop, guest, qemu):
+        assert loop.run(monitor.build_identity()) == expected
+        loop.run(monitor.close())

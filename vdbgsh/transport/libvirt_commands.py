@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import time
 from typing import Any
@@ -18,6 +17,7 @@ import libvirt_qemu
 
 from vdbgsh.errors import MonitorGone
 from vdbgsh.transport.base import JSONObject, Reply
+from vdbgsh.transport.binary_identity import binary_identity
 from vdbgsh.transport.libvirt_domains import lookup_domain, open_connection
 from vdbgsh.transport.libvirt_errors import command_error
 
@@ -67,13 +67,7 @@ class LibvirtCommands:
         from urllib.parse import urlparse  # ~2 ms with ipaddress: not on the one-shot path
 
         host = urlparse(self.uri).hostname
-        if host:
-            return f"{host}:{path}"
-        try:
-            stat = os.stat(path)
-        except OSError:
-            return path
-        return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+        return f"{host}:{path}" if host else binary_identity(path)
 
     def close(self) -> None:
         # The domain object holds a reference on the connection: drop it first, or the connection really

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
+import struct
 import time
 from typing import Any
 
@@ -16,6 +18,7 @@ from qemu.qmp.protocol import Runstate
 from vdbgsh.errors import ConnectError, MonitorGone
 from vdbgsh.transport.address import QMPAddress
 from vdbgsh.transport.base import Event, EventCallback, JSONObject, Monitor, Reply, Subscription
+from vdbgsh.transport.binary_identity import process_binary_identity
 
 # QEMU greets a client at once; silence means another client holds the socket (QEMU serves one at a time).
 GREETING_TIMEOUT = 3.0
@@ -43,19 +46,40 @@ def _connect_failure(address: QMPAddress, exc: BaseException) -> ConnectError:
     return ConnectError(f"cannot connect to the QMP socket {where}: {cause}")
 
 
+def _connect_unix(address: QMPAddress, timeout: float) -> tuple[socket.socket, int | None]:
+    """Connect to a unix QMP socket ourselves, to learn which process serves it (SO_PEERCRED)."""
+    assert address.path is not None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)  # a full listen backlog would otherwise block here
+    try:
+        sock.connect(address.path)
+        pid, _uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+    except BaseException:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock, pid or None
+
+
 class SocketMonitor(Monitor):
-    def __init__(self, client: QMPClient, address: QMPAddress) -> None:
+    def __init__(self, client: QMPClient, address: QMPAddress, peer_pid: int | None = None) -> None:
         self.client = client
         self.address = address
         self.target = str(address)
+        self.peer_pid = peer_pid
         self._pumps: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(cls, address: QMPAddress, *, greeting_timeout: float = GREETING_TIMEOUT) -> SocketMonitor:
         _quiet_library_logs()
         client = QMPClient(os.path.basename(address.path) if address.path else str(address))
+        peer_pid = None
         try:
-            await asyncio.wait_for(client.connect(address.target()), greeting_timeout)
+            if address.path is not None:
+                sock, peer_pid = _connect_unix(address, greeting_timeout)
+                await asyncio.wait_for(client.connect(sock), greeting_timeout)
+            else:
+                await asyncio.wait_for(client.connect(address.target()), greeting_timeout)
         except TimeoutError:
             with contextlib.suppress(Exception):
                 await client.disconnect()
@@ -65,7 +89,11 @@ class SocketMonitor(Monitor):
             ) from None
         except (QMPConnectError, OSError, EOFError) as exc:
             raise _connect_failure(address, exc) from None
-        return cls(client, address)
+        return cls(client, address, peer_pid)
+
+    async def build_identity(self) -> str:
+        """The binary of the QEMU behind a local unix socket; unknown (empty) over TCP."""
+        return process_binary_identity(self.peer_pid) if self.peer_pid else ""
 
     async def execute_message(self, message: JSONObject) -> Reply:
         if self.client.runstate != Runstate.RUNNING:
