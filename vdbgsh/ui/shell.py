@@ -90,20 +90,23 @@ class Shell:
         return FormattedText([("class:target", self.name), ("", " ("), (style, state), ("", ")> ")])
 
     def _toolbar(self) -> FormattedText:
+        """What the shell knows, then the keys; the least needed parts go first when the terminal is narrow."""
         loaded = self.session.loaded
-        schema = f"schema: {len(loaded.schema.commands)} commands ({loaded.source})"
-        return FormattedText(
-            [
-                ("", f" {self.name} · {self.session.run_state} · {schema} · output: {self.session.options.mode}"),
-                ("", f" · events: {self.session.events_seen}   "),
-                ("class:bottom-toolbar.key", "Tab"),
-                ("", " complete  "),
-                ("class:bottom-toolbar.key", "Ctrl-R"),
-                ("", " search  "),
-                ("class:bottom-toolbar.key", ":help"),
-                ("", " "),
-            ]
-        )
+        facts = [
+            f" {self.name} · {self.session.run_state}",
+            f" · events: {self.session.events_seen}",
+            f" · output: {self.session.options.mode}",
+            f" · schema: {len(loaded.schema.commands)} commands ({loaded.source})",
+        ]
+        keys = [("Tab", " complete  "), ("Ctrl-R", " search  "), (":help", " ")]
+        width = get_app_session().output.get_size().columns
+        keys_width = sum(len(key) + len(text) for key, text in keys) + 3
+        while len(facts) > 1 and sum(map(len, facts)) + keys_width > width:
+            facts.pop()
+        fragments: list[tuple[str, str]] = [("", "".join(facts) + "   ")]
+        for key, text in keys:
+            fragments += [("class:bottom-toolbar.key", key), ("", text)]
+        return FormattedText(fragments)
 
     def on_event(self, event: Event) -> None:
         if self.session.on_event(event) and (self._refresh is None or self._refresh.done()):
