@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
 import time
@@ -12,7 +11,9 @@ from tests.conftest import VDBGSH
 
 class Tmux:
     def __init__(self, name: str, width: int = 100, height: int = 30) -> None:
-        self.socket = f"vdbgsh-test-{os.getpid()}"
+        # A server of its own: a server whose last session just ended may still be exiting when the next test
+        # starts one on the same socket ("server exited unexpectedly").
+        self.socket = f"vdbgsh-{name}"
         self.name = name
         self.width = width
         self.height = height
@@ -62,4 +63,4 @@ class Tmux:
         self._tmux("resize-window", "-t", self.name, "-x", str(width), "-y", str(height))
 
     def kill(self) -> None:
-        self._tmux("kill-session", "-t", self.name)
+        self._tmux("kill-server")

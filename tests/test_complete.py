@@ -15,6 +15,7 @@ from prompt_toolkit.document import Document
 from tests.conftest import LoopThread
 from vdbgsh.complete.live import LiveValues
 from vdbgsh.complete.prompt_completer import QMPCompleter
+from vdbgsh.hmp.table import COMMANDS as HMP_COMMANDS
 from vdbgsh.schema.model import Schema
 from vdbgsh.transport import Monitor, Target
 from vdbgsh.transport.base import JSONObject, Reply
@@ -73,7 +74,19 @@ def test_dash_and_underscore_are_the_same_when_matching() -> None:
 
 
 def test_empty_line_offers_every_command() -> None:
-    assert len(texts("")) == len(SCHEMA.commands)
+    # QMP's commands, and HMP's that QMP has no command of the same name for (HMP lines are translated).
+    hmp_only = {entry.name for entry in HMP_COMMANDS} - set(SCHEMA.commands)
+    assert set(texts("")) == set(SCHEMA.commands) | hmp_only
+
+
+def test_hmp_names_info_and_arguments() -> None:
+    assert by_text("block_resi")["block_resize"].display_meta_text.startswith("{device?, node-name?, size}")
+    assert by_text("info bl")["block"].display_meta_text.startswith("HMP · → query-block")
+    assert "migrate_set_paramet" in texts("migrate_set_paramet")[0]
+    assert texts("migrate_set_parameter max-band")[0] == "max-bandwidth"
+    assert texts("migrate_set_parameter multifd-compression ") == ["none", "zlib", "zstd"]
+    assert texts("migrate_set_capability xbz")[0] == "xbzrle"
+    assert texts("migrate_set_capability xbzrle ") == ["off", "on"]  # HMP takes exactly on or off
 
 
 def test_command_meta_shows_flags_arguments_and_return() -> None:
@@ -208,8 +221,10 @@ def test_a_swapped_schema_is_used_at_once() -> None:
     assert len(list(completer.get_completions(Document("qu"), CompleteEvent()))) > 2
     current[0] = Schema.from_command_names(["quit", "query-status"])
     found = list(completer.get_completions(Document("qu"), CompleteEvent()))
-    assert [completion.text for completion in found] == ["query-status", "quit"]
+    # The new schema's two commands first; then HMP's names that it lacks (translated when used).
+    assert [completion.text for completion in found][:2] == ["query-status", "quit"]
     assert found[0].display_meta_text == ""
+    assert all(completion.display_meta_text.startswith("HMP") for completion in found[2:])
 
 
 # Live values with a scripted guest (no QEMU): caching, timeouts, failures

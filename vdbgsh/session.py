@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from vdbgsh.errors import VdbgshError
+from vdbgsh.hmp.translate import Translation, Translator
 from vdbgsh.render.help import help_command, help_event, help_overview
-from vdbgsh.render.messages import error_text, meta_overview, request_echo
+from vdbgsh.render.info_views import render_info
+from vdbgsh.render.messages import error_text, meta_overview, note_text, request_echo
 from vdbgsh.render.reply_view import render_reply
 from vdbgsh.schema.loading import LoadedSchema
-from vdbgsh.syntax.meta import META_COMMANDS, MetaCommand, is_meta, parse_meta
+from vdbgsh.syntax.classify import classify
+from vdbgsh.syntax.meta import META_COMMANDS, MetaCommand, parse_meta
 from vdbgsh.syntax.request import parse_request_line
 from vdbgsh.transport import Event, Monitor, Reply
 from vdbgsh.transport.base import JSONObject
@@ -48,6 +51,7 @@ class Outcome(NamedTuple):
 @dataclass
 class Options:
     mode: str = "pretty"
+    view: str = "human"  # translated HMP info commands: a view like HMP's, or the reply as JSON
     verbose: bool = False
     timing: bool = True
     pager: str = "auto"
@@ -62,9 +66,16 @@ class Session:
     history: Callable[[], list[str]] = list
     options: Options = field(default_factory=Options)
     observers: list[Observer] = field(default_factory=list)
+    translator: Translator = field(default_factory=Translator)
     run_state: str = "unknown"
     events_seen: int = 0
     last_text: str = ""
+    _device_types: dict[str, dict[str, str]] = field(default_factory=dict)
+    _unknown_drivers: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.translator.schema = self.loaded.schema
+        self.translator.context.device_properties = self._device_properties
 
     async def run(self, line: str) -> Outcome:
         """Handle one typed line; bad input comes back as error text, nothing is sent then."""
@@ -72,26 +83,75 @@ class Session:
         if not text:
             return Outcome()
         try:
-            if is_meta(text):
-                return self._meta(parse_meta(text))
+            kind = classify(text, self.loaded.schema)
+            if kind == "meta":
+                return await self._meta(parse_meta(text), text)
+            if kind == "hmp":
+                return await self._hmp(text)
             request = parse_request_line(text, self.loaded.schema)
         except VdbgshError as err:
             return Outcome(error_text(err.lines(), self.colour))
         shown = [request_echo(request.message, self.colour)] if self.options.verbose else []
-        reply = await self.monitor.execute_message(request.message)
-        exchange = Exchange(text, request.message, reply)
+        reply = await self._send(text, request.message)
+        shown.append(self._rendered(reply))
+        return self._outcome(shown)
+
+    async def _send(self, line: str, request: JSONObject) -> Reply:
+        reply = await self.monitor.execute_message(request)
+        exchange = Exchange(line, request, reply)
         for observer in self.observers:
             observer(exchange)
-        rendered = render_reply(
+        return reply
+
+    def _rendered(self, reply: Reply) -> str:
+        return render_reply(
             reply.message,
             mode=self.options.mode,
             width=self.width(),
             colour=self.colour,
             elapsed=reply.elapsed if self.options.timing else None,
         )
-        self.last_text = rendered
-        shown.append(rendered)
-        return Outcome("\n".join(shown))
+
+    def _outcome(self, shown: list[str]) -> Outcome:
+        self.last_text = "\n".join(shown)
+        return Outcome(self.last_text)
+
+    async def translate(self, text: str) -> Translation:
+        """An HMP line's translation; a device_add first asks the guest for its driver's property types."""
+        translation = self.translator.translate(text)
+        if self._unknown_drivers:
+            for driver in self._unknown_drivers:
+                reply = await self.monitor.execute("device-list-properties", {"typename": driver})
+                properties = reply.value if reply.ok and isinstance(reply.value, list) else []
+                self._device_types[driver] = {p["name"]: str(p.get("type", "")) for p in properties}
+            self._unknown_drivers.clear()
+            translation = self.translator.translate(text)
+        return translation
+
+    async def _hmp(self, text: str) -> Outcome:
+        translation = await self.translate(text)
+        shown = [request_echo(request, self.colour) for request in translation.requests]
+        shown += [note_text(note, self.colour) for note in translation.notes]
+        for request in translation.requests:
+            reply = await self._send(text, request)
+            if translation.fallback and reply.ok:
+                shown.append(str(reply.value).replace("\r\n", "\n").rstrip("\n"))
+            elif translation.info and reply.ok and self.options.view == "human":
+                view = render_info(
+                    translation.info, translation.hmp_args, reply.value, colour=self.colour, width=self.width()
+                )
+                shown.append(view if view is not None else self._rendered(reply))
+            else:
+                shown.append(self._rendered(reply))
+            if not reply.ok:
+                break
+        return self._outcome(shown)
+
+    def _device_properties(self, driver: str) -> dict[str, str] | None:
+        if driver not in self._device_types:
+            self._unknown_drivers.add(driver)
+            return None
+        return self._device_types[driver]
 
     async def refresh_run_state(self) -> str:
         reply = await self.monitor.execute("query-status")
@@ -104,8 +164,10 @@ class Session:
         self.events_seen += 1
         return event.name in RUN_STATE_EVENTS
 
-    def _meta(self, meta: MetaCommand) -> Outcome:
+    async def _meta(self, meta: MetaCommand, text: str) -> Outcome:
         name, args = meta
+        if name == "translate":
+            return await self._translate_only(text.split(maxsplit=1)[1] if args else "")
         if name == "quit":
             return Outcome(quit=True)
         if name == "clear":
@@ -128,7 +190,19 @@ class Session:
             self.options.timing = value == "on"
         elif name == "pager":
             self.options.pager = value
+        elif name == "view":
+            self.options.view = value
         return Outcome(f"{name}: {value}")
+
+    async def _translate_only(self, line: str) -> Outcome:
+        if not line.strip():
+            return Outcome(error_text([":translate takes an HMP line: :translate info block"], self.colour))
+        try:
+            translation = await self.translate(line)
+        except VdbgshError as err:
+            return Outcome(error_text(err.lines(), self.colour))
+        shown = [request_echo(request, self.colour) for request in translation.requests]
+        return Outcome("\n".join(shown + [note_text(note, self.colour) for note in translation.notes]))
 
     def _help(self, args: tuple[str, ...]) -> str:
         schema = self.loaded.schema

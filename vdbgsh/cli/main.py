@@ -27,6 +27,10 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             from vdbgsh.cli.list_command import run_list
 
             return run_list(args, env)
+        if args.command == "translate":
+            from vdbgsh.cli.translate_command import run_translate
+
+            return run_translate(args, env)
         # attach is the only path that needs prompt_toolkit: import it only here.
         from vdbgsh.cli.attach_command import run_attach
 
@@ -55,7 +59,7 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-ONE_SHOT_COMMANDS = ("exec", "list")
+ONE_SHOT_COMMANDS = ("exec", "list", "translate")
 
 
 def run() -> None:

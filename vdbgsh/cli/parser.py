@@ -131,4 +131,23 @@ def _build_attach(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     attach_parser.add_argument("domain", nargs="?", metavar="DOMAIN", help="domain name, UUID or id")
 
 
-BUILDERS = {"exec": _build_exec, "list": _build_list, "attach": _build_attach}
+def _build_translate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "translate",
+        formatter_class=_Formatter,
+        help="show the QMP an HMP (text monitor) line becomes",
+        description="Print the QMP request(s) an HMP line becomes, one compact JSON object per line, without "
+        "sending them. Without a guest nothing is contacted (the schema is the newest cached one, else QEMU 7.2's); "
+        "with --domain or --qmp the translation is checked against that guest's schema. Exit 2 when the line does "
+        "not parse, with what HMP expects there.",
+    )
+    parser.add_argument("-c", "--connect", metavar="URI", dest="uri", help="libvirt URI (with --domain)")
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("-d", "--domain", metavar="DOMAIN", help="check against this libvirt domain's schema")
+    target.add_argument("--qmp", metavar="ADDR", help="check against this QMP socket's schema")
+    parser.add_argument(
+        "line", nargs="+", metavar="LINE", help="the HMP line (quote it), or - to read lines from stdin"
+    )
+
+
+BUILDERS = {"exec": _build_exec, "list": _build_list, "attach": _build_attach, "translate": _build_translate}

@@ -13,12 +13,14 @@ from vdbgsh.complete.context import (
     ArgumentName,
     ArgumentValue,
     CommandName,
+    HmpInfo,
     MetaArgument,
     MetaCommand,
     Suggestion,
 )
 from vdbgsh.complete.matching import MatchIndex
 from vdbgsh.complete.paths import command_type, resolve, structured, subtree, variant_key
+from vdbgsh.hmp.table import Entry
 from vdbgsh.schema.model import Member, Schema, SchemaType
 
 BOOLEAN_WORDS = ("on", "off", "true", "false")
@@ -65,6 +67,11 @@ def flags(features: Collection[str]) -> list[str]:
     return [flag for flag in ("deprecated", "unstable") if flag in features]
 
 
+def _hmp_meta(entry: Entry, schema: Schema) -> str:
+    becomes = f"→ {entry.qmp}" if entry.qmp and entry.qmp in schema.commands else "HMP only"
+    return _clipped(f"HMP · {becomes} · {entry.help}", 60)
+
+
 class MetaWords(NamedTuple):
     """The shell's own commands as completion sees them; names are without the colon."""
 
@@ -86,6 +93,7 @@ class SchemaCandidates:
         self._metas: dict[str, MatchIndex[Candidate]] = {}
         self._members: dict[tuple[str, tuple[str, ...]], MatchIndex[Candidate]] = {}
         self._values: dict[str, MatchIndex[Candidate]] = {}
+        self._info: MatchIndex[Candidate] | None = None
 
     def complete(self, suggestion: Suggestion) -> list[Candidate]:
         """Ranked candidates for ``suggestion``."""
@@ -100,14 +108,32 @@ class SchemaCandidates:
                 return self.argument_names(suggestion)
             case ArgumentValue(member_type=member_type, prefix=prefix):
                 return self.values(member_type).match(prefix)
+            case HmpInfo(prefix):
+                return self.info_names().match(prefix)
         return []
+
+    def info_names(self) -> MatchIndex[Candidate]:
+        if self._info is None:
+            from vdbgsh.hmp.table import INFO
+
+            self._info = MatchIndex(
+                (Candidate(e.name[5:], e.name[5:], e.name[5:], _hmp_meta(e, self.schema)) for e in INFO),
+                candidate_name,
+            )
+        return self._info
 
     def commands(self) -> MatchIndex[Candidate]:
         if self._commands is None:
-            self._commands = MatchIndex(
-                (Candidate(name, name, name, self.command_summary(name)) for name in self.schema.commands),
-                candidate_name,
-            )
+            from vdbgsh.hmp.table import COMMANDS
+
+            qmp = [Candidate(name, name, name, self.command_summary(name)) for name in self.schema.commands]
+            # HMP's names as well: the shell translates them (aliases such as c and q left out of the menu).
+            hmp = [
+                Candidate(e.name, e.name, e.name, _hmp_meta(e, self.schema))
+                for e in COMMANDS
+                if e.name not in self.schema.commands
+            ]
+            self._commands = MatchIndex([*qmp, *hmp], candidate_name)
         return self._commands
 
     def metas(self, inserted_prefix: str) -> MatchIndex[Candidate]:

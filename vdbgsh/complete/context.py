@@ -47,7 +47,13 @@ class Nothing(NamedTuple):
     pass
 
 
-Suggestion = CommandName | MetaCommand | MetaArgument | ArgumentName | ArgumentValue | Nothing
+class HmpInfo(NamedTuple):
+    """An `info` sub-command name being typed."""
+
+    prefix: str
+
+
+Suggestion = CommandName | MetaCommand | MetaArgument | ArgumentName | ArgumentValue | Nothing | HmpInfo
 
 NOTHING = Nothing()
 
@@ -57,6 +63,7 @@ class Analysis(NamedTuple):
     # Offset in the text before the cursor where the replaced part starts: a chosen candidate replaces
     # text[start:], raw characters (quotes included), not just the unquoted prefix.
     start: int
+    hmp: bool = False  # an HMP line: arguments are positional words
 
 
 def analyse(schema: Schema, before: str, after: str = "", bare_metas: Collection[str] = ()) -> Analysis:

@@ -15,9 +15,11 @@ from prompt_toolkit.document import Document
 
 from vdbgsh.complete.candidates import COMMAND_METAS, Candidate, MetaWords, SchemaCandidates, candidate_name
 from vdbgsh.complete.context import Analysis, ArgumentName, ArgumentValue, analyse
+from vdbgsh.complete.hmp_context import analyse_hmp
 from vdbgsh.complete.live import LiveValues
 from vdbgsh.complete.matching import rank
 from vdbgsh.complete.paths import subtree
+from vdbgsh.hmp.table import BY_NAME
 from vdbgsh.schema.model import Schema
 
 
@@ -52,27 +54,49 @@ class QMPCompleter(Completer):
             self._static = SchemaCandidates(schema, self._metas)
         return self._static
 
-    def analyse(self, document: Document) -> tuple[SchemaCandidates, Analysis]:
+    def analyses(self, document: Document) -> tuple[SchemaCandidates, list[Analysis]]:
+        """What the cursor may be completing: a QMP line, an HMP line, or (for a command of both, while the
+        first argument word has no '=') both, QMP's member names first."""
         static = self.static_candidates()
-        return static, analyse(static.schema, document.text_before_cursor, document.text_after_cursor, self._bare_metas)
+        before = document.text_before_cursor
+        qmp = analyse(static.schema, before, document.text_after_cursor, self._bare_metas)
+        first = before.split(maxsplit=1)[0] if before.strip() else ""
+        if first not in BY_NAME or first in self._bare_metas or before.lstrip().startswith((":", "!", "{")):
+            return static, [qmp]
+        both = first in static.schema.commands
+        hmp = analyse_hmp(static.schema, before, qmp_too=both)
+        if hmp is None:
+            return static, [qmp]
+        return static, [qmp, hmp] if both else [hmp]
+
+    def analyse(self, document: Document) -> tuple[SchemaCandidates, Analysis]:
+        static, found = self.analyses(document)
+        return static, found[-1]
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
-        static, analysis = self.analyse(document)
-        for candidate in static.complete(analysis.suggestion):
-            yield _completion(candidate, analysis, document)
+        static, analyses = self.analyses(document)
+        shown: set[str] = set()
+        for analysis in analyses:
+            for candidate in _for_syntax(static.complete(analysis.suggestion), analysis):
+                if candidate.text not in shown:
+                    shown.add(candidate.text)
+                    yield _completion(candidate, analysis, document)
 
     async def get_completions_async(
         self, document: Document, complete_event: CompleteEvent
     ) -> AsyncGenerator[Completion, None]:
-        static, analysis = self.analyse(document)
+        static, analyses = self.analyses(document)
         shown: set[str] = set()
-        for candidate in static.complete(analysis.suggestion):
-            shown.add(candidate.text)
-            yield _completion(candidate, analysis, document)
-        for candidate in await self._live_candidates(analysis):
-            if candidate.text not in shown:
-                shown.add(candidate.text)
-                yield _completion(candidate, analysis, document)
+        for analysis in analyses:
+            for candidate in _for_syntax(static.complete(analysis.suggestion), analysis):
+                if candidate.text not in shown:
+                    shown.add(candidate.text)
+                    yield _completion(candidate, analysis, document)
+        for analysis in analyses:
+            for candidate in await self._live_candidates(analysis):
+                if candidate.text not in shown:
+                    shown.add(candidate.text)
+                    yield _completion(candidate, analysis, document)
 
     async def _live_candidates(self, analysis: Analysis) -> list[Candidate]:
         suggestion = analysis.suggestion
@@ -88,9 +112,19 @@ class QMPCompleter(Completer):
         return rank(found, suggestion.prefix, candidate_name)
 
 
+def _for_syntax(candidates: list[Candidate], analysis: Analysis) -> list[Candidate]:
+    """HMP's booleans are exactly on and off."""
+    if not analysis.hmp:
+        return candidates
+    return [candidate for candidate in candidates if candidate.text not in ("true", "false")]
+
+
 def _completion(candidate: Candidate, analysis: Analysis, document: Document) -> Completion:
+    text = candidate.text
+    if analysis.hmp and isinstance(analysis.suggestion, ArgumentName):
+        text = text.rstrip("=.")  # an HMP argument is a word, not member=value
     return Completion(
-        candidate.text,
+        text,
         start_position=analysis.start - len(document.text_before_cursor),
         display=candidate.display,
         display_meta=candidate.meta,

@@ -19,6 +19,10 @@ def request_echo(message: object, colour: bool) -> str:
     return paint("→ " + compact(message), DIM, colour)
 
 
+def note_text(note: str, colour: bool) -> str:
+    return paint(f"note: {note}", DIM, colour)
+
+
 def meta_overview(commands: Mapping[str, MetaSpec], topic: str, colour: bool) -> str:
     """All meta-commands (``:help :``), or one (``:help :output``)."""
     chosen = {topic: commands[topic]} if topic in commands else commands

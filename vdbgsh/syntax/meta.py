@@ -36,6 +36,10 @@ META_COMMANDS: dict[str, MetaSpec] = {
         ":pager auto|on|off", "page replies longer than the screen through $PAGER (default less)", ("auto", "on", "off")
     ),
     "last": MetaSpec(":last", "show the last reply again, whole and paged"),
+    "translate": MetaSpec(":translate HMP-LINE", "show the QMP an HMP line becomes, without sending it"),
+    "view": MetaSpec(
+        ":view human|json", "translated HMP info commands: a view like HMP's, or the reply as JSON", ("human", "json")
+    ),
 }
 ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help"}
 BARE_WORDS = {"help": "help", "exit": "quit"}  # meta without the colon

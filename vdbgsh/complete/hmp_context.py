@@ -1,0 +1,92 @@
+"""Completing HMP lines: command names, `info` sub-commands, and positional arguments, each argument mapped
+onto the member of the QMP command it becomes so that the same typed and live completers serve both syntaxes."""
+
+from __future__ import annotations
+
+from vdbgsh.complete.context import NOTHING, Analysis, ArgumentName, ArgumentValue, HmpInfo, Suggestion
+from vdbgsh.complete.paths import command_type, resolve
+from vdbgsh.hmp.args_type import parse_args_type
+from vdbgsh.hmp.table import BY_NAME, INFO_BY_NAME, Entry
+from vdbgsh.schema.model import Schema
+from vdbgsh.syntax.words import Word, split_words
+
+# HMP arguments whose QMP twin is not "the member of the same (or renamed) name": (command, key) -> (QMP
+# command, path). The migrate_set_* pairs name a member, and its value, in two words.
+ARGUMENT_TWINS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("migrate_set_capability", "capability"): ("migrate-set-capabilities", ("capabilities", "0", "capability")),
+    ("migrate_set_capability", "state"): ("migrate-set-capabilities", ("capabilities", "0", "state")),
+    ("sendkey", "keys"): ("send-key", ("keys", "0", "data")),
+    ("trace-event", "option"): ("trace-event-set-state", ("enable",)),
+    ("info block", "device"): ("blockdev-change-medium", ("device",)),
+    ("change", "target"): ("blockdev-change-medium", ("filename",)),
+}
+
+
+def analyse_hmp(schema: Schema, before: str, qmp_too: bool) -> Analysis | None:
+    """The suggestion for an HMP line, or None when the line is not (or not only) HMP.
+
+    ``qmp_too``: the command word names a QMP command as well; then only a plain word (no '=') is read as HMP.
+    """
+    words = split_words(before, partial=True)
+    if not words or (len(words) == 1 and words[0].end == len(before)):
+        return None  # still typing the command word: the QMP completer offers HMP names too
+    entry = BY_NAME.get(words[0].text)
+    if entry is None:
+        return None
+    current = words[-1] if words[-1].end == len(before) else Word("", len(before), len(before))
+    done = words[1:-1] if current is words[-1] else words[1:]
+    if qmp_too and any("=" in word.text for word in [*done, current]):
+        return None
+    if entry.name == "info":
+        if not done:
+            return Analysis(HmpInfo(current.text), current.start, hmp=True)
+        sub = INFO_BY_NAME.get(done[0].text)
+        if sub is None:
+            return Analysis(NOTHING, current.start, hmp=True)
+        entry, done = sub, done[1:]
+    key = _argument_at(entry, [word.text for word in done], current.text)
+    if key is None:
+        return Analysis(NOTHING, current.start, hmp=True)
+    return Analysis(
+        _suggestion(schema, entry, key, [word.text for word in done], current.text), current.start, hmp=True
+    )
+
+
+def _argument_at(entry: Entry, done: list[str], current: str) -> str | None:
+    """The args_type key the word being typed fills (flags are skipped the way HMP skips them)."""
+    specs = [spec for spec in parse_args_type(entry.args_type) if not spec.kind.startswith("-")]
+    positional = [word for word in done if not _is_flag(word)]
+    if current.startswith("-"):
+        return None
+    index = len(positional)
+    return specs[index].key if index < len(specs) else None
+
+
+def _suggestion(schema: Schema, entry: Entry, key: str, done: list[str], prefix: str) -> Suggestion:
+    if entry.name == "migrate_set_parameter":
+        if key == "parameter":
+            return ArgumentName("migrate-set-parameters", (), prefix, {})
+        parameter = done[-1] if done else ""
+        member_type = resolve(schema, command_type(schema, "migrate-set-parameters"), (parameter,), {})
+        return ArgumentValue("migrate-set-parameters", (parameter,), member_type, prefix, {})
+    twin = ARGUMENT_TWINS.get((entry.name, key))
+    if twin is not None:
+        command, path = twin
+    elif entry.qmp is not None:
+        command, path = entry.qmp, (entry.rename.get(key, key),)
+    else:
+        return NOTHING
+    given = _given(entry, done)
+    member_type = resolve(schema, command_type(schema, command), path, given)
+    return ArgumentValue(command, path, member_type, prefix, given)
+
+
+def _given(entry: Entry, done: list[str]) -> dict[str, str]:
+    """The positional arguments already typed, under their QMP names (qom-get's property needs its path)."""
+    keys = [spec.key for spec in parse_args_type(entry.args_type) if not spec.kind.startswith("-")]
+    positional = [word for word in done if not _is_flag(word)]
+    return {entry.rename.get(key, key): text for key, text in zip(keys, positional, strict=False)}
+
+
+def _is_flag(word: str) -> bool:
+    return word.startswith("-") and len(word) >= 2 and word[1].isalpha()
