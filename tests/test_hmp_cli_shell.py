@@ -69,6 +69,7 @@ def test_hmp_in_the_shell(loop: LoopThread, shared_guest: str, cache: Path) -> N
         ":translate block_resize drive0 80\r",
         "qom-get /machine type\r",
         "memsave 0 4096 /tmp/x\r",
+        "help info\r",
         ":q\r",
     ]
     text, _source = run_shell(loop, shared_guest, keys, cache)
@@ -80,3 +81,5 @@ def test_hmp_in_the_shell(loop: LoopThread, shared_guest: str, cache: Path) -> N
     assert '→ {"execute":"block_resize","arguments":{"device":"drive0","size":83886080}}' in text
     assert '"pc-i440fx-7.2-machine"' in text
     assert "invalid char 't' in expression" in text
+    assert "info [ITEM]  (HMP)" in text
+    assert "sub-commands:" in text

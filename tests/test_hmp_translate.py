@@ -141,3 +141,15 @@ def test_how_a_line_is_read(line: str, kind: str) -> None:
 @pytest.mark.parametrize("word", ["stop", "cont", "quit", "system_reset", "system_powerdown", "system_wakeup"])
 def test_a_word_that_is_both_means_the_same(word: str) -> None:
     assert translate_line(word, SCHEMA).requests == [{"execute": word}]
+
+
+def test_help_for_hmp_words() -> None:
+    from vdbgsh.render.help_hmp import help_hmp, usage
+
+    assert usage(BY_NAME["block_stream"]) == "block_stream DEVICE [SPEED [BASE]]"
+    assert usage(BY_NAME["x"]) == "x [/FMT] ADDR"
+    assert usage(BY_NAME["screendump"]) == "screendump FILENAME [-f VALUE] [DEVICE [HEAD]]"
+    text = help_hmp(BY_NAME["block_resize"], SCHEMA, colour=False)
+    assert "size (bare number = MiB; K, M, G suffixes)" in text
+    assert "becomes QMP block_resize" in text
+    assert "info block" in help_hmp(BY_NAME["info"], SCHEMA, colour=False)

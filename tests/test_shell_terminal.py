@@ -133,3 +133,19 @@ def test_usable_at_80x24_and_after_a_resize(tmux: Tmux, shared_guest: str, home:
     tmux.type_line("query-status")
     screen = tmux.wait_for('"status": "running"')
     assert "Traceback" not in screen
+
+
+def test_hmp_lines_complete_translate_and_show_like_hmp(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
+    prompt = f"{shared_guest} (running)>"
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(prompt)
+    tmux.send("-l", "info statu")
+    tmux.wait_for("HMP · → query-status")  # the menu names the QMP command the line becomes
+    tmux.send("Tab")
+    tmux.wait_for(f"{prompt} info status")
+    tmux.send("Enter")
+    tmux.wait_for('→ {"execute":"query-status"}')
+    tmux.wait_for("VM status: running")
+    tmux.type_line("x/2xb 0")
+    tmux.wait_for("note: HMP only")
+    tmux.wait_for("0000000000000000:")

@@ -11,11 +11,15 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from vdbgsh.errors import VdbgshError
+from vdbgsh.hmp.table import BY_NAME as HMP_BY_NAME
+from vdbgsh.hmp.table import INFO_BY_NAME
 from vdbgsh.hmp.translate import Translation, Translator
+from vdbgsh.render.ansi import DIM, paint
 from vdbgsh.render.help import help_command, help_event, help_overview
+from vdbgsh.render.help_hmp import help_hmp
 from vdbgsh.render.info_views import render_info
 from vdbgsh.render.messages import error_text, meta_overview, note_text, request_echo
-from vdbgsh.render.reply_view import render_reply
+from vdbgsh.render.reply_view import format_elapsed, render_reply
 from vdbgsh.schema.loading import LoadedSchema
 from vdbgsh.syntax.classify import classify
 from vdbgsh.syntax.meta import META_COMMANDS, MetaCommand, parse_meta
@@ -140,7 +144,12 @@ class Session:
                 view = render_info(
                     translation.info, translation.hmp_args, reply.value, colour=self.colour, width=self.width()
                 )
-                shown.append(view if view is not None else self._rendered(reply))
+                if view is None:
+                    shown.append(self._rendered(reply))
+                else:
+                    shown.append(view)
+                    if self.options.timing:
+                        shown.append(paint(format_elapsed(reply.elapsed), DIM, self.colour))
             else:
                 shown.append(self._rendered(reply))
             if not reply.ok:
@@ -213,4 +222,7 @@ class Session:
             return meta_overview(META_COMMANDS, topic[1:], self.colour)
         if topic in schema.events:
             return help_event(schema, topic, self.width(), self.colour)
+        hmp_entry = HMP_BY_NAME.get(topic) or INFO_BY_NAME.get(topic.removeprefix("info "))
+        if hmp_entry is not None and topic not in schema.commands:
+            return help_hmp(hmp_entry, schema, self.colour)
         return help_command(schema, topic, self.width(), self.colour)
