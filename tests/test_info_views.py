@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import LoopThread
 from vdbgsh.render.ansi import strip_ansi
-from vdbgsh.render.info_views import INFO_VIEW_NAMES, render_info, size_to_str
+from vdbgsh.render.info import INFO_VIEW_NAMES, render_info, size_to_str
 from vdbgsh.transport import Monitor, Target
 
 

@@ -17,7 +17,7 @@ from vdbgsh.hmp.translate import Translation, Translator
 from vdbgsh.render.ansi import DIM, paint
 from vdbgsh.render.help import help_command, help_event, help_overview
 from vdbgsh.render.help_hmp import help_hmp
-from vdbgsh.render.info_views import render_info
+from vdbgsh.render.info import render_info
 from vdbgsh.render.messages import error_text, meta_overview, note_text, request_echo
 from vdbgsh.render.reply_view import format_elapsed, render_reply
 from vdbgsh.schema.loading import LoadedSchema

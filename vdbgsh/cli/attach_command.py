@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 
 from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.target import take_target
 from vdbgsh.errors import EXIT_OK, UsageError
-from vdbgsh.guest.scratch import Hangup, scratch_guest, unwind_on_signals
+from vdbgsh.guest.scratch import UNWIND_SIGNALS, Hangup, scratch_guest, unwind_on_signals
 from vdbgsh.transport import Target
 
 
@@ -23,16 +24,39 @@ def run_attach(args: argparse.Namespace, env: Environment) -> int:
                     print(f"vdbgsh: {line}; it is destroyed when you leave", file=env.stderr, flush=True)
 
                 with scratch_guest(args.uri, notify) as target:
-                    asyncio.run(_attach(target))
+                    _run(target)
                 return EXIT_OK
             target, _rest = take_target(args, [args.domain] if args.domain else [], "attach")
-            asyncio.run(_attach(target))
+            _run(target)
         except Hangup:
             pass
     return EXIT_OK
 
 
+def _run(target: Target) -> None:
+    try:
+        asyncio.run(_attach(target))
+    except asyncio.CancelledError:
+        raise Hangup("terminated") from None
+
+
 async def _attach(target: Target) -> None:
+    """The shell; a closed terminal or SIGTERM cancels it, so that everything it opened is closed in order.
+
+    Raising from a signal handler (as outside the loop) would land inside whatever prompt_toolkit callback is
+    running, and prompt_toolkit catches it there and waits for Enter: inside the loop the signal cancels the task.
+    """
     from vdbgsh.ui.attach import attach_shell
 
-    await attach_shell(target)
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    previous = {sig: signal.getsignal(sig) for sig in UNWIND_SIGNALS}
+    for sig in UNWIND_SIGNALS:
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        await attach_shell(target)
+    finally:
+        for sig, handler in previous.items():
+            loop.remove_signal_handler(sig)
+            signal.signal(sig, handler)

@@ -19,6 +19,8 @@ from vdbgsh.guest.plain_qemu import PlainQemu, pid_alive
 from vdbgsh.transport.libvirt_domains import open_connection
 from vdbgsh.transport.target import Target
 
+UNWIND_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+
 
 class Hangup(BaseException):
     """The terminal closed or someone asked us to terminate: unwind so that cleanup runs."""
@@ -31,7 +33,7 @@ def unwind_on_signals() -> Iterator[None]:
     def handler(signum: int, _frame: FrameType | None) -> None:
         raise Hangup(signal.Signals(signum).name)
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGHUP, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, handler) for sig in UNWIND_SIGNALS}
     try:
         yield
     finally:
