@@ -8,7 +8,7 @@ the synchronous path only and never ask the guest.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
@@ -75,23 +75,15 @@ class QMPCompleter(Completer):
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterable[Completion]:
         static, analyses = self.analyses(document)
-        shown: set[str] = set()
-        for analysis in analyses:
-            for candidate in _for_syntax(static.complete(analysis.suggestion), analysis):
-                if candidate.text not in shown:
-                    shown.add(candidate.text)
-                    yield _completion(candidate, analysis, document)
+        yield from _static_completions(static, analyses, document, set())
 
     async def get_completions_async(
         self, document: Document, complete_event: CompleteEvent
     ) -> AsyncGenerator[Completion, None]:
         static, analyses = self.analyses(document)
         shown: set[str] = set()
-        for analysis in analyses:
-            for candidate in _for_syntax(static.complete(analysis.suggestion), analysis):
-                if candidate.text not in shown:
-                    shown.add(candidate.text)
-                    yield _completion(candidate, analysis, document)
+        for completion in _static_completions(static, analyses, document, shown):
+            yield completion
         for analysis in analyses:
             for candidate in await self._live_candidates(analysis):
                 if candidate.text not in shown:
@@ -110,6 +102,17 @@ class QMPCompleter(Completer):
             given = subtree(suggestion.given, suggestion.path_prefix)
             found = [candidate for candidate in found if candidate.name not in given]
         return rank(found, suggestion.prefix, candidate_name)
+
+
+def _static_completions(
+    static: SchemaCandidates, analyses: list[Analysis], document: Document, shown: set[str]
+) -> Iterator[Completion]:
+    """The schema's candidates for each reading of the line, each text once (``shown`` collects them)."""
+    for analysis in analyses:
+        for candidate in _for_syntax(static.complete(analysis.suggestion), analysis):
+            if candidate.text not in shown:
+                shown.add(candidate.text)
+                yield _completion(candidate, analysis, document)
 
 
 def _for_syntax(candidates: list[Candidate], analysis: Analysis) -> list[Candidate]:

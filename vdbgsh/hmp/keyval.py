@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from vdbgsh.hmp.tokens import comma_value
 from vdbgsh.syntax.errors import ParseError
 
 # parse_qapi_name(): an optional "__RFQDN_" prefix, then a letter and letters, digits, '-' or '_'.
@@ -85,7 +86,8 @@ def _parse_one(
     else:
         if stop >= size or text[stop] != "=":
             raise ParseError(f"Expected '=' after parameter '{key}' ({KEYVAL_HINT})", text, stop)
-        value, after = _value(text, stop + 1)
+        value, comma = comma_value(text, stop + 1)
+        after = min(comma + 1, size)
     _put(root, fragments, value, text=text, at=key_at)
     return after, False
 
@@ -105,20 +107,6 @@ def _fragments(key: str, text: str, at: int) -> list[str]:
         if end >= size:
             return fragments
         pos = end + 1
-
-
-def _value(text: str, pos: int) -> tuple[str, int]:
-    parts: list[str] = []
-    while True:
-        comma = text.find(",", pos)
-        if comma < 0:
-            parts.append(text[pos:])
-            return "".join(parts), len(text)
-        if text[comma + 1 : comma + 2] != ",":
-            parts.append(text[pos:comma])
-            return "".join(parts), comma + 1
-        parts.append(text[pos : comma + 1])
-        pos = comma + 2
 
 
 def _put(root: _Tree, fragments: list[str], value: str, *, text: str, at: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from vdbgsh.hmp.keyval import parse_keyval, parse_keyval_help
+from vdbgsh.hmp.tokens import comma_value
 from vdbgsh.syntax.errors import ParseError
 
 # The QemuOpts lists an HMP `O` argument names, and the key a first bare value stands for.
@@ -24,35 +25,15 @@ def _name_value(text: str, pos: int, implied_key: str | None) -> tuple[str, str,
     size = len(text)
     stop = _NAME.match(text, pos).end()  # type: ignore[union-attr]  # a '*' pattern always matches
     if stop < size and text[stop] == "=":
-        value, end = _value(text, stop + 1)
+        value, end = comma_value(text, stop + 1)
         return text[pos:stop], value, pos, end
     if implied_key is not None:
-        value, end = _value(text, pos)
+        value, end = comma_value(text, pos)
         return implied_key, value, pos, end
     name, end = text[pos:stop], stop
     if name.startswith("no"):
         return name[2:], "off", pos, end
     return name, "on", pos, end
-
-
-def _value(text: str, pos: int) -> tuple[str, int]:
-    """get_opt_value(): up to the next single comma, ",," standing for one comma."""
-    comma = text.find(",", pos)
-    if comma < 0:
-        return text[pos:], len(text)
-    if text[comma + 1 : comma + 2] != ",":
-        return text[pos:comma], comma
-    parts: list[str] = []
-    while True:
-        comma = text.find(",", pos)
-        if comma < 0:
-            parts.append(text[pos:])
-            return "".join(parts), len(text)
-        if text[comma + 1 : comma + 2] != ",":
-            parts.append(text[pos:comma])
-            return "".join(parts), comma
-        parts.append(text[pos : comma + 1])
-        pos = comma + 2
 
 
 def _options(text: str, implied_key: str | None) -> list[tuple[str, str, int]]:

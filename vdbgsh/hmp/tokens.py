@@ -64,3 +64,24 @@ def _quoted(text: str, start: int) -> tuple[str, int]:
     if pos >= size:
         raise TokenError('unterminated string: the closing " is missing', start)
     return "".join(out), pos + 1
+
+
+def comma_value(text: str, pos: int) -> tuple[str, int]:
+    """A value up to the next single comma, ",," standing for one comma (QemuOpts and keyval alike); returns it
+    and where that comma stands (the text's length when there is none)."""
+    comma = text.find(",", pos)
+    if comma < 0:
+        return text[pos:], len(text)
+    if text[comma + 1 : comma + 2] != ",":
+        return text[pos:comma], comma
+    parts: list[str] = []
+    while True:
+        comma = text.find(",", pos)
+        if comma < 0:
+            parts.append(text[pos:])
+            return "".join(parts), len(text)
+        if text[comma + 1 : comma + 2] != ",":
+            parts.append(text[pos:comma])
+            return "".join(parts), comma
+        parts.append(text[pos : comma + 1])
+        pos = comma + 2
