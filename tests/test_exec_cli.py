@@ -254,7 +254,7 @@ def test_connect_and_qmp_exclude_each_other() -> None:
 
 
 def test_help_version_and_module_entry() -> None:
-    for sub in ("exec", "list", "attach"):
+    for sub in ("exec", "list", "attach", "translate"):
         result = vdbgsh(sub, "--help")
         assert result.returncode == 0
         assert result.stdout.startswith(f"usage: vdbgsh {sub}")
