@@ -31,6 +31,10 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             from vdbgsh.cli.translate_command import run_translate
 
             return run_translate(args, env)
+        if args.command == "events":
+            from vdbgsh.cli.events_command import run_events
+
+            return run_events(args, env)
         # attach is the only path that needs prompt_toolkit: import it only here.
         from vdbgsh.cli.attach_command import run_attach
 

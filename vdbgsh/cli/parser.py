@@ -150,4 +150,45 @@ def _build_translate(commands: argparse._SubParsersAction[argparse.ArgumentParse
     )
 
 
-BUILDERS = {"exec": _build_exec, "list": _build_list, "attach": _build_attach, "translate": _build_translate}
+def _build_events(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "events",
+        formatter_class=_Formatter,
+        help="follow the live QMP events of guests (a tail view)",
+        description="Print QMP events as they happen: time, domain, event, data; or one JSON object per line "
+        "(--json: domain, event, timestamp in ISO 8601 UTC, data). Without DOMAIN, every domain on the "
+        "connection. A followed domain that stops and starts again is followed again; its start and stop show "
+        "as '-- started'/'-- stopped' lines (JSON: a \"vdbgsh\" key where events have \"event\"). Ctrl-C "
+        "ends with a count of the events seen. Exit 0 at the end of the stream, 2 on usage or connection errors.",
+        usage="vdbgsh events [-h] [-c URI | --qmp ADDR] [DOMAIN ...] [--event GLOB]... [--regex] [--no-case]\n"
+        "                     [--json] [--count N] [--timeout S] [--wait]",
+    )
+    _add_connection(parser)
+    parser.add_argument(
+        "--event",
+        action="append",
+        metavar="GLOB",
+        help="only events whose name matches GLOB (e.g. 'BLOCK_JOB_*'); repeat for alternatives",
+    )
+    parser.add_argument(
+        "--regex", action="store_true", help="treat each --event as a regular expression searched in the name"
+    )
+    parser.add_argument("--no-case", action="store_true", help="match --event patterns ignoring case")
+    parser.add_argument("--json", action="store_true", help="one compact JSON object per line, flushed at once")
+    parser.add_argument("--count", type=int, metavar="N", help="exit after N events")
+    parser.add_argument("--timeout", type=float, metavar="S", help="exit after S seconds")
+    parser.add_argument(
+        "--wait", action="store_true", help="wait for a named DOMAIN libvirt does not know yet (else an error)"
+    )
+    parser.add_argument(
+        "domains", nargs="*", metavar="DOMAIN", help="domain names, UUIDs or ids to follow (default: every domain)"
+    )
+
+
+BUILDERS = {
+    "exec": _build_exec,
+    "list": _build_list,
+    "attach": _build_attach,
+    "translate": _build_translate,
+    "events": _build_events,
+}

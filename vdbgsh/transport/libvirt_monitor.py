@@ -32,7 +32,7 @@ def ensure_event_loop_impl() -> None:
         raise ConnectError("libvirt events are already bound to another event loop in this process")
 
 
-async def _drain_libvirt_events() -> None:
+async def drain_libvirt_events() -> None:
     import libvirtaio
 
     impl = libvirtaio.getCurrentImpl()
@@ -95,4 +95,4 @@ class LibvirtMonitor(Monitor):
                 libvirt_qemu.qemuMonitorEventDeregister(self.conn, callback_id)
         self._callbacks.clear()
         self.commands.close()
-        await _drain_libvirt_events()
+        await drain_libvirt_events()

@@ -1,0 +1,77 @@
+"""An event as a line: for people (local time, domain, name, compact data) or for programs (one JSON object)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+from vdbgsh.events.follow import Notice
+from vdbgsh.render.ansi import BOLD, DIM, MAGENTA, paint
+from vdbgsh.render.json_text import compact
+from vdbgsh.transport.base import Event
+
+CYAN = "\x1b[36m"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def clock(timestamp: float) -> str:
+    """Local wall-clock time with milliseconds: what an operator compares with their own logs."""
+    seconds = int(timestamp)
+    millis = int((timestamp - seconds) * 1000)
+    return f"{time.strftime('%H:%M:%S', time.localtime(seconds))}.{millis:03d}"
+
+
+def iso_utc(timestamp: float) -> str:
+    """ISO 8601 in UTC with microseconds, e.g. ``2024-05-01T09:30:00.123456Z``."""
+    # Whole microseconds first: QEMU stamps seconds + microseconds, and a float round trip could lose one.
+    moment = _EPOCH + timedelta(microseconds=round(timestamp * 1_000_000))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def human_line(event: Event, *, colour: bool = False) -> str:
+    parts = [
+        paint(clock(event.timestamp), DIM, colour),
+        paint(event.source, MAGENTA, colour),
+        paint(event.name, BOLD, colour),
+    ]
+    if event.data is not None:
+        parts.append(paint(compact(event.data), CYAN, colour))
+    return " ".join(parts)
+
+
+def json_line(event: Event) -> str:
+    record = {"domain": event.source, "event": event.name, "timestamp": iso_utc(event.timestamp), "data": event.data}
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+
+
+YELLOW = "\x1b[33m"
+
+
+def notice_text(notice: Notice) -> str:
+    if notice.state == "started":
+        return f"started ({notice.reason}): following it{' again' if notice.again else ''}"
+    return f"{notice.state} ({notice.reason})"
+
+
+def notice_human_line(notice: Notice, *, colour: bool = False) -> str:
+    """Set apart from events by ``--`` where an event name would be: libvirt says this, not QEMU."""
+    parts = [
+        paint(clock(notice.timestamp), DIM, colour),
+        paint(notice.domain, MAGENTA, colour),
+        paint(f"-- {notice_text(notice)}", YELLOW, colour),
+    ]
+    return " ".join(parts)
+
+
+def notice_json_line(notice: Notice) -> str:
+    """Told from an event by its ``vdbgsh`` key, where an event has ``event``."""
+    record: dict[str, object] = {
+        "domain": notice.domain,
+        "vdbgsh": notice.state,
+        "reason": notice.reason,
+        "timestamp": iso_utc(notice.timestamp),
+    }
+    if notice.state == "started":
+        record["again"] = notice.again
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
