@@ -153,3 +153,17 @@ def test_help_for_hmp_words() -> None:
     assert "size (bare number = MiB; K, M, G suffixes)" in text
     assert "becomes QMP block_resize" in text
     assert "info block" in help_hmp(BY_NAME["info"], SCHEMA, colour=False)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("device_add", "device_add needs a driver"),
+        ("netdev_add", "netdev_add needs a type"),
+        ("\udcff\udcfe", "unknown command: '\\xff\\xfe'"),
+    ],
+)
+def test_empty_option_strings_and_undecodable_bytes(line: str, message: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        translate_line(line, SCHEMA)
+    assert message in caught.value.message

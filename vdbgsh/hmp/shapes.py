@@ -230,7 +230,7 @@ def info_stats(args: JSONObject, ctx: Context) -> list[JSONObject]:
 
 
 def device_add(args: JSONObject, ctx: Context) -> list[JSONObject]:
-    options = dict(args["device"])
+    options = dict(args.get("device", {}))  # O arguments are optional to HMP's parser
     driver = options.get("driver")
     if not driver:
         raise TranslationError("device_add needs a driver: device_add DRIVER,id=ID,...", "device")
@@ -240,7 +240,7 @@ def device_add(args: JSONObject, ctx: Context) -> list[JSONObject]:
 
 
 def netdev_add(args: JSONObject, ctx: Context) -> list[JSONObject]:
-    options = dict(args["netdev"])
+    options = dict(args.get("netdev", {}))
     if not options.get("type"):
         raise TranslationError("netdev_add needs a type: netdev_add user,id=n0,...", "netdev")
     return [_request("netdev_add", ctx.typed_arguments("netdev_add", options, "netdev"))]

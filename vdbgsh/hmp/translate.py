@@ -67,8 +67,9 @@ class Translator:
         if entry is None:
             from vdbgsh.syntax.values import did_you_mean
 
+            shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             raise ParseError(
-                f"unknown command: '{name}'{did_you_mean(name, list(BY_NAME))}", line, 0, "'help' lists the commands"
+                f"unknown command: '{shown}'{did_you_mean(name, list(BY_NAME))}", line, 0, "'help' lists the commands"
             )
         if entry.name == "info":
             entry, end = self._info_entry(line, end)
