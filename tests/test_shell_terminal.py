@@ -32,13 +32,17 @@ def test_tab_completes_a_command_then_its_arguments(tmux: Tmux, shared_guest: st
     prompt = f"{shared_guest} (running)>"
     tmux.start("attach", shared_guest, env=home)
     tmux.wait_for(prompt)
+    # Each Tab waits for its menu: the menu is filled in the background, and a loaded machine can be slow.
     tmux.send("-l", "qom-ge")
+    tmux.wait_for("{path, property} → any")
     tmux.send("Tab")
     tmux.wait_for(f"{prompt} qom-get")
     tmux.send("-l", " pa")
+    tmux.wait_for("required · str")
     tmux.send("Tab")
     tmux.wait_for(f"{prompt} qom-get path=")
     tmux.send("-l", "/machine pro")
+    tmux.wait_for("property*")
     tmux.send("Tab")
     tmux.wait_for(f"{prompt} qom-get path=/machine property=")
     tmux.send("-l", "ty")
