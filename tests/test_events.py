@@ -21,8 +21,6 @@ from vdbgsh.events.filter import EventFilter
 from vdbgsh.events.follow import Notice
 from vdbgsh.events.format import human_line, iso_utc, json_line, notice_human_line
 from vdbgsh.events.ring import EventRing
-from vdbgsh.guest.definitions import domain_xml, qemu_binary
-from vdbgsh.guest.libvirt_guest import destroy_quietly
 from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.transport.base import Event
 
@@ -223,21 +221,10 @@ def test_several_named_domains_and_every_domain(conn: libvirt.virConnect, guest:
             assert seen == [guest, late, other]
 
 
-@pytest.fixture
-def persistent_name(conn: libvirt.virConnect) -> Iterator[str]:
-    """The name of a defined domain, not started; destroyed and undefined at the end, pass or fail."""
-    name = unique_name()
-    conn.defineXML(domain_xml(name, qemu_binary()))
-    try:
-        yield name
-    finally:
-        destroy_quietly(conn, name)
-
-
 def test_domain_started_later_and_restarted_is_followed_again(
-    conn: libvirt.virConnect, persistent_name: str, follow: type[Follow]
+    conn: libvirt.virConnect, shut_off_guest: str, follow: type[Follow]
 ) -> None:
-    name = persistent_name
+    name = shut_off_guest  # defined, not started; destroyed and undefined at the end
     events = follow("--json", name)
     human = follow(name, "--event", "STOP")
     for process in (events, human):
