@@ -36,10 +36,6 @@ class Translation(NamedTuple):
         return self.entry.name.removeprefix("info ") if self.entry.name.startswith("info ") else None
 
 
-def is_hmp_command(word: str) -> bool:
-    return word in BY_NAME
-
-
 class Translator:
     """Translates line after line, keeping HMP's state (current CPU, mouse buttons, x/xp formats)."""
 
@@ -178,4 +174,4 @@ def translate_line(line: str, schema: Schema | None = None) -> Translation:
     return Translator(schema).translate(line)
 
 
-__all__ = ["Translation", "Translator", "is_hmp_command", "translate_line"]
+__all__ = ["Translation", "Translator", "translate_line"]
