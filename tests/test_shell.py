@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from io import StringIO
@@ -11,8 +12,8 @@ from typing import Any
 import pytest
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.history import InMemoryHistory
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output.plain_text import PlainTextOutput
+from prompt_toolkit.input import PipeInput, create_pipe_input
+from prompt_toolkit.output import DummyOutput
 
 from tests.conftest import LoopThread
 from vdbgsh.schema.loading import SchemaCache, load_schema
@@ -22,32 +23,43 @@ from vdbgsh.transport.base import JSONObject
 from vdbgsh.ui.history_file import open_history
 from vdbgsh.ui.shell import Shell
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
-
-
 def run_shell(
-    loop: LoopThread, domain: str, keys: list[str], cache: Path, wrap: Callable[[Monitor], Any] = lambda m: m
+    loop: LoopThread,
+    domain: str,
+    keys: list[str],
+    cache: Path,
+    wrap: Callable[[Monitor], Any] = lambda m: m,
+    inspect: Callable[[Shell], None] = lambda shell: None,
 ) -> tuple[str, str]:
-    """Type ``keys`` into a shell on ``domain``; returns everything it showed (colours removed) and where its
-    schema came from. ``wrap`` may put a fault injector around the real monitor."""
-    shown = StringIO()
+    """Type ``keys`` into a shell on ``domain`` as a user would (each after the previous line has finished);
+    returns the transcript as the user reads it and where the schema came from. ``wrap`` may put a fault injector
+    around the real monitor; ``inspect`` sees the shell once it has ended."""
 
-    async def session() -> str:
-        with create_pipe_input() as pipe, create_app_session(input=pipe, output=PlainTextOutput(shown)):
-            for key in keys:
-                pipe.send_text(key)
+    async def session() -> tuple[str, str]:
+        with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
             real = await Target(domain=domain).open(events=True)
             monitor = wrap(real)
             try:
                 loaded = await load_schema(monitor, SchemaCache(cache))
                 shell = Shell(Session(monitor, loaded, colour=False), domain, history=InMemoryHistory())
+                typist = asyncio.get_running_loop().create_task(type_keys(shell, pipe, keys))
                 await shell.run("banner")
-                return loaded.source
+                typist.cancel()
+                inspect(shell)
+                return loaded.source, shell.transcript.text()
             finally:
                 await real.close()
 
-    source = loop.run(session())
-    return ANSI.sub("", shown.getvalue()), source
+    source, text = loop.run(session())
+    return text, source
+
+
+async def type_keys(shell: Shell, pipe: PipeInput, keys: list[str]) -> None:
+    for key in keys:
+        pipe.send_text(key)
+        await asyncio.sleep(0.05)  # the keys reach the shell
+        while shell.lines_done < shell.lines_accepted:
+            await asyncio.sleep(0.02)
 
 
 @pytest.fixture(scope="module")

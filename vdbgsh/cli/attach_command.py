@@ -24,23 +24,23 @@ def run_attach(args: argparse.Namespace, env: Environment) -> int:
                     print(f"vdbgsh: {line}; it is destroyed when you leave", file=env.stderr, flush=True)
 
                 with scratch_guest(args.uri, notify) as target:
-                    _run(target)
+                    _run(target, args)
                 return EXIT_OK
             target, _rest = take_target(args, [args.domain] if args.domain else [], "attach")
-            _run(target)
+            _run(target, args)
         except Hangup:
             pass
     return EXIT_OK
 
 
-def _run(target: Target) -> None:
+def _run(target: Target, args: argparse.Namespace) -> None:
     try:
-        asyncio.run(_attach(target))
+        asyncio.run(_attach(target, args))
     except asyncio.CancelledError:
         raise Hangup("terminated") from None
 
 
-async def _attach(target: Target) -> None:
+async def _attach(target: Target, args: argparse.Namespace) -> None:
     """The shell; a closed terminal or SIGTERM cancels it, so that everything it opened is closed in order.
 
     Raising from a signal handler (as outside the loop) would land inside whatever prompt_toolkit callback is
@@ -55,7 +55,7 @@ async def _attach(target: Target) -> None:
     for sig in UNWIND_SIGNALS:
         loop.add_signal_handler(sig, task.cancel)
     try:
-        await attach_shell(target)
+        await attach_shell(target, pane=args.pane, events_buffer=args.events_buffer)
     finally:
         for sig, handler in previous.items():
             loop.remove_signal_handler(sig)

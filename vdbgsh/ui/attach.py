@@ -15,22 +15,25 @@ from vdbgsh.session import Session
 from vdbgsh.syntax.meta import BARE_WORDS, META_COMMANDS
 from vdbgsh.transport import Target
 from vdbgsh.ui.history_file import open_history
-from vdbgsh.ui.shell import Shell, terminal_width
+from vdbgsh.ui.layout import PaneSetting
+from vdbgsh.ui.shell import Shell
 
 
-async def attach_shell(target: Target) -> None:
+async def attach_shell(target: Target, *, pane: str = "auto", events_buffer: int = 10_000) -> None:
     monitor = await target.open(events=True)
     try:
         loaded = await load_schema(monitor, SchemaCache.default())
         version = await monitor.execute("query-version")
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        session = Session(monitor, loaded, colour=colour, width=terminal_width())
+        session = Session(monitor, loaded, colour=colour)
         shell = Shell(
             session,
             target.describe(),
             completer=make_completer(session),
             history=open_history(),
             can_page=sys.stdout.isatty(),
+            events_capacity=events_buffer,
+            pane=None if pane == "off" else _placement(pane),
         )
         await shell.run(banner(target.describe(), version.value, loaded.source, len(loaded.schema.commands)))
     finally:
@@ -49,7 +52,7 @@ def banner(name: str, version: object, source: str, commands: int) -> str:
     return (
         f"vdbgsh attached to {name}{qemu}: {commands} commands, {schema}.\n"
         "Type a QMP command (cmd key=value, or JSON), 'help' for the list, ':help :' for the shell's own; "
-        "Tab completes; Ctrl-D leaves."
+        "Tab completes; F2 shows or hides the events pane; Ctrl-D leaves."
     )
 
 
@@ -66,3 +69,7 @@ def make_completer(session: Session) -> Completer:
         command_metas=("help", "h", "?"),
         bare_metas=tuple(BARE_WORDS),
     )
+
+
+def _placement(pane: str) -> PaneSetting:
+    return "right" if pane == "right" else "below" if pane == "below" else "auto"

@@ -1,55 +1,48 @@
-"""The interactive shell: a prompt with schema completion and history; replies printed above it.
+"""The interactive shell: a full-screen prompt_toolkit application around a Session.
 
-The prompt shows the guest and its run state, kept current by the guest's events; the toolbar says what the
-shell knows. Ctrl-C cancels the line, or stops waiting for a reply; Ctrl-D (or :quit, exit) leaves.
+The transcript shows each line run and what came back; the events pane lists the guest's events as they arrive,
+also while a command runs; the input line stays live throughout (lines typed while a command runs wait their
+turn). Ctrl-C clears the line, or stops waiting for a reply; Ctrl-D (or :quit, exit) leaves.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
-import threading
-from collections.abc import Callable
+import sys
 
-from prompt_toolkit import PromptSession
+from prompt_toolkit.application import Application, run_in_terminal
 from prompt_toolkit.application.current import get_app_session
 from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.completion import Completer
 from prompt_toolkit.filters import Condition
-from prompt_toolkit.formatted_text import FormattedText
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.formatted_text.utils import fragment_list_width
 from prompt_toolkit.history import History, InMemoryHistory
-from prompt_toolkit.shortcuts import CompleteStyle, clear
-from prompt_toolkit.styles import Style
 
-from vdbgsh.errors import MonitorGone
-from vdbgsh.render.messages import error_text
+from vdbgsh.errors import MonitorGone, VdbgshError
+from vdbgsh.events.filter import EventFilter
+from vdbgsh.events.format import clock
+from vdbgsh.events.pane_commands import EventsCommand, parse_events_command
+from vdbgsh.events.ring import DEFAULT_CAPACITY, EventRing
+from vdbgsh.events.view import EventsView, Numbered
+from vdbgsh.render.ansi import BOLD, DIM, paint
+from vdbgsh.render.highlight import highlight_json
+from vdbgsh.render.json_text import pretty
+from vdbgsh.render.messages import error_text, note_text
 from vdbgsh.session import Outcome, Session
+from vdbgsh.syntax.meta import is_meta, parse_meta
 from vdbgsh.transport import Event
 from vdbgsh.ui.input_lexer import InputLexer
 from vdbgsh.ui.json_continuation import json_is_open
+from vdbgsh.ui.keys import shell_key_bindings
+from vdbgsh.ui.layout import PaneSetting, ShellScreen
 from vdbgsh.ui.pager import page
+from vdbgsh.ui.style import STYLE, prompt_ansi, prompt_fragments
+from vdbgsh.ui.transcript import Transcript
 
-STYLE = Style.from_dict(
-    {
-        "target": "bold",
-        "state.running": "ansigreen",
-        "state.paused": "ansiyellow",
-        "state.other": "ansired",
-        "command": "bold",
-        "key": "ansicyan",
-        "equals": "ansibrightblack",
-        "value": "",
-        "meta": "ansimagenta",
-        "bottom-toolbar": "noreverse bg:#303030 #d0d0d0",
-        "bottom-toolbar.key": "bold",
-    }
-)
-
-STATE_STYLES = {
-    "running": "class:state.running",
-    **dict.fromkeys(("paused", "prelaunch", "inmigrate", "suspended", "finish-migrate"), "class:state.paused"),
-}
+_LEAVE = None  # queued after the lines typed before Ctrl-D, so that they still run
 
 
 class Shell:
@@ -61,130 +54,351 @@ class Shell:
         completer: Completer | None = None,
         history: History | None = None,
         can_page: bool = False,
+        events_capacity: int = DEFAULT_CAPACITY,
+        pane: PaneSetting | None = "auto",
     ) -> None:
         self.session = session
         self.name = name
         self.can_page = can_page
+        self.transcript = Transcript()
+        self.events = EventsView(EventRing(events_capacity))
+        self.question: tuple[str, asyncio.Future[bool]] | None = None
+        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        self._current: asyncio.Task[Outcome] | None = None
+        self._running_line = ""
         self._refresh: asyncio.Task[str] | None = None
-        self.prompt: PromptSession[str] = PromptSession(
-            message=self._message,
-            bottom_toolbar=self._toolbar,
+        self.lines_accepted = self.lines_done = 0  # how far the typed lines have got (tests wait on these)
+        self.buffer = Buffer(
+            name="input",
             completer=completer,
             complete_while_typing=True,
-            complete_style=CompleteStyle.COLUMN,
             auto_suggest=AutoSuggestFromHistory(),
             history=history or InMemoryHistory(),
+            multiline=Condition(lambda: json_is_open(self.buffer.text)),
+            accept_handler=self._accept,
+        )
+        self.screen = ShellScreen(
+            self.transcript,
+            self.events,
+            self.buffer,
             lexer=InputLexer(),
+            prompt=self._prompt,
+            toolbar=self._toolbar,
+            placement=pane or "auto",
+            pane_shown=pane is not None,
+        )
+        self.app: Application[None] = Application(
+            layout=self.screen.layout,
+            key_bindings=shell_key_bindings(self),
             style=STYLE,
             include_default_pygments_style=False,
-            # Enter inserts a newline only while a JSON request is still open.
-            multiline=Condition(lambda: json_is_open(self.prompt.default_buffer.text)),
-            prompt_continuation=lambda width, _line, _wrap: "." * (width - 1) + " ",
-            reserve_space_for_menu=8,
+            full_screen=True,
+            enable_page_navigation_bindings=False,
+            # A flood of events asks for a redraw each; twenty a second is plenty for the eye.
+            min_redraw_interval=0.05,
         )
-        session.history = lambda: list(self.prompt.history.get_strings())
+        session.history = lambda: list(self.buffer.history.get_strings())
+        session.width = self.screen.transcript_width
 
-    def _message(self) -> FormattedText:
-        state = self.session.run_state
-        style = STATE_STYLES.get(state, "class:state.other")
-        return FormattedText([("class:target", self.name), ("", " ("), (style, state), ("", ")> ")])
+    # What the user sees.
 
-    def _toolbar(self) -> FormattedText:
+    def _prompt(self) -> StyleAndTextTuples:
+        return list(prompt_fragments(self.name, self.session.run_state))
+
+    def _toolbar(self) -> StyleAndTextTuples:
         """What the shell knows, then the keys; the least needed parts go first when the terminal is narrow."""
+        if self.question is not None:
+            return [("class:bottom-toolbar.ask", f" {self.question[0]} [y/N] ")]
+        view = self.events
+        pane_in_view = self.screen.pane_side() != "" and not view.paused and view.scrolled_back == 0
+        if pane_in_view:
+            view.seen = view.ring.total
+        fragments: StyleAndTextTuples = [("", f" {self.name} · {self.session.run_state}")]
+        if self.busy:
+            fragments.append(
+                ("class:bottom-toolbar.busy", f" · running {self._running_line[:30]} (Ctrl-C stops waiting)")
+            )
+        if view.unseen:
+            fragments.append(("class:bottom-toolbar.unseen", f" · {view.unseen:,} unseen events (F2)"))
+        else:
+            fragments.append(("", f" · events: {view.ring.total:,}"))
         loaded = self.session.loaded
-        facts = [
-            f" {self.name} · {self.session.run_state}",
-            f" · events: {self.session.events_seen}",
+        optional = [
             f" · output: {self.session.options.mode}",
             f" · schema: {len(loaded.schema.commands)} commands ({loaded.source})",
         ]
-        keys = [("Tab", " complete  "), ("Ctrl-R", " search  "), (":help", " ")]
+        keys = [("Tab", " complete  "), ("F2", " events  "), ("Ctrl-R", " search  "), (":help", " ")]
         width = get_app_session().output.get_size().columns
-        keys_width = sum(len(key) + len(text) for key, text in keys) + 3
-        while len(facts) > 1 and sum(map(len, facts)) + keys_width > width:
-            facts.pop()
-        fragments: list[tuple[str, str]] = [("", "".join(facts) + "   ")]
-        for key, text in keys:
-            fragments += [("class:bottom-toolbar.key", key), ("", text)]
-        return FormattedText(fragments)
+        used = fragment_list_width(fragments) + sum(len(k) + len(t) for k, t in keys) + 3
+        for fact in optional:
+            if used + len(fact) > width:
+                break
+            fragments.append(("", fact))
+            used += len(fact)
+        fragments.append(("", "   "))
+        if used <= width:
+            for key, text in keys:
+                fragments += [("class:bottom-toolbar.key", key), ("", text)]
+        return fragments
+
+    def write(self, text: str) -> None:
+        if text:
+            self.transcript.append(text)
+            self._invalidate()
+
+    def _invalidate(self) -> None:
+        with contextlib.suppress(Exception):
+            self.app.invalidate()
+
+    async def _show(self, text: str, *, force_page: bool = False) -> None:
+        """Into the transcript; a reply taller than the transcript also through the pager, to read it whole."""
+        if not text:
+            return
+        self.write(text)
+        pager = self.session.options.pager
+        height = self.screen.transcript_control.height
+        wants_page = force_page or pager == "on" or (pager == "auto" and text.count("\n") + 1 > height - 1)
+        if self.can_page and wants_page and pager != "off":
+            await run_in_terminal(lambda: page(text + "\n"), in_executor=True)
+
+    # Events.
 
     def on_event(self, event: Event) -> None:
         if self.session.on_event(event) and (self._refresh is None or self._refresh.done()):
             self._refresh = asyncio.get_running_loop().create_task(self._refresh_state())
-        with contextlib.suppress(Exception):
-            self.prompt.app.invalidate()
+        self.events.add(event)
+        self._invalidate()
 
     async def _refresh_state(self) -> str:
         try:
             state = await self.session.refresh_run_state()
         except MonitorGone:
             return self.session.run_state
-        with contextlib.suppress(Exception):
-            self.prompt.app.invalidate()
+        self._invalidate()
         return state
 
-    def write(self, text: str, *, force_page: bool = False) -> None:
-        if not text:
-            return
-        output = get_app_session().output
-        rows = output.get_size().rows
-        pager = self.session.options.pager
-        wants_page = force_page or pager == "on" or (pager == "auto" and text.count("\n") + 1 > rows - 2)
-        if self.can_page and wants_page and pager != "off" and page(text + "\n"):
-            return
-        output.write_raw(text + "\n")
-        output.flush()
+    def toggle_pane(self) -> None:
+        self.show_pane(not self.screen.pane_shown)
 
-    async def run(self, banner: str) -> None:
-        self.write(banner)
-        subscription = self.session.monitor.subscribe(self.on_event)
+    def show_pane(self, shown: bool) -> None:
+        self.screen.pane_shown = shown
+        if not shown:
+            self.focus_input()
+        self._invalidate()
+
+    def focus_pane(self) -> None:
+        if not self.screen.pane_shown:
+            self.screen.pane_shown = True
+        self.screen.layout.focus(self.screen.events_window)
+        self.events.select(0)
+        self._invalidate()
+
+    def focus_input(self) -> None:
+        self.events.selected = None
+        self.screen.layout.focus(self.screen.input_window)
+        self._invalidate()
+
+    def pause_events(self, paused: bool) -> None:
+        if paused:
+            self.events.pause()
+        else:
+            self.events.resume()
+        self._invalidate()
+
+    def clear_events(self) -> None:
+        self.events.clear()
+        self._invalidate()
+
+    def show_selected_event(self) -> None:
+        numbered = self.events.selected_event()
+        if numbered is not None:
+            self.write(self._event_text(numbered))
+
+    def _event_text(self, numbered: Numbered) -> str:
+        event = numbered.event
+        colour = self.session.colour
+        head = f"{paint(clock(event.timestamp), DIM, colour)} {paint(event.name, BOLD, colour)}"
+        head += f" (event #{numbered.seq + 1})"
+        seconds = int(event.timestamp)
+        micros = round((event.timestamp - seconds) * 1_000_000)
+        # As QEMU sent it (libvirt hands over its parts): what a bug report or a test would quote.
+        record = {
+            "event": event.name,
+            "data": event.data,
+            "timestamp": {"seconds": seconds, "microseconds": micros},
+        }
+        body = highlight_json(record) if colour else pretty(record)
+        return f"{head}\n{body}"
+
+    def _events_meta(self, command: EventsCommand) -> str:
+        view = self.events
+        action = command.action
+        if action == "toggle":
+            self.toggle_pane()
+            return f"events pane: {'shown' if self.screen.pane_shown else 'hidden'}"
+        if action in ("on", "off"):
+            self.show_pane(action == "on")
+            return f"events pane: {'shown' if action == 'on' else 'hidden'}"
+        if action == "filter":
+            kept = view.filter
+            view.set_filter(EventFilter(command.patterns, regex=command.regex, no_case=command.no_case, text=kept.text))
+            return f"events shown: {', '.join(command.patterns) or 'all names'}"
+        if action == "grep":
+            kept = view.filter
+            view.set_filter(EventFilter(kept.patterns, regex=kept.regex, no_case=kept.no_case, text=command.text))
+            return f"events shown: {'data containing ' + repr(command.text) if command.text else 'any data'}"
+        if action in ("pause", "resume"):
+            self.pause_events(action == "pause")
+            return f"events pane: {'paused' if action == 'pause' else 'following'}"
+        if action == "clear":
+            self.clear_events()
+            return "events pane: cleared"
+        if action == "buffer":
+            view.resize(command.number)
+            return f"events kept: the newest {command.number:,}"
+        numbered = view.nth_newest(command.number)
+        if numbered is None:
+            return note_text(f"no event {command.number} back among the {len(view.shown())} shown", self.session.colour)
+        return self._event_text(numbered)
+
+    # Asking before a command (the session's confirm hook).
+
+    async def ask(self, question: str) -> bool:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.question = (question, future)
+        self._invalidate()
         try:
-            await self.session.refresh_run_state()
-            while True:
-                try:
-                    line = await self.prompt.prompt_async()
-                except KeyboardInterrupt:
-                    continue
-                except EOFError:
-                    break
-                try:
-                    outcome = await self._run_cancellable(line)
-                except MonitorGone as err:
-                    self.write(error_text(err.lines(), self.session.colour))
-                    break
-                if outcome is None:
-                    continue
-                if outcome.quit:
-                    break
-                if outcome.clear:
-                    clear()
-                self.write(outcome.text, force_page=outcome.page)
-                with contextlib.suppress(MonitorGone):
-                    await self.session.refresh_run_state()
+            return await future
         finally:
-            subscription.cancel()
+            self.question = None
+            self._invalidate()
 
-    async def _run_cancellable(self, line: str) -> Outcome | None:
-        """Run one line; Ctrl-C stops waiting for it (the shell stays) instead of ending the program."""
-        loop = asyncio.get_running_loop()
-        task = loop.create_task(self.session.run(line))
-        # Signal handlers can only be set from the main thread; elsewhere (embedded, tests) Ctrl-C keeps its default.
-        handles_sigint = threading.current_thread() is threading.main_thread()
-        if handles_sigint:
-            loop.add_signal_handler(signal.SIGINT, task.cancel)
+    def answer(self, yes: bool) -> None:
+        if self.question is not None and not self.question[1].done():
+            self.question[1].set_result(yes)
+
+    # Running lines.
+
+    @property
+    def busy(self) -> bool:
+        return self._current is not None and not self._current.done()
+
+    def _accept(self, buffer: Buffer) -> bool:
+        self.lines_accepted += 1
+        self._lines.put_nowait(buffer.text)
+        return False  # the buffer is emptied for the next line
+
+    def leave(self) -> None:
+        self._lines.put_nowait(_LEAVE)
+
+    def stop_waiting(self) -> None:
+        """Ctrl-C while a command runs: stop waiting for it, and forget the lines typed after it."""
+        dropped = 0
+        while not self._lines.empty():
+            if self._lines.get_nowait() is _LEAVE:
+                self._lines.put_nowait(_LEAVE)
+                break
+            dropped += 1
+        if dropped:
+            self.write(note_text(f"{dropped} line(s) typed meanwhile were not run", self.session.colour))
+        if self._current is not None:
+            self._current.cancel()
+
+    def _echo(self, line: str) -> None:
+        prompt = prompt_ansi(self.name, self.session.run_state, self.session.colour)
+        first, *rest = line.split("\n")
+        dots = "." * (len(prompt_ansi(self.name, self.session.run_state, False)) - 1) + " "
+        self.write("\n".join([prompt + first, *(dots + more for more in rest)]))
+
+    async def _work(self) -> None:
         try:
-            return await task
+            while True:
+                line = await self._lines.get()
+                if line is _LEAVE:
+                    break
+                try:
+                    if not await self._handle(line):
+                        break
+                finally:
+                    self.lines_done += 1
+        finally:
+            if self.app.is_running and not self.app.is_done:
+                self.app.exit()
+
+    async def _handle(self, line: str) -> bool:
+        """Run one line and show what came of it; False when the shell should end."""
+        self._echo(line)
+        self.screen.transcript_control.follow()
+        try:
+            outcome = await self._run_line(line)
+        except MonitorGone as err:
+            self.write(error_text(err.lines(), self.session.colour))
+            return False
+        if outcome is None:
+            return True
+        if outcome.quit:
+            return False
+        if outcome.clear:
+            self.transcript.clear()
+        await self._show(outcome.text, force_page=outcome.page)
+        with contextlib.suppress(MonitorGone):
+            await self.session.refresh_run_state()
+        self._invalidate()
+        return True
+
+    async def _run_line(self, line: str) -> Outcome | None:
+        if is_meta(line.strip()):
+            try:
+                meta = parse_meta(line.strip())
+                if meta.name == "events":
+                    argument = line.strip().split(maxsplit=1)[1] if meta.args else ""
+                    return Outcome(self._events_meta(parse_events_command(argument)))
+            except VdbgshError as err:
+                return Outcome(error_text(err.lines(), self.session.colour))
+        self._running_line = line.strip().split("\n")[0]
+        self._current = asyncio.get_running_loop().create_task(self.session.run(line))
+        self._invalidate()
+        try:
+            return await self._current
         except asyncio.CancelledError:
-            if not task.cancelled():
+            if not self._current.cancelled() or _being_cancelled():
                 raise
             self.write(
                 error_text(["stopped waiting for the reply (the guest may still run the command)"], self.session.colour)
             )
             return None
         finally:
-            if handles_sigint:
-                loop.remove_signal_handler(signal.SIGINT)
+            self._invalidate()
+
+    async def run(self, banner: str) -> None:
+        self.write(banner)
+        subscription = self.session.monitor.subscribe(self.on_event)
+        worker: asyncio.Task[None] | None = None
+        try:
+            with contextlib.suppress(MonitorGone):
+                await self.session.refresh_run_state()
+            worker = asyncio.get_running_loop().create_task(self._work())
+            await self.app.run_async()
+        finally:
+            subscription.cancel()
+            if worker is not None:
+                if not worker.done():
+                    worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+        self._leave_last_screen()
+
+    def _leave_last_screen(self) -> None:
+        """What was last on the screen stays on the terminal after leaving, as after any other shell."""
+        output = get_app_session().output
+        rows = output.get_size().rows
+        count = len(self.transcript)
+        tail = [self.transcript.line(i) for i in range(max(0, count - rows + 2), count)]
+        if tail and sys.stdout.isatty():
+            output.write_raw("\n".join(tail) + "\n")
+            output.flush()
 
 
-def terminal_width() -> Callable[[], int]:
-    return lambda: get_app_session().output.get_size().columns
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

@@ -1,0 +1,135 @@
+"""The shell's keys, beyond prompt_toolkit's Emacs defaults (editing, Tab, Ctrl-R search, history)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from prompt_toolkit.filters import Condition, has_focus, is_searching
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
+from prompt_toolkit.key_binding.bindings.auto_suggest import load_auto_suggest_bindings
+from prompt_toolkit.key_binding.key_bindings import KeyBindingsBase
+
+from vdbgsh.ui.json_continuation import json_is_open
+
+if TYPE_CHECKING:
+    from vdbgsh.ui.shell import Shell
+
+
+def shell_key_bindings(shell: Shell) -> KeyBindingsBase:
+    keys = KeyBindings()
+    screen = shell.screen
+    buffer = shell.buffer
+    typing = has_focus(buffer) & ~is_searching
+    in_pane = Condition(screen.pane_focused)
+    asking = Condition(lambda: shell.question is not None)
+
+    @keys.add("enter", filter=typing & ~asking)
+    def _enter(event: KeyPressEvent) -> None:
+        # Enter inserts a newline only while a JSON request is still open.
+        if json_is_open(buffer.text):
+            buffer.newline(copy_margin=False)
+        else:
+            buffer.validate_and_handle()
+
+    @keys.add("c-c", filter=~is_searching)
+    def _interrupt(event: KeyPressEvent) -> None:
+        if shell.question is not None:
+            shell.answer(False)
+        elif screen.pane_focused():
+            shell.focus_input()
+        elif shell.busy:
+            shell.stop_waiting()
+        else:
+            buffer.reset()
+
+    @keys.add("c-d", filter=typing & Condition(lambda: not buffer.text))
+    def _leave(event: KeyPressEvent) -> None:
+        shell.leave()
+
+    @keys.add("<any>", filter=asking, eager=True)
+    def _answer(event: KeyPressEvent) -> None:
+        shell.answer(event.data.lower() == "y")
+
+    @keys.add("f2")
+    def _toggle_pane(event: KeyPressEvent) -> None:
+        shell.toggle_pane()
+
+    @keys.add("f3")
+    def _pick(event: KeyPressEvent) -> None:
+        if screen.pane_focused():
+            shell.focus_input()
+        else:
+            shell.focus_pane()
+
+    @keys.add("pageup", filter=~in_pane)
+    def _page_up(event: KeyPressEvent) -> None:
+        screen.transcript_control.page_up()
+
+    @keys.add("pagedown", filter=~in_pane)
+    def _page_down(event: KeyPressEvent) -> None:
+        screen.transcript_control.page_down()
+
+    @keys.add("c-end", filter=~in_pane)
+    def _follow(event: KeyPressEvent) -> None:
+        screen.transcript_control.follow()
+
+    return merge_key_bindings([load_auto_suggest_bindings(), keys, _pane_key_bindings(shell)])
+
+
+def _pane_key_bindings(shell: Shell) -> KeyBindings:
+    """In the events pane: move, show one whole, pause, clear, and back to typing."""
+    keys = KeyBindings()
+    screen = shell.screen
+    view = shell.events
+    in_pane = Condition(screen.pane_focused)
+
+    def page() -> int:
+        info = screen.events_window.render_info
+        return max(1, info.window_height - 1) if info is not None else 10
+
+    @keys.add("up", filter=in_pane)
+    def _older(event: KeyPressEvent) -> None:
+        view.select(-1)
+
+    @keys.add("down", filter=in_pane)
+    def _newer(event: KeyPressEvent) -> None:
+        view.select(1)
+
+    @keys.add("pageup", filter=in_pane)
+    def _older_page(event: KeyPressEvent) -> None:
+        view.select(
+            -max(1, screen.events_window.render_info.window_height - 1 if screen.events_window.render_info else 10)
+        )
+
+    @keys.add("pagedown", filter=in_pane)
+    def _newer_page(event: KeyPressEvent) -> None:
+        view.select(
+            max(1, screen.events_window.render_info.window_height - 1 if screen.events_window.render_info else 10)
+        )
+
+    @keys.add("home", filter=in_pane)
+    def _oldest(event: KeyPressEvent) -> None:
+        view.select_end(newest=False)
+
+    @keys.add("end", filter=in_pane)
+    def _newest(event: KeyPressEvent) -> None:
+        view.select_end(newest=True)
+
+    @keys.add("enter", filter=in_pane)
+    def _show(event: KeyPressEvent) -> None:
+        shell.show_selected_event()
+
+    @keys.add("p", filter=in_pane)
+    def _pause(event: KeyPressEvent) -> None:
+        shell.pause_events(not view.paused)
+
+    @keys.add("c", filter=in_pane)
+    def _clear(event: KeyPressEvent) -> None:
+        shell.clear_events()
+
+    @keys.add("escape", filter=in_pane, eager=True)
+    @keys.add("q", filter=in_pane)
+    def _back(event: KeyPressEvent) -> None:
+        shell.focus_input()
+
+    return keys

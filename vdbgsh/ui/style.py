@@ -1,0 +1,64 @@
+"""The shell's colours: one style for the screen, and the same choices as ANSI for the transcript's echo."""
+
+from __future__ import annotations
+
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.styles import Style
+
+STYLE = Style.from_dict(
+    {
+        "target": "bold",
+        "state.running": "ansigreen",
+        "state.paused": "ansiyellow",
+        "state.other": "ansired",
+        "command": "bold",
+        "key": "ansicyan",
+        "equals": "ansibrightblack",
+        "value": "",
+        "meta": "ansimagenta",
+        "bottom-toolbar": "noreverse bg:#303030 #d0d0d0",
+        "bottom-toolbar.key": "bold",
+        "bottom-toolbar.busy": "bold ansiyellow",
+        "bottom-toolbar.unseen": "bold ansicyan",
+        "bottom-toolbar.ask": "bold ansiwhite bg:ansired",
+        "separator": "ansibrightblack",
+        "transcript.scrolled": "reverse",
+        "events.title": "bg:#303030 #d0d0d0",
+        "events.title.focused": "bg:ansiblue ansiwhite bold",
+        "events.empty": "ansibrightblack",
+        "event.time": "ansibrightblack",
+        "event.name": "bold",
+        "event.name.alarming": "bold ansired",
+        "event.name.relieving": "bold ansigreen",
+        "event.name.stopping": "bold ansiyellow",
+        "event.data": "ansicyan",
+        "event.selected": "reverse",
+    }
+)
+
+STATE_STYLES = {
+    "running": "class:state.running",
+    **dict.fromkeys(("paused", "prelaunch", "inmigrate", "suspended", "finish-migrate"), "class:state.paused"),
+}
+
+_ANSI_OF_STYLE = {
+    "class:target": "\x1b[1m",
+    "class:state.running": "\x1b[32m",
+    "class:state.paused": "\x1b[33m",
+    "class:state.other": "\x1b[31m",
+}
+
+
+def prompt_fragments(name: str, state: str) -> StyleAndTextTuples:
+    style = STATE_STYLES.get(state, "class:state.other")
+    return [("class:target", name), ("", " ("), (style, state), ("", ")> ")]
+
+
+def prompt_ansi(name: str, state: str, colour: bool) -> str:
+    """The prompt as the transcript keeps it above each line that was run."""
+    if not colour:
+        return "".join(fragment[1] for fragment in prompt_fragments(name, state))
+    return "".join(
+        f"{_ANSI_OF_STYLE[style]}{text}\x1b[0m" if style in _ANSI_OF_STYLE else text
+        for style, text, *_ in prompt_fragments(name, state)
+    )

@@ -1,0 +1,126 @@
+"""The transcript: what the shell showed, newest last, scrolled back by the user or following the newest line.
+
+Lines are held as the ANSI text the renderers produce and turned into styled fragments only when they are on
+screen: prompt_toolkit's ANSI parser costs tens of microseconds a line, and a reply can be 20,000 lines long.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+
+from prompt_toolkit.formatted_text import ANSI, StyleAndTextTuples, to_formatted_text
+from prompt_toolkit.formatted_text.utils import fragment_list_width
+from prompt_toolkit.layout.controls import UIContent, UIControl
+from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
+
+DEFAULT_MAX_LINES = 20_000
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
+_PARSED_KEPT = 4_000  # parsed lines remembered: a few screens, whichever way the user scrolls
+
+
+class Transcript:
+    """The text shown so far: at most ``max_lines`` lines, the oldest dropped first (and counted)."""
+
+    def __init__(self, max_lines: int = DEFAULT_MAX_LINES) -> None:
+        self._lines: deque[str] = deque(maxlen=max_lines)
+        self.dropped = 0  # lines pushed out since the start; also the absolute number of the oldest line held
+        self._parsed: dict[int, StyleAndTextTuples] = {}
+
+    def append(self, text: str) -> None:
+        for line in text.replace("\r\n", "\n").split("\n"):
+            if len(self._lines) == self._lines.maxlen:
+                self._parsed.pop(self.dropped, None)
+                self.dropped += 1
+            self._lines.append(line.expandtabs())
+
+    def clear(self) -> None:
+        self.dropped += len(self._lines)
+        self._lines.clear()
+        self._parsed.clear()
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def fragments(self, index: int) -> StyleAndTextTuples:
+        key = self.dropped + index
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            if len(self._parsed) >= _PARSED_KEPT:
+                self._parsed.clear()
+            line = self._lines[index]
+            parsed = to_formatted_text(ANSI(line)) if "\x1b" in line else [("", line)]
+            self._parsed[key] = parsed
+        return parsed
+
+    def line(self, index: int) -> str:
+        """One line as held: ANSI colours included."""
+        return self._lines[index]
+
+    def text(self) -> str:
+        """The transcript as plain text, the way a user reads it."""
+        return "\n".join(_ANSI.sub("", line) for line in self._lines)
+
+
+class TranscriptControl(UIControl):
+    """Shows the lines that end ``scrolled_back`` lines above the newest, long lines wrapped at the width.
+
+    The control picks the lines itself (rather than letting the Window scroll a whole transcript) so that a
+    redraw only ever looks at what fits on the screen.
+    """
+
+    def __init__(self, transcript: Transcript) -> None:
+        self.transcript = transcript
+        self.scrolled_back = 0  # 0: follow the newest line
+        self.height = 1
+
+    @property
+    def following(self) -> bool:
+        return self.scrolled_back == 0
+
+    def scroll(self, lines: int) -> None:
+        """Positive: back towards older lines; negative: forward. Stops at both ends."""
+        most = max(0, len(self.transcript) - 1)
+        self.scrolled_back = min(most, max(0, self.scrolled_back + lines))
+
+    def page_up(self) -> None:
+        self.scroll(max(1, self.height - 2))
+
+    def page_down(self) -> None:
+        self.scroll(-max(1, self.height - 2))
+
+    def follow(self) -> None:
+        self.scrolled_back = 0
+
+    def is_focusable(self) -> bool:
+        return False
+
+    def create_content(self, width: int, height: int) -> UIContent:
+        self.height = height
+        transcript = self.transcript
+        last = len(transcript) - 1 - self.scrolled_back
+        shown: list[StyleAndTextTuples] = []
+        rows = 0
+        index = last
+        while index >= 0 and rows < height:
+            fragments = transcript.fragments(index)
+            rows += max(1, -(-fragment_list_width(fragments) // max(1, width)))
+            shown.append(fragments)
+            index -= 1
+        shown.reverse()
+        if rows > height and len(shown) > 1:
+            shown.pop(0)  # the oldest of them only partly fits: start with a whole line
+        if not self.following and shown:
+            marker: StyleAndTextTuples = [("class:transcript.scrolled", f" ↓ {self.scrolled_back} more lines (End) ")]
+            shown[-1] = marker
+        return UIContent(
+            get_line=lambda i: shown[i],
+            line_count=len(shown),
+            show_cursor=False,
+        )
+
+    def mouse_handler(self, mouse_event: MouseEvent) -> None:
+        if mouse_event.event_type == MouseEventType.SCROLL_UP:
+            self.scroll(3)
+        elif mouse_event.event_type == MouseEventType.SCROLL_DOWN:
+            self.scroll(-3)
