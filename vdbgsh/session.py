@@ -179,6 +179,8 @@ class Session:
             return await self._translate_only(text.split(maxsplit=1)[1] if args else "")
         if name == "quit":
             return Outcome(quit=True)
+        if name == "events":  # the pane is the UI's: a shell handles :events before it gets here
+            return Outcome(error_text([":events needs the interactive shell's events pane"], self.colour))
         if name == "clear":
             return Outcome(clear=True)
         if name == "help":

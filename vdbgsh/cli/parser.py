@@ -128,7 +128,27 @@ def _build_attach(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         action="store_true",
         help="start a transient diskless guest (libvirt when reachable, else a plain QEMU) and destroy it at exit",
     )
+    attach_parser.add_argument(
+        "--pane",
+        choices=("auto", "right", "below", "off"),
+        default="auto",
+        help="where the live events pane goes: beside the transcript from 100 columns on, else below it (auto); "
+        "off starts with it hidden (F2 shows it)",
+    )
+    attach_parser.add_argument(
+        "--events-buffer",
+        type=_positive,
+        default=10_000,
+        metavar="N",
+        help="how many events the pane keeps (the oldest are dropped and counted; default 10000)",
+    )
     attach_parser.add_argument("domain", nargs="?", metavar="DOMAIN", help="domain name, UUID or id")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def _build_translate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

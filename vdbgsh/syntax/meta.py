@@ -40,6 +40,10 @@ META_COMMANDS: dict[str, MetaSpec] = {
     "view": MetaSpec(
         ":view human|json", "translated HMP info commands: a view like HMP's, or the reply as JSON", ("human", "json")
     ),
+    "events": MetaSpec(
+        ":events [on|off|filter|grep|pause|resume|clear|show|buffer ...]",
+        "the live events pane (F2 shows or hides it, F3 moves into it to pick one)",
+    ),
 }
 ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help"}
 BARE_WORDS = {"help": "help", "exit": "quit"}  # meta without the colon
