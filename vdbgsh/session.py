@@ -24,6 +24,7 @@ from vdbgsh.schema.loading import LoadedSchema
 from vdbgsh.syntax.classify import classify
 from vdbgsh.syntax.meta import META_COMMANDS, MetaCommand, parse_meta
 from vdbgsh.syntax.request import parse_request_line
+from vdbgsh.syntax.secrets import refuse_masked
 from vdbgsh.transport import Event, Monitor, Reply
 from vdbgsh.transport.base import JSONObject
 
@@ -93,6 +94,7 @@ class Session:
             if kind == "hmp":
                 return await self._hmp(text)
             request = parse_request_line(text, self.loaded.schema)
+            refuse_masked(request.message)
         except VdbgshError as err:
             return Outcome(error_text(err.lines(), self.colour))
         shown = [request_echo(request.message, self.colour)] if self.options.verbose else []
@@ -134,6 +136,7 @@ class Session:
 
     async def _hmp(self, text: str) -> Outcome:
         translation = await self.translate(text)
+        refuse_masked(*translation.requests)
         shown = [request_echo(request, self.colour) for request in translation.requests]
         shown += [note_text(note, self.colour) for note in translation.notes]
         for request in translation.requests:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from vdbgsh.render.ansi import DIM, MAGENTA, RED_BOLD, paint
 from vdbgsh.render.json_text import compact
 from vdbgsh.syntax.meta import MetaSpec
+from vdbgsh.syntax.secrets import mask_request
 
 
 def error_text(lines: Sequence[str], colour: bool) -> str:
@@ -16,7 +17,9 @@ def error_text(lines: Sequence[str], colour: bool) -> str:
 
 
 def request_echo(message: object, colour: bool) -> str:
-    return paint("→ " + compact(message), DIM, colour)
+    """The request about to be sent, its secrets masked (the request sent is the caller's, unchanged)."""
+    shown = mask_request(message) if isinstance(message, dict) else message
+    return paint("→ " + compact(shown), DIM, colour)
 
 
 def note_text(note: str, colour: bool) -> str:

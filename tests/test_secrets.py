@@ -1,0 +1,272 @@
+"""Secrets masked: which members of QEMU 7.2's schema, in lines as typed (QMP, JSON, HMP), in the echoed JSON of a
+session on a real QEMU, and in the history file; what is sent is unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import LoopThread
+from vdbgsh.guest.plain_qemu import PlainQemu
+from vdbgsh.schema.loading import SchemaCache, load_schema
+from vdbgsh.schema.model import Schema
+from vdbgsh.session import Session
+from vdbgsh.syntax.secrets import MASK, is_secret, mask_line, mask_request, masked_secrets, secret_paths
+from vdbgsh.transport import Target
+from vdbgsh.ui.history_file import open_history
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def schema() -> Schema:
+    entries = json.loads((DATA / "qmp-schema-7.2.json").read_text())
+    return Schema.from_introspection(entries.get("return", entries) if isinstance(entries, dict) else entries)
+
+
+def schema_members(schema: Schema) -> Iterator[tuple[str, str, bool]]:
+    """(command, member path, masked?) for every member of every command's arguments, union variants included
+    (with their tag's value, as object-add's qom-type)."""
+
+    def walk(
+        command: str, name: str, path: tuple[str, ...], owner: dict[str, str], seen: frozenset[str]
+    ) -> Iterator[tuple[str, str, bool]]:
+        kind = schema.types.get(name)
+        if kind is None or name in seen:
+            return
+        seen |= {name}
+        if kind.meta == "object":
+            for member in kind.members:
+                secret = is_secret(command, member.name, owner)
+                yield command, ".".join((*path, member.name)), secret
+                if not secret:
+                    yield from walk(command, member.type, (*path, member.name), {}, seen)
+            for value, variant in kind.variants:
+                yield from walk(command, variant, path, {kind.tag: value}, seen)
+        elif kind.meta == "array":
+            yield from walk(command, kind.element, (*path, "0"), {}, seen)
+        elif kind.meta == "alternate":
+            for alternative in kind.alternatives:
+                yield from walk(command, alternative, path, owner, seen)
+
+    for command in schema.commands.values():
+        yield from walk(command.name, command.arg_type, (), {}, frozenset())
+
+
+def test_the_schema_members_masked_are_the_reviewed_ones(schema: Schema) -> None:
+    masked = {(command, path) for command, path, secret in schema_members(schema) if secret}
+    assert masked == {
+        ("set_password", "password"),
+        ("change-vnc-password", "password"),
+        ("object-add", "data"),  # of qom-type secret only
+        ("sev-inject-launch-secret", "secret"),
+    }
+
+
+def test_secret_ids_and_keys_are_not_masked(schema: Schema) -> None:
+    """Names that say secret, password or key but hold an object's id, a key code or a key slot."""
+    alike = {
+        (command, path)
+        for command, path, secret in schema_members(schema)
+        if not secret and re.search(r"secret|pass|key", path.rsplit(".", 1)[-1])
+    }
+    for expected in [
+        ("blockdev-add", "key-secret"),
+        ("blockdev-add", "password-secret"),
+        ("blockdev-add", "proxy-password-secret"),
+        ("blockdev-add", "cookie-secret"),
+        ("blockdev-create", "options.encrypt.key-secret"),
+        ("x-blockdev-amend", "options.new-secret"),
+        ("x-blockdev-amend", "options.secret"),  # LUKS amend: the id of the secret unlocking the header
+        ("x-blockdev-amend", "options.keyslot"),
+        ("object-add", "keyid"),
+        ("object-add", "passwordid"),
+        ("send-key", "keys"),
+        ("input-send-event", "events.0.data.key"),
+    ]:
+        assert expected in alike, expected
+    assert ("object-add", "serial") not in {(c, p) for c, p, secret in schema_members(schema) if secret}
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("set_password vnc hunter2", "set_password vnc ********"),
+        ("  set_password vnc hunter2 -d vnc0 keep", "  set_password vnc ******** -d vnc0 keep"),
+        ("set_password protocol=vnc password=hunter2", "set_password protocol=vnc password=********"),
+        ("set_password protocol=vnc password='abc'", "set_password protocol=vnc password=********"),
+        # Blanks in a quoted value make the line HMP to the session (classify splits on blanks): a whole word goes.
+        ("set_password protocol=vnc password='a b c'", "set_password protocol=vnc ********"),
+        ("!set_password protocol=vnc password=hunter2", "!set_password protocol=vnc password=********"),
+        (
+            '{"execute": "set_password", "arguments": {"password": "hu\\"n", "protocol": "vnc"}}',
+            '{"execute": "set_password", "arguments": {"password": "********", "protocol": "vnc"}}',
+        ),
+        (
+            '{"execute":"set_password","arguments":{"protocol":"vnc","password":"x"',  # does not parse
+            '{"execute":"set_password","arguments":{"protocol":"vnc","password":"********"',
+        ),
+        ("change vnc password hunter2", "change vnc password ********"),
+        ("change-vnc-password password=hunter2", "change-vnc-password password=********"),
+        ("object_add secret,id=s0,data=hunter2", "object_add secret,id=s0,data=********"),
+        ("object_add secret,id=s0,data=a,,b,format=raw", "object_add secret,id=s0,data=********,format=raw"),
+        ("object_add id=s0,qom-type=secret,data=x", "object_add id=s0,qom-type=secret,data=********"),
+        (
+            'object_add {"qom-type":"secret","id":"s0","data":"x"}',
+            'object_add {"qom-type":"secret","id":"s0","data":"********"}',
+        ),
+        ("object-add qom-type=secret id=s0 data=hunter2", "object-add qom-type=secret id=s0 data=********"),
+        (
+            '{"execute":"object-add","arguments":{"qom-type":"secret","id":"s0","data":"x"}}',
+            '{"execute":"object-add","arguments":{"qom-type":"secret","id":"s0","data":"********"}}',
+        ),
+        ("qom-set /objects/s0 data x", "qom-set /objects/s0 data ********"),
+        (
+            "qom-set path=/objects/v property=password value=x",
+            "qom-set path=/objects/v property=password value=********",
+        ),
+        (":translate set_password vnc hunter2", ":translate set_password vnc ********"),
+        (
+            '{"execute":"human-monitor-command","arguments":{"command-line":"set_password vnc hunter2"}}',
+            '{"execute":"human-monitor-command","arguments":{"command-line":"set_password vnc ********"}}',
+        ),
+    ],
+)
+def test_a_line_keeps_its_form_with_its_secret_masked(schema: Schema, typed: str, kept: str) -> None:
+    assert mask_line(typed, schema) == kept
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "object_add secret_keyring,id=k0,serial=12345",  # a kernel key's serial number, not the key
+        "object_add secret,id=s0,file=/run/pw,format=raw",
+        "blockdev-add driver=luks node-name=n0 key-secret=s0 file=disk0",
+        "send-key keys.0.type=qcode keys.0.data=ctrl",
+        "sendkey ctrl-alt-delete",
+        "expire_password vnc now",
+        "qom-get path=/objects/s0 property=data",
+        ":log /tmp/session.jsonl",
+        "",
+    ],
+)
+def test_lines_without_secrets_are_kept_as_typed(schema: Schema, line: str) -> None:
+    assert mask_line(line, schema) == line
+
+
+def test_without_a_schema_name_value_words_read_as_qmp() -> None:
+    assert mask_line("set_password protocol=vnc password=x") == "set_password protocol=vnc password=********"
+    assert mask_line("set_password vnc x") == "set_password vnc ********"
+
+
+def test_mask_request_copies_and_says_where() -> None:
+    request: dict[str, Any] = {
+        "execute": "object-add",
+        "arguments": {"qom-type": "secret", "id": "s0", "data": "hunter2"},
+    }
+    masked = mask_request(request)
+    assert masked["arguments"] == {"qom-type": "secret", "id": "s0", "data": MASK}
+    assert request["arguments"]["data"] == "hunter2"  # what is sent is left alone
+    assert secret_paths(request) == [("arguments", "data")]
+    assert masked_secrets(masked) == ["arguments.data"]
+    assert masked_secrets(request) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200) | st.sampled_from(["set_password ", "object_add ", '{"execute":', "!", ":translate "]))
+def test_any_text_masks_without_error(text: str) -> None:
+    assert isinstance(mask_line(text), str)
+
+
+def test_history_file_is_private_and_masked(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "history"
+    history = open_history(path)
+    history.append_string("set_password vnc hunter2")
+    history.append_string("object_add secret,id=s0,data=hunter2")
+    history.append_string("query-status")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert "hunter2" not in path.read_text()
+    assert "+set_password vnc ********" in path.read_text()
+    assert list(history.get_strings()) == [
+        "set_password vnc ********",
+        "object_add secret,id=s0,data=********",
+        "query-status",
+    ]
+
+
+def test_an_existing_history_file_is_made_private(tmp_path: Path) -> None:
+    path = tmp_path / "history"
+    path.write_text("")
+    os.chmod(path, 0o644)
+    open_history(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.fixture(scope="module")
+def session(loop: LoopThread, shared_qemu: PlainQemu, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    """A session on a plain QEMU (no confirmation there), showing the JSON it sends."""
+
+    async def opened() -> Session:
+        monitor = await Target(qmp=shared_qemu.address).open(events=False)
+        loaded = await load_schema(monitor, SchemaCache(tmp_path_factory.mktemp("schema")))
+        return Session(monitor, loaded, colour=False)
+
+    opened_session = loop.run(opened())
+    loop.run(opened_session.run(":verbose on"))
+    yield opened_session
+    loop.run(opened_session.monitor.close())
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "object-add qom-type=secret id=qmp0 data=hunter2",
+        '{"execute": "object-add", "arguments": {"qom-type": "secret", "id": "json0", "data": "hunter2"}}',
+        "object_add secret,id=hmp0,data=hunter2",
+        "set_password protocol=vnc password=hunter2",
+        "set_password vnc hunter2",
+        "change vnc password hunter2",
+    ],
+)
+def test_the_echoed_request_is_masked_and_the_secret_sent(session: Session, loop: LoopThread, line: str) -> None:
+    sent: list[dict[str, Any]] = []
+    session.observers.append(lambda exchange: sent.append(exchange.request))
+    try:
+        outcome = loop.run(session.run(line))
+    finally:
+        session.observers.pop()
+    assert "hunter2" not in outcome.text
+    assert MASK in outcome.text.splitlines()[0]
+    assert outcome.text.startswith("→ ")
+    assert len(sent) == 1
+    assert "hunter2" in json.dumps(sent[0])  # the guest got the real secret
+    if "secret" in line:  # the object exists: what QEMU holds is the real data
+        assert "error" not in outcome.text
+
+
+def test_a_recalled_masked_line_is_refused(session: Session, loop: LoopThread) -> None:
+    sent: list[object] = []
+    session.observers.append(sent.append)
+    try:
+        for line in ["set_password vnc ********", "object-add qom-type=secret id=m0 data=********"]:
+            outcome = loop.run(session.run(line))
+            assert outcome.text.startswith("error: ")
+            assert f"is the mask {MASK}" in outcome.text
+    finally:
+        session.observers.pop()
+    assert sent == []
+
+
+def test_translate_shows_the_request_masked(session: Session, loop: LoopThread) -> None:
+    outcome = loop.run(session.run(":translate set_password vnc hunter2"))
+    assert outcome.text == '→ {"execute":"set_password","arguments":{"protocol":"vnc","password":"********"}}'

@@ -1,0 +1,348 @@
+"""Which request members carry secrets, and those secrets masked: in a request, and in a line as it was typed.
+
+Pure: no I/O. The request actually sent is never changed; masking makes the copies that are shown, kept in
+history and written to transcripts.
+
+What counts as a secret (reviewed against QEMU 7.2's schema; tests/test_secrets.py walks the whole schema):
+
+- Members named ``password``, ``passphrase`` or ``passwd``, wherever they appear (set_password,
+  change-vnc-password; any future command that takes a password inline).
+- ``object-add`` of a ``secret`` object: its ``data`` (the secret itself). A ``secret_keyring`` object names a
+  kernel key by its ``serial`` number, which is not the key: not masked.
+- ``sev-inject-launch-secret``: its ``secret`` (the secret payload; ``packet-header`` is not).
+- ``qom-set`` of a property named like a secret (or ``data``, a secret object's payload): its ``value``.
+- ``human-monitor-command``: the HMP line inside it, masked as a typed HMP line is.
+
+Not secrets: QEMU passes secrets to block drivers, TLS credentials and the like *by reference*: members such as
+``key-secret``, ``password-secret``, ``new-secret``, ``cookie-secret``, ``keyid``, ``passwordid`` (and LUKS
+amend's bare ``secret``) name a ``secret`` object. Masking an id would hide which object a command uses and
+protect nothing. Names that merely contain "key" (send-key's ``keys``, ``keyslot``) are not secrets either.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vdbgsh.schema.model import Schema
+
+MASK = "********"
+
+SECRET_NAMES = frozenset({"password", "passphrase", "passwd"})
+# (command, member) pairs that are secrets in that command only.
+COMMAND_SECRETS = frozenset({("sev-inject-launch-secret", "secret")})
+# object-add: qom-type -> members holding the secret.
+OBJECT_SECRETS: Mapping[str, frozenset[str]] = {"secret": frozenset({"data"})}
+QOM_SET_SECRET_PROPERTIES = SECRET_NAMES | {"data"}
+HMP_PASSTHROUGH = "human-monitor-command"
+
+Path = tuple[str | int, ...]
+
+
+def is_secret(command: str, name: str, owner: Mapping[str, Any]) -> bool:
+    """Whether member ``name`` of a request for ``command`` holds a secret; ``owner`` is the object holding it
+    (its siblings decide for object-add's ``qom-type`` and qom-set's ``property``)."""
+    if name in SECRET_NAMES or (command, name) in COMMAND_SECRETS:
+        return True
+    if command == "object-add":
+        return name in OBJECT_SECRETS.get(str(owner.get("qom-type")), ())
+    if command == "qom-set" and name == "value":
+        return owner.get("property") in QOM_SET_SECRET_PROPERTIES
+    return False
+
+
+def secret_paths(message: Mapping[str, Any]) -> list[Path]:
+    """Where a request's secrets are, as paths from the message (``("arguments", "password")``)."""
+    command = str(message.get("execute", message.get("exec-oob", "")))
+    arguments = message.get("arguments")
+    if not isinstance(arguments, dict):
+        return []
+    if command == HMP_PASSTHROUGH:
+        line = arguments.get("command-line")
+        return [("arguments", "command-line")] if isinstance(line, str) and _hmp_spans(line) else []
+    return [("arguments", *path) for path in _walk(command, arguments, ())]
+
+
+def _walk(command: str, value: Any, path: Path) -> Iterator[Path]:
+    if isinstance(value, dict):
+        for name, member in value.items():
+            if is_secret(command, str(name), value):
+                yield (*path, name)
+            else:
+                yield from _walk(command, member, (*path, name))
+    elif isinstance(value, list):
+        for index, element in enumerate(value):
+            yield from _walk(command, element, (*path, index))
+
+
+def mask_request(message: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``message`` with every secret replaced by the mask (the message itself is left alone)."""
+    paths = secret_paths(message)
+    if not paths:
+        return message
+    masked = json.loads(json.dumps(message))  # deep copy: only plain JSON values travel in a request
+    for path in paths:
+        holder = masked
+        for step in path[:-1]:
+            holder = holder[step]
+        last = path[-1]
+        holder[last] = mask_hmp_line(holder[last]) if path == ("arguments", "command-line") else MASK
+    return masked  # type: ignore[no-any-return]
+
+
+def masked_secrets(message: Mapping[str, Any]) -> list[str]:
+    """The secrets of a request that hold the mask itself (a masked line from history, a masked transcript):
+    sending them would set a password to "********"."""
+    found = []
+    for path in secret_paths(message):
+        value: Any = message
+        for step in path:
+            value = value[step]
+        if value == MASK or (path == ("arguments", "command-line") and _hmp_masked(value)):
+            found.append(".".join(str(step) for step in path))
+    return found
+
+
+def refuse_masked(*messages: Mapping[str, Any]) -> None:
+    """Raise a UsageError for a request that would send the mask as a secret (nothing has been sent then)."""
+    for message in messages:
+        found = masked_secrets(message)
+        if found:
+            from vdbgsh.errors import UsageError
+
+            command = message.get("execute", message.get("exec-oob"))
+            raise UsageError(
+                f"{command}: {', '.join(found)} is the mask {MASK}, not a secret",
+                "history and transcripts keep secrets masked: type the secret itself",
+            )
+
+
+def mask_line(line: str, schema: Schema | None = None) -> str:
+    """``line`` as typed, each secret value replaced in place by the mask; the rest as it was typed.
+
+    ``schema`` tells QMP from HMP for names both have (set_password); without it, a line whose words are all
+    ``name=value`` reads as QMP.
+    """
+    from vdbgsh.syntax.classify import classify
+    from vdbgsh.syntax.meta import is_meta
+
+    start = len(line) - len(line.lstrip())
+    text = line[start:]
+    if not text:
+        return line
+    if is_meta(text):
+        words = text.split(maxsplit=1)
+        if words[0] == ":translate" and len(words) > 1:  # its argument is an HMP line
+            at = start + text.index(words[1], len(words[0]))
+            return line[:at] + mask_hmp_line(line[at:])
+        return line
+    if text.startswith(("{", "!{")):
+        return _replace(line, _json_line_spans(line, start + text.index("{")))
+    if text.startswith("!"):
+        return _replace(line, _qmp_spans(line[:start] + " " + line[start + 1 :]))
+    kind = classify(text, schema)
+    if kind == "hmp" and (schema is not None or not _all_member_words(text)):
+        return mask_hmp_line(line)
+    return _replace(line, _qmp_spans(line))
+
+
+def mask_hmp_line(line: str) -> str:
+    return _replace(line, _hmp_spans(line))
+
+
+Span = tuple[int, int, str]  # start, end, what goes there
+
+
+def _replace(line: str, spans: list[Span]) -> str:
+    # A span inside another (password=x as set_password's password word) goes with the outer one.
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    for start, end, text in reversed(kept):
+        line = line[:start] + text + line[end:]
+    return line
+
+
+# --- QMP `cmd key=value` lines ---------------------------------------------------------------------------------
+
+_MEMBER_WORD = re.compile(r"[A-Za-z_][\w.-]*=")
+
+
+def _all_member_words(text: str) -> bool:
+    words = text.split()[1:]
+    return bool(words) and all(_MEMBER_WORD.match(word) for word in words)
+
+
+def _qmp_spans(source: str) -> list[Span]:
+    from vdbgsh.syntax.words import split_words
+
+    words = split_words(source, partial=True)
+    if not words:
+        return []
+    arguments: dict[str, Any] = {}
+    where: dict[Path, tuple[int, int, str]] = {}
+    for word in words[1:]:
+        key, equals, value = word.text.partition("=")
+        if not equals:
+            continue
+        path: Path = tuple(key.split("."))
+        holder = arguments
+        for step in path[:-1]:
+            child = holder.setdefault(str(step), {})
+            if not isinstance(child, dict):
+                break
+            holder = child
+        else:
+            holder[str(path[-1])] = value
+        # A quoted '=' ('password=x' in quotes) leaves no value offset: the whole word goes, its key kept.
+        where[("arguments", *path)] = (
+            (word.value_start, word.end, MASK) if word.value_start >= 0 else (word.start, word.end, f"{key}={MASK}")
+        )
+    message = {"execute": words[0].text, "arguments": arguments}
+    return [where[path] for path in secret_paths(message) if path in where]
+
+
+# --- JSON lines ------------------------------------------------------------------------------------------------
+
+_DECODER = json.JSONDecoder()
+# For JSON that does not parse: string values of members whose names say secret (too much rather than too little).
+_LOOSE_SECRET = re.compile(r'"(?:password|passphrase|passwd|data|secret|value)"\s*:\s*("(?:[^"\\]|\\.)*"?)')
+
+
+def _json_line_spans(line: str, at: int) -> list[Span]:
+    """A JSON request at ``at``: its secrets replaced by the mask, JSON-quoted."""
+    parsed = _json_spans(line, at)
+    if parsed is None:
+        return _loose_spans(line, at)
+    message, spans = parsed
+    masked = mask_request(message)
+    found = []
+    for path in secret_paths(message):
+        value: Any = masked
+        for step in path:
+            value = value[step]
+        found.append((*spans[path], json.dumps(value, ensure_ascii=False)))
+    return found
+
+
+def _loose_spans(line: str, at: int) -> list[Span]:
+    return [(m.start(1), m.end(1), json.dumps(MASK)) for m in _LOOSE_SECRET.finditer(line, at)]
+
+
+def _json_spans(line: str, at: int) -> tuple[dict[str, Any], dict[Path, tuple[int, int]]] | None:
+    """The JSON object at ``at`` and where each of its values is in the line, by path; None if it is not one."""
+    try:
+        value, _end = _DECODER.raw_decode(line, at)
+        spans: dict[Path, tuple[int, int]] = {}
+        _json_value(line, at, (), spans)
+    except (ValueError, IndexError, RecursionError):
+        return None
+    return (value, spans) if isinstance(value, dict) else None
+
+
+def _skip_space(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\n\r":
+        at += 1
+    return at
+
+
+def _json_value(text: str, at: int, path: Path, spans: dict[Path, tuple[int, int]]) -> int:
+    """Record where the JSON value at ``at`` and each value inside it start and end; return its end."""
+    at = _skip_space(text, at)
+    opener = text[at]
+    if opener not in "{[":
+        _value, end = _DECODER.raw_decode(text, at)
+        spans[path] = (at, end)
+        return int(end)
+    closer = "}" if opener == "{" else "]"
+    start, at, index = at, _skip_space(text, at + 1), 0
+    while text[at] != closer:
+        step: str | int = index
+        if opener == "{":
+            step, at = json.decoder.scanstring(text, at + 1)  # type: ignore[attr-defined]
+            at = _skip_space(text, at)
+            if text[at] != ":":
+                raise ValueError("':' expected")
+            at += 1
+        at = _skip_space(text, _json_value(text, at, (*path, step), spans))
+        index += 1
+        if text[at] == ",":
+            at = _skip_space(text, at + 1)
+        elif text[at] != closer:
+            raise ValueError(f"',' or '{closer}' expected")
+    spans[path] = (start, at + 1)
+    return at + 1
+
+
+# --- HMP lines -------------------------------------------------------------------------------------------------
+
+# HMP commands with a secret in a positional argument: command -> index of that argument (after the name).
+HMP_SECRET_ARGUMENT = {"set_password": 1}
+# One element of an option string: up to a single comma (",," is a comma inside a value).
+_OPTION = re.compile(r"((?:[^,]|,,)*)(,?)")
+
+
+def _hmp_masked(line: str) -> bool:
+    return any(line[start:end] == MASK for start, end, _text in _hmp_spans(line))
+
+
+def _hmp_spans(line: str) -> list[Span]:
+    from vdbgsh.syntax.words import split_words
+
+    words = split_words(line, partial=True)
+    if not words:
+        return []
+    name, args = words[0].text, words[1:]
+    if name == "object_add" and args and line[args[0].start] == "{":
+        return _object_json_spans(line, args[0].start)
+    spans = [span for word in args for span in _option_spans(line, word.start, word.end, name == "object_add")]
+    if name == "qom-set":
+        args = [word for word in args if not word.text.startswith("-")]  # qom-set -j PATH PROP VALUE
+    secret = _hmp_secret_index(name, [word.text for word in args])
+    if 0 <= secret < len(args):
+        spans.append((args[secret].start, args[secret].end, MASK))
+    return spans
+
+
+def _hmp_secret_index(name: str, args: list[str]) -> int:
+    if name == "change" and args[:2] == ["vnc", "password"]:
+        return 2
+    if name == "qom-set" and len(args) > 1 and args[1] in QOM_SET_SECRET_PROPERTIES:
+        return 2
+    return HMP_SECRET_ARGUMENT.get(name, -1)
+
+
+def _object_json_spans(line: str, at: int) -> list[Span]:
+    """object_add's JSON form: the object's properties, which are object-add's arguments."""
+    parsed = _json_spans(line, at)
+    if parsed is None:
+        return _loose_spans(line, at)
+    properties, spans = parsed
+    message = {"execute": "object-add", "arguments": properties}
+    return [(*spans[path[1:]], json.dumps(MASK)) for path in secret_paths(message)]
+
+
+def _option_spans(line: str, start: int, end: int, object_add: bool) -> list[Span]:
+    """Secrets in an option string such as ``secret,id=s0,data=x``."""
+    text = line[start:end]
+    owner: dict[str, str] = {}
+    values: list[tuple[str, int, int]] = []
+    at = 0
+    while True:
+        match = _OPTION.match(text, at)
+        assert match is not None  # every part of it may be empty
+        key, equals, value = match.group(1).partition("=")
+        if equals:
+            owner[key] = value
+            values.append((key, start + at + len(key) + 1, start + match.end(1)))
+        elif at == 0 and key:
+            owner["qom-type"] = key  # object_add secret,id=s0: the first bare word is the type
+        if not match.group(2):
+            break
+        at = match.end()
+    command = "object-add" if object_add else ""
+    return [(s, e, MASK) for key, s, e in values if is_secret(command, key, owner)]
