@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from vdbgsh.errors import VdbgshError
 from vdbgsh.hmp.table import BY_NAME as HMP_BY_NAME
@@ -27,6 +27,9 @@ from vdbgsh.syntax.request import parse_request_line
 from vdbgsh.syntax.secrets import refuse_masked
 from vdbgsh.transport import Event, Monitor, Reply
 from vdbgsh.transport.base import JSONObject
+
+if TYPE_CHECKING:
+    from vdbgsh.transcript.writer import TranscriptWriter
 
 # Events after which the run state is worth asking for again.
 RUN_STATE_EVENTS = frozenset(
@@ -71,6 +74,8 @@ class Session:
     history: Callable[[], list[str]] = list
     options: Options = field(default_factory=Options)
     observers: list[Observer] = field(default_factory=list)
+    event_observers: list[Callable[[Event], None]] = field(default_factory=list)
+    transcript: TranscriptWriter | None = None  # while :log (or --log) records
     translator: Translator = field(default_factory=Translator)
     run_state: str = "unknown"
     events_seen: int = 0
@@ -174,6 +179,8 @@ class Session:
     def on_event(self, event: Event) -> bool:
         """Count an event; True when the run state should be asked for again."""
         self.events_seen += 1
+        for observer in self.event_observers:
+            observer(event)
         return event.name in RUN_STATE_EVENTS
 
     async def _meta(self, meta: MetaCommand, text: str) -> Outcome:
@@ -184,6 +191,8 @@ class Session:
             return Outcome(quit=True)
         if name == "events":  # the pane is the UI's: a shell handles :events before it gets here
             return Outcome(error_text([":events needs the interactive shell's events pane"], self.colour))
+        if name == "log":
+            return self._log(text.split(maxsplit=1)[1].strip() if args else "")
         if name == "clear":
             return Outcome(clear=True)
         if name == "help":
@@ -207,6 +216,41 @@ class Session:
         elif name == "view":
             self.options.view = value
         return Outcome(f"{name}: {value}")
+
+    def start_log(self, path: str, *, uri: str | None = None, qmp: str | None = None) -> str:
+        """Record every request, reply and event in ``path`` (JSON lines, mode 0600, appended to), secrets
+        masked, until ``stop_log``; returns what to tell the user. Raises UsageError when it cannot be opened.
+        ``uri`` (libvirt) or ``qmp`` (socket address) go in the transcript for replay."""
+        from vdbgsh.transcript.writer import TranscriptWriter
+
+        writer = TranscriptWriter(path, self.monitor.target, schema=self.loaded.schema, uri=uri, qmp=qmp)
+        self.stop_log()
+        self.transcript = writer
+        self.observers.append(writer.exchange)
+        self.event_observers.append(writer.event)
+        return f"log: recording to {writer.path}"
+
+    def stop_log(self) -> str:
+        writer, self.transcript = self.transcript, None
+        if writer is None:
+            return "log: off"
+        self.observers.remove(writer.exchange)
+        self.event_observers.remove(writer.event)
+        writer.close()
+        return f"log: {writer.path} closed"
+
+    def _log(self, where: str) -> Outcome:
+        writer = self.transcript
+        try:
+            if where == "off":
+                return Outcome(self.stop_log())
+            if where:
+                return Outcome(self.start_log(where))
+        except VdbgshError as err:
+            return Outcome(error_text(err.lines(), self.colour))
+        if writer is not None and writer.failure:
+            return Outcome(error_text([writer.failure], self.colour))
+        return Outcome(f"log: recording to {writer.path}" if writer is not None else "log: off")
 
     async def _translate_only(self, line: str) -> Outcome:
         if not line.strip():

@@ -20,6 +20,7 @@ from vdbgsh.transport.base import BlockingMonitor, JSONObject
 
 if TYPE_CHECKING:
     from vdbgsh.schema.model import Schema
+    from vdbgsh.transcript.writer import TranscriptWriter
 
 
 class ReplyPrinter:
@@ -46,6 +47,8 @@ class Guest:
         self.validate = validate
         self._monitor: BlockingMonitor | None = None
         self._schema: Schema | None = None
+        self.transcript: TranscriptWriter | None = None  # --log
+        self.line = ""  # the request as typed, for the transcript
 
     @property
     def monitor(self) -> BlockingMonitor:
@@ -63,6 +66,8 @@ class Guest:
         return self._schema
 
     def close(self) -> None:
+        if self.transcript is not None:
+            self.transcript.close()
         if self._monitor is not None:
             self._monitor.close()
 
@@ -74,6 +79,10 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
     command, *rest = words
     printer = ReplyPrinter(env, args.raw, args.layout)
     guest = Guest(target, validate=not args.no_validate)
+    if args.log:
+        from vdbgsh.cli.exec_log import open_exec_log
+
+        guest.transcript, guest.line = open_exec_log(args.log, target, words)
     try:
         if command == "-":
             if rest:
@@ -94,6 +103,8 @@ def _send(guest: Guest, printer: ReplyPrinter, request: JSONObject, dry_run: boo
         printer.value(request)
         return EXIT_OK
     reply = guest.monitor.execute_message(request)
+    if guest.transcript is not None:
+        guest.transcript.record(guest.line, request, reply)
     printer.show(reply, prefix)
     return EXIT_OK if reply.ok else EXIT_GUEST_ERROR
 
@@ -117,6 +128,7 @@ def _run_batch(guest: Guest, env: Environment, printer: ReplyPrinter, keep_going
             if keep_going:
                 continue
             break
+        guest.line = text
         outcome = _send(guest, printer, request, dry_run, prefix=f"line {line_no}: ")
         status = max(status, outcome)
         if outcome != EXIT_OK and not keep_going:

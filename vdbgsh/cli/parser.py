@@ -46,6 +46,14 @@ def _add_connection(parser: argparse.ArgumentParser, *, qmp: bool = True) -> Non
         )
 
 
+def _add_log(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log",
+        metavar="FILE",
+        help="record requests, replies and events in FILE as JSON lines (secrets masked; created 0600, appended to)",
+    )
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The whole parser; or, when ``argv`` starts with a subcommand, only that one.
 
@@ -94,6 +102,7 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         const="compact",
         help="one-line JSON even on a terminal",
     )
+    _add_log(exec_parser)
     exec_parser.add_argument(
         "words",
         nargs="*",
@@ -142,6 +151,7 @@ def _build_attach(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="N",
         help="how many events the pane keeps (the oldest are dropped and counted; default 10000)",
     )
+    _add_log(attach_parser)
     attach_parser.add_argument("domain", nargs="?", metavar="DOMAIN", help="domain name, UUID or id")
 
 

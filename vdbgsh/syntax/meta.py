@@ -44,6 +44,10 @@ META_COMMANDS: dict[str, MetaSpec] = {
         ":events [on|off|filter|grep|pause|resume|clear|show|buffer ...]",
         "the live events pane (F2 shows or hides it, F3 moves into it to pick one)",
     ),
+    "log": MetaSpec(
+        ":log [FILE | off]",
+        "record requests, replies and events in FILE as JSON lines (secrets masked, mode 0600); off stops",
+    ),
 }
 ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help"}
 BARE_WORDS = {"help": "help", "exit": "quit"}  # meta without the colon

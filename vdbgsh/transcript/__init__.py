@@ -1,0 +1,1 @@
+"""Transcripts: every request, reply and event of a session as JSON lines; read back for replay and export."""
