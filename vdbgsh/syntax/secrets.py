@@ -63,7 +63,10 @@ def secret_paths(message: Mapping[str, Any]) -> list[Path]:
     if command == HMP_PASSTHROUGH:
         line = arguments.get("command-line")
         return [("arguments", "command-line")] if isinstance(line, str) and _hmp_spans(line) else []
-    return [("arguments", *path) for path in _walk(command, arguments, ())]
+    try:
+        return [("arguments", *path) for path in _walk(command, arguments, ())]
+    except RecursionError:  # nested deeper than anything QEMU takes: it is refused before any secret matters
+        return []
 
 
 def _walk(command: str, value: Any, path: Path) -> Iterator[Path]:
