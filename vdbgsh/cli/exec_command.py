@@ -10,6 +10,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from vdbgsh.cli.environment import Environment
+from vdbgsh.cli.guard_rails import ExecGuard
 from vdbgsh.cli.target import take_target
 from vdbgsh.errors import EXIT_GUEST_ERROR, EXIT_OK, EXIT_USAGE, UsageError, VdbgshError
 from vdbgsh.render.errors import qmp_error_line
@@ -47,6 +48,7 @@ class Guest:
         self.validate = validate
         self._monitor: BlockingMonitor | None = None
         self._schema: Schema | None = None
+        self.guard: ExecGuard | None = None  # None: sent unguarded
         self.transcript: TranscriptWriter | None = None  # --log
         self.line = ""  # the request as typed, for the transcript
 
@@ -79,6 +81,7 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
     command, *rest = words
     printer = ReplyPrinter(env, args.raw, args.layout)
     guest = Guest(target, validate=not args.no_validate)
+    guest.guard = ExecGuard.from_args(args, env, libvirt=target.qmp is None, batch=command == "-")
     if args.log:
         from vdbgsh.cli.exec_log import open_exec_log
 
@@ -102,6 +105,10 @@ def _send(guest: Guest, printer: ReplyPrinter, request: JSONObject, dry_run: boo
     if dry_run:
         printer.value(request)
         return EXIT_OK
+    refused = guest.guard.refusal(guest.monitor.target, request) if guest.guard is not None else None
+    if refused is not None:
+        print(f"vdbgsh: {prefix}{refused}", file=printer.env.stderr, flush=True)
+        return EXIT_USAGE
     reply = guest.monitor.execute_message(request)
     if guest.transcript is not None:
         guest.transcript.record(guest.line, request, reply)

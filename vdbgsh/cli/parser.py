@@ -46,6 +46,20 @@ def _add_connection(parser: argparse.ArgumentParser, *, qmp: bool = True) -> Non
         )
 
 
+def _add_guard(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-y",
+        "--yes",
+        action="store_true",
+        help="send commands that change what libvirt tracks (stop, device_add, ...) without asking first",
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="refuse every command that is not read-only (also: read_only = true in ~/.config/vdbgsh/config.toml)",
+    )
+
+
 def _add_log(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log",
@@ -82,6 +96,7 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "       vdbgsh exec [options] DOMAIN -    (one command per line from stdin)",
     )
     _add_connection(exec_parser)
+    _add_guard(exec_parser)
     exec_parser.add_argument("--raw", action="store_true", help="print the whole QMP reply, not only its return")
     exec_parser.add_argument("--keep-going", action="store_true", help="with COMMAND '-': go on after a failed command")
     exec_parser.add_argument(
@@ -151,6 +166,7 @@ def _build_attach(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="N",
         help="how many events the pane keeps (the oldest are dropped and counted; default 10000)",
     )
+    _add_guard(attach_parser)
     _add_log(attach_parser)
     attach_parser.add_argument("domain", nargs="?", metavar="DOMAIN", help="domain name, UUID or id")
 

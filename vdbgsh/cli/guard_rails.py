@@ -1,0 +1,90 @@
+"""The guard rails on the command line: the policy ``--yes``, ``--read-only`` and the config file ask for,
+and asking on the terminal before ``vdbgsh exec`` sends a request that changes what libvirt tracks.
+
+Only "y" or "yes" (any case) sends; anything else, an empty line or end of input cancels. One command is asked
+about on stdin when stdin and stderr are terminals; a batch (``-``) reads its commands from stdin, so its answers
+come from the controlling terminal (/dev/tty) when stderr is one. With neither, there is nobody to ask.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TextIO
+
+from vdbgsh.cli.environment import Environment, _isatty
+from vdbgsh.config import load_config
+from vdbgsh.guard.policy import REFUSE, SEND, GuardPolicy
+from vdbgsh.transport.base import JSONObject
+
+Ask = Callable[[str], bool]
+YES = ("y", "yes")
+
+
+def terminal_asker(env: Environment, *, batch: bool) -> Ask | None:
+    """A function that puts a question on the terminal and returns the answer; None when there is no terminal."""
+    if not _isatty(env.stderr):
+        return None
+    if not batch:
+        return _asker(env.stdin, env.stderr) if _isatty(env.stdin) else None
+    try:
+        tty = open("/dev/tty", encoding="utf-8", errors="replace")  # noqa: SIM115 - lives as long as the batch
+    except OSError:
+        return None
+    return _asker(tty, env.stderr)
+
+
+def policy_from_args(args: argparse.Namespace) -> GuardPolicy:
+    """The guard rails ``--yes``, ``--read-only`` and the config file ask for (exec and attach alike)."""
+    config = load_config()
+    source = "--read-only" if args.read_only else f"read_only = true in {config.path}"
+    return GuardPolicy(
+        confirm=False if args.yes else None, read_only=args.read_only or config.read_only, read_only_source=source
+    )
+
+
+def _asker(answers: TextIO, questions: TextIO) -> Ask:
+    def ask(question: str) -> bool:
+        print(f"vdbgsh: {question}", file=questions)
+        print("Send it? [y/N] ", end="", file=questions, flush=True)
+        answer = answers.readline()
+        if not answer.endswith("\n"):
+            print(file=questions)  # end of input: the next message starts on its own line
+        return answer.strip().lower() in YES
+
+    return ask
+
+
+class ExecGuard:
+    """The guard rails of one ``vdbgsh exec``: the policy from the flags and the config file, and the terminal."""
+
+    def __init__(self, policy: GuardPolicy, env: Environment, *, libvirt: bool, batch: bool) -> None:
+        self.policy = policy
+        self.env = env
+        self.libvirt = libvirt
+        self.batch = batch
+        self._ask: Ask | None = None
+        self._asked_for_terminal = False
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, env: Environment, *, libvirt: bool, batch: bool) -> ExecGuard:
+        return cls(policy_from_args(args), env, libvirt=libvirt, batch=batch)
+
+    def refusal(self, target: str, request: JSONObject) -> str | None:
+        """Why ``request`` is not sent (refused, or declined on the terminal); None to send it."""
+        self.policy.bind(target, libvirt=self.libvirt)
+        decision = self.policy.decide([request])
+        if decision.verdict == SEND:
+            return None
+        if decision.verdict == REFUSE:
+            return decision.message
+        ask = self._asker()
+        if ask is None:
+            return self.policy.refusal_without_asking(decision)
+        return None if ask(decision.message) else f"cancelled: {decision.effect.command} was not sent"
+
+    def _asker(self) -> Ask | None:
+        if not self._asked_for_terminal:
+            self._ask = terminal_asker(self.env, batch=self.batch)
+            self._asked_for_terminal = True
+        return self._ask
