@@ -137,7 +137,9 @@ def test_meta_commands(loop: LoopThread, shared_guest: str, cache: Path) -> None
 
 
 def test_run_state_follows_the_guest(loop: LoopThread, guest: str, cache: Path) -> None:
-    text, _source = run_shell(loop, guest, ["stop\r", "query-name\r", "cont\r", "query-name\r", ":quit\r"], cache)
+    text, _source = run_shell(
+        loop, guest, [":confirm off\r", "stop\r", "query-name\r", "cont\r", "query-name\r", ":quit\r"], cache
+    )
     assert f"{guest} (paused)> query-name" in text
     assert f"{guest} (running)> query-name" in text
 

@@ -6,11 +6,12 @@ request and reply (the hook for transcripts).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from vdbgsh.errors import VdbgshError
+from vdbgsh.guard.policy import ASK, REFUSE, GuardPolicy
 from vdbgsh.hmp.table import BY_NAME as HMP_BY_NAME
 from vdbgsh.hmp.table import INFO_BY_NAME
 from vdbgsh.hmp.translate import Translation, Translator
@@ -47,6 +48,8 @@ class Exchange:
 
 
 Observer = Callable[[Exchange], None]
+# The UI's question before a command that changes what libvirt tracks: gets the sentence, True sends.
+Confirm = Callable[[str], Awaitable[bool]]
 
 
 class Outcome(NamedTuple):
@@ -77,6 +80,9 @@ class Session:
     event_observers: list[Callable[[Event], None]] = field(default_factory=list)
     transcript: TranscriptWriter | None = None  # while :log (or --log) records
     translator: Translator = field(default_factory=Translator)
+    # Guard rails: what may be sent, and the UI's way to ask first (None: such commands are refused).
+    guard: GuardPolicy = field(default_factory=GuardPolicy)
+    confirm: Confirm | None = None
     run_state: str = "unknown"
     events_seen: int = 0
     last_text: str = ""
@@ -86,6 +92,7 @@ class Session:
     def __post_init__(self) -> None:
         self.translator.schema = self.loaded.schema
         self.translator.context.device_properties = self._device_properties
+        self.guard.bind(self.monitor.target, libvirt=self.monitor.libvirt)
 
     async def run(self, line: str) -> Outcome:
         """Handle one typed line; bad input comes back as error text, nothing is sent then."""
@@ -102,10 +109,28 @@ class Session:
             refuse_masked(request.message)
         except VdbgshError as err:
             return Outcome(error_text(err.lines(), self.colour))
+        stopped = await self._guarded([request.message])
+        if stopped is not None:
+            return Outcome(stopped)
         shown = [request_echo(request.message, self.colour)] if self.options.verbose else []
         reply = await self._send(text, request.message)
         shown.append(self._rendered(reply))
         return self._outcome(shown)
+
+    async def _guarded(self, requests: Sequence[Mapping[str, object]]) -> str | None:
+        """Check requests against the guard rails before any is sent: None to send them, else what to show."""
+        decision = self.guard.decide(requests)
+        if decision.verdict == REFUSE:
+            return error_text([decision.message], self.colour)
+        if decision.verdict != ASK:
+            return None
+        if self.confirm is None:
+            return error_text(
+                [self.guard.refusal_without_asking(decision, "this shell cannot ask", "':confirm off'")], self.colour
+            )
+        if await self.confirm(decision.message):
+            return None
+        return note_text(f"cancelled: {decision.effect.command} was not sent", self.colour)
 
     async def _send(self, line: str, request: JSONObject) -> Reply:
         reply = await self.monitor.execute_message(request)
@@ -143,6 +168,9 @@ class Session:
         translation = await self.translate(text)
         refuse_masked(*translation.requests)
         shown = [request_echo(request, self.colour) for request in translation.requests]
+        stopped = await self._guarded(translation.requests)
+        if stopped is not None:
+            return Outcome("\n".join([*shown, stopped]))
         shown += [note_text(note, self.colour) for note in translation.notes]
         for request in translation.requests:
             reply = await self._send(text, request)
@@ -204,8 +232,13 @@ class Session:
             return Outcome("\n".join(f"{start + i:5}  {entry}" for i, entry in enumerate(lines)))
         if name == "last":
             return Outcome(self.last_text or "no reply yet", page=bool(self.last_text))
+        if name == "read-only":
+            refused = self.guard.set_read_only(args[0] == "on")
+            return Outcome(error_text([refused], self.colour) if refused else f"read-only: {args[0]}")
         value = args[0]
-        if name == "output":
+        if name == "confirm":
+            self.guard.confirm_setting = value == "on"
+        elif name == "output":
             self.options.mode = value
         elif name == "verbose":
             self.options.verbose = value == "on"

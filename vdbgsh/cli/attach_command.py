@@ -7,6 +7,7 @@ import asyncio
 import signal
 
 from vdbgsh.cli.environment import Environment
+from vdbgsh.cli.guard_rails import policy_from_args
 from vdbgsh.cli.target import take_target
 from vdbgsh.errors import EXIT_OK, UsageError
 from vdbgsh.guest.scratch import UNWIND_SIGNALS, Hangup, scratch_guest, unwind_on_signals
@@ -14,6 +15,8 @@ from vdbgsh.transport import Target
 
 
 def run_attach(args: argparse.Namespace, env: Environment) -> int:
+    # Before any guest is touched: a bad config file is a one-line error, not a half-started shell.
+    args.guard = policy_from_args(args)
     with unwind_on_signals():
         try:
             if args.scratch:
@@ -55,7 +58,10 @@ async def _attach(target: Target, args: argparse.Namespace) -> None:
     for sig in UNWIND_SIGNALS:
         loop.add_signal_handler(sig, task.cancel)
     try:
-        await attach_shell(target, pane=args.pane, events_buffer=args.events_buffer)
+        # The guard goes to the Session the shell builds (Session(..., guard=guard)). Passed only when the user
+        # asked for more than the defaults, until attach_shell takes it: then always.
+        guard = {"guard": args.guard} if args.yes or args.guard.read_only else {}
+        await attach_shell(target, pane=args.pane, events_buffer=args.events_buffer, **guard)
     finally:
         for sig, handler in previous.items():
             loop.remove_signal_handler(sig)

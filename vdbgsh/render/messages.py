@@ -26,6 +26,11 @@ def note_text(note: str, colour: bool) -> str:
     return paint(f"note: {note}", DIM, colour)
 
 
+def taint_notice(domain: str, colour: bool) -> str:
+    """The banner's line, once per libvirt domain: every monitor command makes libvirt taint the domain."""
+    return note_text(f"libvirt marks {domain} tainted (custom-monitor) from the first command on", colour)
+
+
 def meta_overview(commands: Mapping[str, MetaSpec], topic: str, colour: bool) -> str:
     """All meta-commands (``:help :``), or one (``:help :output``)."""
     chosen = {topic: commands[topic]} if topic in commands else commands

@@ -40,6 +40,16 @@ META_COMMANDS: dict[str, MetaSpec] = {
     "view": MetaSpec(
         ":view human|json", "translated HMP info commands: a view like HMP's, or the reply as JSON", ("human", "json")
     ),
+    "confirm": MetaSpec(
+        ":confirm on|off",
+        "ask before a command that changes what libvirt tracks (stop, device_add, ...); on by default on libvirt",
+        ("on", "off"),
+    ),
+    "read-only": MetaSpec(
+        ":read-only on|off",
+        "refuse every command that is not read-only (set at start by --read-only or the config: stays on)",
+        ("on", "off"),
+    ),
     "events": MetaSpec(
         ":events [on|off|filter|grep|pause|resume|clear|show|buffer ...]",
         "the live events pane (F2 shows or hides it, F3 moves into it to pick one)",

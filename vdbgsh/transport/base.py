@@ -83,6 +83,8 @@ class Monitor(abc.ABC):
 
     #: What the monitor is attached to, as the user named it (a domain name or a socket address).
     target: str
+    #: Whether libvirt manages the guest (and so keeps state a raw command can change behind its back).
+    libvirt: bool = False
 
     @abc.abstractmethod
     async def execute_message(self, message: JSONObject) -> Reply:

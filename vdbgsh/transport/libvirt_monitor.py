@@ -43,6 +43,8 @@ async def drain_libvirt_events() -> None:
 
 
 class LibvirtMonitor(Monitor):
+    libvirt = True
+
     def __init__(self, commands: LibvirtCommands) -> None:
         self.commands = commands
         self.conn = commands.conn
