@@ -35,6 +35,10 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             from vdbgsh.cli.events_command import run_events
 
             return run_events(args, env)
+        if args.command == "replay":
+            from vdbgsh.cli.replay_command import run_replay
+
+            return run_replay(args, env)
         # attach is the only path that needs prompt_toolkit: import it only here.
         from vdbgsh.cli.attach_command import run_attach
 

@@ -231,10 +231,37 @@ def _build_events(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
 
 
+def _build_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "replay",
+        formatter_class=_Formatter,
+        help="send a transcript's requests again (--log FILE records one), or print them as a script",
+        description="Send the requests of a transcript (vdbgsh exec/attach --log, :log) again, in order, to DOMAIN "
+        "(default: the one recorded), under the same guard rails as vdbgsh exec, printing each reply; it stops at "
+        "the first that fails. Replies and events in the transcript are not sent. A request whose secret was "
+        "masked when recorded is refused (--skip-masked: left out). Exit statuses as vdbgsh exec's.",
+        usage="vdbgsh replay [-h] [-c URI | --qmp ADDR] [--yes] [--dry-run] [--script] FILE [DOMAIN]",
+    )
+    _add_connection(parser)
+    _add_guard(parser)
+    parser.add_argument("--dry-run", action="store_true", help="print the requests, unsent")
+    parser.add_argument(
+        "--script",
+        action="store_true",
+        help="print a bash script of vdbgsh exec lines doing the same (its first argument: another DOMAIN)",
+    )
+    parser.add_argument("--skip-masked", action="store_true", help="leave out requests whose secret was masked")
+    parser.add_argument("--raw", action="store_true", help="print whole QMP replies, not only their return")
+    parser.set_defaults(layout=None)
+    parser.add_argument("file", metavar="FILE", help="the transcript (- for stdin)")
+    parser.add_argument("domain", nargs="?", metavar="DOMAIN", help="the guest to replay on (default: the recorded)")
+
+
 BUILDERS = {
     "exec": _build_exec,
     "list": _build_list,
     "attach": _build_attach,
     "translate": _build_translate,
     "events": _build_events,
+    "replay": _build_replay,
 }
