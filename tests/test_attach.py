@@ -20,7 +20,8 @@ DEAD_URI = "qemu+unix:///system?socket=/nonexistent/libvirt-sock"
 
 @pytest.fixture
 def tmux() -> Iterator[Tmux]:
-    terminal = Tmux(unique_name())
+    # Wide enough for the events pane beside an 80-column transcript; tall enough to keep the whole session.
+    terminal = Tmux(unique_name(), width=120, height=50)
     yield terminal
     terminal.kill()
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
-from io import StringIO
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,20 @@ from vdbgsh.transport.base import JSONObject
 from vdbgsh.ui.history_file import open_history
 from vdbgsh.ui.shell import Shell
 
+
 def run_shell(
     loop: LoopThread,
     domain: str,
-    keys: list[str],
+    keys: Sequence[str | Step],
     cache: Path,
     wrap: Callable[[Monitor], Any] = lambda m: m,
+    *,
     inspect: Callable[[Shell], None] = lambda shell: None,
 ) -> tuple[str, str]:
-    """Type ``keys`` into a shell on ``domain`` as a user would (each after the previous line has finished);
-    returns the transcript as the user reads it and where the schema came from. ``wrap`` may put a fault injector
-    around the real monitor; ``inspect`` sees the shell once it has ended."""
+    """Type ``keys`` into a shell on ``domain`` as a user would (each after the previous line has finished; a
+    ``Step`` is awaited in between, to act on the guest or look at the shell); returns the transcript as the user
+    reads it and where the schema came from. ``wrap`` may put a fault injector around the real monitor;
+    ``inspect`` sees the shell once it has ended."""
 
     async def session() -> tuple[str, str]:
         with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
@@ -44,6 +46,8 @@ def run_shell(
                 shell = Shell(Session(monitor, loaded, colour=False), domain, history=InMemoryHistory())
                 typist = asyncio.get_running_loop().create_task(type_keys(shell, pipe, keys))
                 await shell.run("banner")
+                if typist.done() and typist.exception() is not None:
+                    raise typist.exception()  # type: ignore[misc]
                 typist.cancel()
                 inspect(shell)
                 return loaded.source, shell.transcript.text()
@@ -54,8 +58,22 @@ def run_shell(
     return text, source
 
 
-async def type_keys(shell: Shell, pipe: PipeInput, keys: list[str]) -> None:
+Step = Callable[[Shell], Awaitable[None]]
+
+
+async def type_keys(shell: Shell, pipe: PipeInput, keys: Sequence[str | Step]) -> None:
+    try:
+        await _type_keys(shell, pipe, keys)
+    except BaseException:
+        shell.leave()  # a failed step ends the shell, and the test shows why
+        raise
+
+
+async def _type_keys(shell: Shell, pipe: PipeInput, keys: Sequence[str | Step]) -> None:
     for key in keys:
+        if not isinstance(key, str):
+            await key(shell)
+            continue
         pipe.send_text(key)
         await asyncio.sleep(0.05)  # the keys reach the shell
         while shell.lines_done < shell.lines_accepted:

@@ -119,7 +119,9 @@ def test_long_replies_are_paged(tmux: Tmux, shared_guest: str, home: dict[str, s
     screen = tmux.wait_for(":")  # less waits at the end of the first page
     assert "(END)" not in screen
     tmux.send("q")
-    tmux.wait_for(f"{shared_guest} (running)>", count=2)
+    tmux.wait_for(f" {shared_guest} · running")  # the shell's toolbar: back from the pager
+    tmux.type_line("query-name")  # and the shell goes on
+    tmux.wait_for(f'"name": "{shared_guest}"')
 
 
 def test_usable_at_80x24_and_after_a_resize(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:

@@ -80,6 +80,10 @@ class QMPCompleter(Completer):
     async def get_completions_async(
         self, document: Document, complete_event: CompleteEvent
     ) -> AsyncGenerator[Completion, None]:
+        if not document.text.strip() and not complete_event.completion_requested:
+            # An empty line lists everything only on Tab. A completion started while typing can run again after
+            # the line was sent and the input emptied: it must not open a menu of all commands then.
+            return
         static, analyses = self.analyses(document)
         shown: set[str] = set()
         for completion in _static_completions(static, analyses, document, shown):

@@ -39,8 +39,8 @@ def shell_key_bindings(shell: Shell) -> KeyBindingsBase:
             shell.focus_input()
         elif shell.busy:
             shell.stop_waiting()
-        else:
-            buffer.reset()
+        elif buffer.text:
+            shell.abandon_line()
 
     @keys.add("c-d", filter=typing & Condition(lambda: not buffer.text))
     def _leave(event: KeyPressEvent) -> None:

@@ -99,6 +99,7 @@ class Shell:
         )
         session.history = lambda: list(self.buffer.history.get_strings())
         session.width = self.screen.transcript_width
+        session.confirm = self.ask
 
     # What the user sees.
 
@@ -108,7 +109,7 @@ class Shell:
     def _toolbar(self) -> StyleAndTextTuples:
         """What the shell knows, then the keys; the least needed parts go first when the terminal is narrow."""
         if self.question is not None:
-            return [("class:bottom-toolbar.ask", f" {self.question[0]} [y/N] ")]
+            return [("class:bottom-toolbar.ask", " [y/N] y sends it; any other key cancels ")]
         view = self.events
         pane_in_view = self.screen.pane_side() != "" and not view.paused and view.scrolled_back == 0
         if pane_in_view:
@@ -265,6 +266,8 @@ class Shell:
 
     async def ask(self, question: str) -> bool:
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        # The question may be long: whole in the transcript, where it stays; the toolbar says how to answer.
+        self.write(paint(f"{question} [y/N]", "\x1b[1;33m", self.session.colour))
         self.question = (question, future)
         self._invalidate()
         try:
@@ -287,6 +290,11 @@ class Shell:
         self.lines_accepted += 1
         self._lines.put_nowait(buffer.text)
         return False  # the buffer is emptied for the next line
+
+    def abandon_line(self) -> None:
+        """Ctrl-C on a typed line: it stays in the transcript, marked, as a terminal would keep it."""
+        self._echo(self.buffer.text + "^C")
+        self.buffer.reset()
 
     def leave(self) -> None:
         self._lines.put_nowait(_LEAVE)
