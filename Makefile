@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean completions install-completions
 
 setup:
 	@bash scripts/setup.sh all
@@ -24,6 +24,30 @@ test: lint
 
 bench: setup
 	$(PY) -m bench
+
+# Shell completion (completions/, written from the argparse parser). install-completions installs for this user
+# where each shell looks (zsh: a directory to add to $fpath); PREFIX=/usr/local or /usr installs for everyone
+# instead; DESTDIR stages either. It needs nothing but the shipped files.
+completions:
+	@bash scripts/setup.sh venv
+	$(PY) scripts/gen_completions.py
+
+XDG_DATA_HOME := $(or $(XDG_DATA_HOME),$(HOME)/.local/share)
+XDG_CONFIG_HOME := $(or $(XDG_CONFIG_HOME),$(HOME)/.config)
+ifdef PREFIX
+BASH_COMPLETION_DIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPLETION_DIR ?= $(PREFIX)/share/zsh/site-functions
+FISH_COMPLETION_DIR ?= $(PREFIX)/share/fish/vendor_completions.d
+else
+BASH_COMPLETION_DIR ?= $(or $(BASH_COMPLETION_USER_DIR),$(XDG_DATA_HOME)/bash-completion)/completions
+ZSH_COMPLETION_DIR ?= $(XDG_DATA_HOME)/zsh/site-functions
+FISH_COMPLETION_DIR ?= $(XDG_CONFIG_HOME)/fish/completions
+endif
+
+install-completions:
+	install -D -m 0644 completions/vdbgsh.bash "$(DESTDIR)$(BASH_COMPLETION_DIR)/vdbgsh"
+	install -D -m 0644 completions/_vdbgsh "$(DESTDIR)$(ZSH_COMPLETION_DIR)/_vdbgsh"
+	install -D -m 0644 completions/vdbgsh.fish "$(DESTDIR)$(FISH_COMPLETION_DIR)/vdbgsh.fish"
 
 clean:
 	rm -rf $(VENV) .setup .mypy_cache .ruff_cache .pytest_cache

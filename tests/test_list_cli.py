@@ -5,6 +5,8 @@ from __future__ import annotations
 import libvirt
 
 from tests.conftest import vdbgsh
+from vdbgsh.guest.libvirt_guest import destroy_quietly
+from vdbgsh.transport.libvirt_domains import list_domains
 
 
 def test_list_shows_running_domains_with_id_and_state(conn: libvirt.virConnect, guest: str) -> None:
@@ -39,3 +41,17 @@ def test_list_unreachable_libvirtd() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"vdbgsh: error: cannot reach libvirtd at {dead}")
     assert result.stdout == ""
+
+
+def test_a_domain_destroyed_while_listed_is_left_out(conn: libvirt.virConnect, guest: str) -> None:
+    """Transient domains come and go: one gone between listing and asking its state is not an error."""
+    gone = conn.lookupByName(guest)
+    destroy_quietly(conn, guest)
+
+    class Listing:
+        def listAllDomains(self, flags: int) -> list[libvirt.virDomain]:  # libvirt's name
+            return [gone, *conn.listAllDomains(flags)]
+
+    names = [row.name for row in list_domains(Listing(), include_inactive=True)]
+    assert guest not in names
+    assert names == [row.name for row in list_domains(conn, include_inactive=True)]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Sequence
 
+from vdbgsh.cli.complete_words import COMPLETE_WORDS, run_complete_words
 from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.parser import build_parser
 from vdbgsh.errors import EXIT_USAGE, VdbgshError
@@ -17,8 +19,13 @@ EXIT_BROKEN_PIPE = 141
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     env = env or Environment()
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
+    if argv and argv[0] == COMPLETE_WORDS:  # hidden, for the completion scripts: not in the parser
+        args = argparse.Namespace(command=COMPLETE_WORDS, words=argv[1:])
+    else:
+        args = build_parser(argv).parse_args(argv)
     try:
+        if args.command == COMPLETE_WORDS:
+            return run_complete_words(args.words, env)
         if args.command == "exec":
             from vdbgsh.cli.exec_command import run_exec
 
@@ -67,7 +74,7 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-ONE_SHOT_COMMANDS = ("exec", "list", "translate")
+ONE_SHOT_COMMANDS = ("exec", "list", "translate", COMPLETE_WORDS)
 
 
 def run() -> None:

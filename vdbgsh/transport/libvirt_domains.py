@@ -63,7 +63,13 @@ def list_domains(conn: libvirt.virConnect, *, include_inactive: bool) -> list[Do
     rows = []
     for dom in conn.listAllDomains(flags):
         dom_id = dom.ID()
-        rows.append(DomainRow(dom_id if dom_id >= 0 else None, dom.name(), state_name(dom)))
+        try:
+            state = state_name(dom)
+        except libvirt.libvirtError as err:
+            if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                continue  # destroyed while listed (a transient domain): gone, as virsh leaves it out
+            raise
+        rows.append(DomainRow(dom_id if dom_id >= 0 else None, dom.name(), state))
     # virsh's order: running ones by id, then the inactive ones by name.
     return sorted(rows, key=lambda r: (r.id is None, r.id or 0, r.name))
 
