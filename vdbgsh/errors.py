@@ -5,6 +5,8 @@ Exit statuses follow libvirt's tools: 0 success, 1 the guest answered with an er
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_GUEST_ERROR = 1
 EXIT_USAGE = 2
@@ -21,7 +23,36 @@ class VdbgshError(Exception):
         self.hint = hint
 
     def lines(self) -> list[str]:
-        return [self.message] if self.hint is None else [self.message, f"hint: {self.hint}"]
+        message = shown(self.message)
+        return [message] if self.hint is None else [message, f"hint: {shown(self.hint)}"]
+
+
+# Messages quote what was typed. A terminal acts on control characters (ESC starts a sequence, CR rewinds the
+# line), Unicode line separators break the one line in two, and lone surrogates (invalid UTF-8 bytes as Python
+# decodes argv and stdin) cannot be printed at all.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+LONGEST_LINE = 400
+
+
+def printable(text: str) -> str:
+    """``text`` with every unprintable character as its escape (an undecodable byte as that byte, ``\\xff``)."""
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    if 0xDC80 <= code <= 0xDCFF:
+        code -= 0xDC00
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def shown(text: str) -> str:
+    """``text`` as one printable line of a readable length: the middle of a longer one (a megabyte value quoted
+    back) left out, before escaping, so that the cost does not grow with the input."""
+    if len(text) > LONGEST_LINE:
+        half = LONGEST_LINE // 2
+        text = f"{text[:half]} … {text[-half:]}"
+    return printable(text)
 
 
 class UsageError(VdbgshError):

@@ -6,8 +6,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from vdbgsh import __version__
+from vdbgsh.errors import shown
 
 DESCRIPTION = "vdbgsh: the debug shell for QEMU guests run by libvirt (QMP with completion, HMP, live events)."
 
@@ -17,6 +19,14 @@ class _Formatter(argparse.HelpFormatter):
 
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
         super().__init__(prog, indent_increment, max_help_position, width or _terminal_width() - 2)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's, whose errors quote the command line: shown escaped and cut short, as vdbgsh's own errors are
+    (subcommand parsers are of the same class)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(shown(message))
 
 
 def _terminal_width() -> int:
@@ -74,7 +84,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     Building an argparse parser costs ~0.3 ms per argument: a one-shot ``vdbgsh exec`` should not pay for
     the options of every other subcommand.
     """
-    parser = argparse.ArgumentParser(prog="vdbgsh", description=DESCRIPTION, formatter_class=_Formatter)
+    parser: argparse.ArgumentParser = _Parser(prog="vdbgsh", description=DESCRIPTION, formatter_class=_Formatter)
     parser.add_argument("--version", action="version", version=f"vdbgsh {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     wanted = argv[0] if argv and argv[0] in BUILDERS else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vdbgsh.errors import printable
 from vdbgsh.render.ansi import DIM, RED_BOLD, paint
 from vdbgsh.render.highlight import highlight_json
 from vdbgsh.render.json_text import compact
@@ -23,7 +24,12 @@ def render_error(error: Any, colour: bool) -> str:
     """``CommandNotFound: The command nosuch has not been found``, class in bold red."""
     if not isinstance(error, dict):
         return paint("error", RED_BOLD, colour) + ": " + compact(error)
-    return paint(str(error.get("class", "error")), RED_BOLD, colour) + ": " + str(error.get("desc", ""))
+    # QEMU quotes what was sent back in its errors: escaped, as vdbgsh's own errors are.
+    return (
+        paint(printable(str(error.get("class", "error"))), RED_BOLD, colour)
+        + ": "
+        + printable(str(error.get("desc", "")))
+    )
 
 
 def _check_mode(mode: str) -> None:

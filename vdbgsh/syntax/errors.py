@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vdbgsh.errors import UsageError
+from vdbgsh.errors import LONGEST_LINE, UsageError, printable, shown
 
 
 class ParseError(UsageError):
@@ -20,9 +20,14 @@ class ParseError(UsageError):
     def lines(self) -> list[str]:
         line_no, column = self.line_and_column
         text = self.source.split("\n")[line_no - 1]
-        # Tabs would shift the caret; show them as one space each so the caret stays under the fault.
-        shown = "".join(" " if ch == "\t" else ch for ch in text)
-        out = [self.message, "  " + shown, "  " + " " * (column - 1) + "^"]
+        # Tabs would shift the caret; show them as one space each so the caret stays under the fault. Other
+        # unprintable characters are shown escaped, the caret counted past their escapes.
+        # A long line shows a window around the fault.
+        half = LONGEST_LINE // 2
+        start, end = max(0, column - 1 - half), column - 1 + half
+        before = ("…" if start else "") + printable(text[start : column - 1].replace("\t", " "))
+        after = printable(text[column - 1 : end].replace("\t", " ")) + ("…" if end < len(text) else "")
+        out = [shown(self.message), "  " + before + after, "  " + " " * len(before) + "^"]
         if self.hint:
-            out.append(f"hint: {self.hint}")
+            out.append(f"hint: {shown(self.hint)}")
         return out
