@@ -12,6 +12,7 @@ from typing import Any
 
 from vdbgsh.hmp.tokens import comma_value
 from vdbgsh.syntax.errors import ParseError
+from vdbgsh.syntax.json_request import TooDeep, load_json
 
 # parse_qapi_name(): an optional "__RFQDN_" prefix, then a letter and letters, digits, '-' or '_'.
 _QAPI_NAME = re.compile(r"(?:__[A-Za-z0-9.-]*_)?[A-Za-z][A-Za-z0-9_-]*")
@@ -54,7 +55,9 @@ def parse_keyval_help(text: str, implied_key: str | None) -> tuple[dict[str, Any
 
 def _json_object(text: str) -> dict[str, Any]:
     try:
-        value = json.loads(text)
+        value = load_json(text)
+    except TooDeep as err:
+        raise ParseError(f"JSON: {err}", text, 0) from None
     except json.JSONDecodeError as err:
         raise ParseError(f"JSON: {err.msg}", text, err.pos) from None
     if not isinstance(value, dict):  # pragma: no cover - a text starting with '{' decodes to an object or fails

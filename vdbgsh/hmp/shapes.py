@@ -6,11 +6,11 @@ QMP request(s). Values that HMP leaves as strings and QMP wants typed are typed 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from vdbgsh.hmp.context import Context, TranslationError
+from vdbgsh.syntax.json_request import load_json
 from vdbgsh.transport.base import JSONObject
 
 Shape = Callable[[JSONObject, Context], list[JSONObject]]
@@ -200,13 +200,13 @@ def qom_set(args: JSONObject, ctx: Context) -> list[JSONObject]:
     text = str(args["value"])
     if args.get("json"):
         try:
-            value: Any = json.loads(text)
+            value: Any = load_json(text)
         except ValueError as err:
             raise TranslationError(f"-j takes JSON: {err.args[0]}", "value") from None
     else:
         # Without -j HMP parses the text with the property's own parser: a JSON literal is the closest typing.
         try:
-            value = json.loads(text)
+            value = load_json(text)
         except ValueError:
             value = text
     return [_request("qom-set", {"path": args["path"], "property": args["property"], "value": value})]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
+from vdbgsh.errors import shown
 from vdbgsh.hmp.arguments import FormatState, parse_arguments, split_command
 from vdbgsh.hmp.context import Context, TranslationError
 from vdbgsh.hmp.expressions import RegisterReferenceError
@@ -17,6 +18,7 @@ from vdbgsh.hmp.shapes import SHAPES
 from vdbgsh.hmp.table import BY_NAME, INFO_BY_NAME, Entry
 from vdbgsh.schema.model import Schema
 from vdbgsh.syntax.errors import ParseError
+from vdbgsh.syntax.json_request import refuse_non_text
 from vdbgsh.transport.base import JSONObject
 
 HMP_TEXT_NOTE = "HMP only: the reply is HMP's text, whose form QEMU may change in any release"
@@ -58,14 +60,22 @@ class Translator:
         self.context.schema = schema
 
     def translate(self, line: str) -> Translation:
+        translation = self._translate(line)
+        for request in translation.requests:
+            refuse_non_text(request, line)
+        return translation
+
+    def _translate(self, line: str) -> Translation:
         name, end = split_command(line)
         entry = BY_NAME.get(name)
         if entry is None:
             from vdbgsh.syntax.values import did_you_mean
 
-            shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             raise ParseError(
-                f"unknown command: '{shown}'{did_you_mean(name, list(BY_NAME))}", line, 0, "'help' lists the commands"
+                f"unknown command: '{shown(name)}'{did_you_mean(name, list(BY_NAME))}",
+                line,
+                0,
+                "'help' lists the commands",
             )
         if entry.name == "info":
             entry, end = self._info_entry(line, end)

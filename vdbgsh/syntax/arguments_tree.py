@@ -6,10 +6,10 @@ fault; without a schema, ``loose_arguments`` types values simply (JSON literal, 
 
 from __future__ import annotations
 
-import json
 from typing import Any, NamedTuple
 
 from vdbgsh.syntax.errors import ParseError
+from vdbgsh.syntax.json_request import MAX_NESTING, load_json
 from vdbgsh.syntax.words import Word
 from vdbgsh.transport.base import JSONObject
 
@@ -38,6 +38,8 @@ def arguments_tree(words: list[Word], source: str) -> Tree:
         path = key.split(".")
         if any(not part for part in path):
             raise ParseError(f"empty name in '{key}'", source, word.start)
+        if len(path) > MAX_NESTING:
+            raise ParseError(f"'{key}' nests deeper than {MAX_NESTING} levels", source, word.start)
         node = tree
         for depth, part in enumerate(path[:-1]):
             child = node.setdefault(part, {})
@@ -87,6 +89,6 @@ def loose_node(node: Tree | Leaf, path: str, source: str) -> Any:
 def loose_value(text: str) -> Any:
     """Where nothing says otherwise: a JSON literal when the text is one, else the text."""
     try:
-        return json.loads(text)
+        return load_json(text)
     except ValueError:
         return text

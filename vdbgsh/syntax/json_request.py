@@ -3,12 +3,59 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from vdbgsh.errors import printable
 from vdbgsh.syntax.errors import ParseError
 from vdbgsh.transport.base import JSONObject
 
 REQUEST_KEYS = ("execute", "exec-oob", "arguments", "id", "control")
+# QMP requests nest a few levels. The checks and renderers after parsing recurse, and json itself ends in a
+# RecursionError near 1000 levels: deeper input is refused as too deep, like any other fault in it.
+MAX_NESTING = 100
+
+
+class TooDeep(ValueError):
+    def __init__(self) -> None:
+        super().__init__(f"nested deeper than {MAX_NESTING} levels")
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` for typed input: nesting past MAX_NESTING raises TooDeep, a ValueError."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise TooDeep from None
+    level = [value]
+    for _ in range(MAX_NESTING + 1):
+        level = [child for item in level if isinstance(item, (dict, list)) for child in _children(item)]
+        if not level:
+            return value
+    raise TooDeep
+
+
+# Lone surrogates: invalid UTF-8 bytes as Python decodes argv and stdin, or JSON escapes such as \ud800.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def refuse_non_text(request: JSONObject, source: str) -> None:
+    """QMP is UTF-8 JSON: a request holding a lone surrogate cannot be sent (the socket transport loses its
+    connection trying to encode one), so it is refused here, with a caret under the first one in ``source``."""
+    if not _SURROGATE.search(json.dumps(request, ensure_ascii=False)):
+        return
+    raw = _SURROGATE.search(source)
+    if raw:
+        raise ParseError(f"invalid UTF-8 ({printable(raw.group())}): QMP takes UTF-8 text only", source, raw.start())
+    escape = _SURROGATE_ESCAPE.search(source)
+    raise ParseError(
+        "a lone surrogate escape is not text: QMP takes UTF-8 text only", source, escape.start() if escape else 0
+    )
+
+
+def _children(container: dict[str, Any] | list[Any]) -> list[Any]:
+    return list(container.values()) if isinstance(container, dict) else container
 
 
 def looks_like_json(text: str) -> bool:
@@ -17,7 +64,9 @@ def looks_like_json(text: str) -> bool:
 
 def parse_json_request(text: str) -> JSONObject:
     try:
-        value: Any = json.loads(text)
+        value: Any = load_json(text)
+    except TooDeep as err:
+        raise ParseError(f"malformed JSON: {err}", text, 0) from None
     except json.JSONDecodeError as err:
         line, column = err.lineno, err.colno
         raise ParseError(

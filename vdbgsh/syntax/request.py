@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from vdbgsh.errors import UsageError
 from vdbgsh.syntax.arguments_tree import arguments_tree, loose_arguments
 from vdbgsh.syntax.errors import ParseError
-from vdbgsh.syntax.json_request import looks_like_json, parse_json_request
+from vdbgsh.syntax.json_request import looks_like_json, parse_json_request, refuse_non_text
 from vdbgsh.syntax.words import Word, split_words
 from vdbgsh.transport.base import JSONObject
 
@@ -30,6 +30,12 @@ class Request(NamedTuple):
 
 
 def parse_request_line(text: str, schema: Schema | None = None) -> Request:
+    request = _parse_line(text, schema)
+    refuse_non_text(request.message, text)
+    return request
+
+
+def _parse_line(text: str, schema: Schema | None) -> Request:
     unchecked = text.startswith(UNCHECKED_MARK)
     if unchecked and looks_like_json(text[1:]):
         return Request(parse_json_request(text[1:]), False)
@@ -44,6 +50,12 @@ def parse_request_line(text: str, schema: Schema | None = None) -> Request:
 
 def parse_request_words(command: str, words: list[str], schema: Schema | None = None) -> Request:
     """Command-line form: the command (or a JSON request) and its ``key=value`` words as separate arguments."""
+    request = _parse_words(command, words, schema)
+    refuse_non_text(request.message, " ".join([command, *words]))
+    return request
+
+
+def _parse_words(command: str, words: list[str], schema: Schema | None) -> Request:
     if looks_like_json(command):
         if words:
             raise UsageError(

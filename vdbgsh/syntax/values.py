@@ -13,6 +13,7 @@ from typing import Any
 
 from vdbgsh.schema.model import Schema, SchemaType
 from vdbgsh.syntax.arguments_tree import loose_value
+from vdbgsh.syntax.json_request import load_json
 
 BOOLEAN_WORDS = {"on": True, "off": False, "true": True, "false": False, "yes": True, "no": False}
 SIZE_SUFFIXES = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50, "e": 1 << 60}
@@ -93,7 +94,7 @@ def value_from_text(schema: Schema, type_name: str, text: str) -> Any:
         return _alternate_from_text(schema, schema_type, text)
     # Arrays and objects typed on one word: JSON.
     try:
-        value = json.loads(text)
+        value = load_json(text)
     except ValueError:
         shape = "list" if meta == "array" else "object"
         raise ValueProblem(
