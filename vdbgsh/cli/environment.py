@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from typing import TextIO
@@ -9,7 +10,7 @@ from typing import TextIO
 
 class Environment:
     def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
-        self.stdin = stdin or sys.stdin
+        self.stdin = stdin or _undecodable_escaped(sys.stdin)
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
 
@@ -26,6 +27,15 @@ class Environment:
         print(f"vdbgsh: error: {first}", file=self.stderr)
         for line in rest:
             print(line, file=self.stderr)
+
+
+def _undecodable_escaped(stream: TextIO) -> TextIO:
+    """Bytes on stdin that are not UTF-8 read as Python reads them in argv (surrogate escapes), so that a batch
+    reports them on their line as invalid UTF-8, as it reports any other fault, instead of ending on a decoding
+    error. Under the C locale Python does this already; under a UTF-8 locale it is strict."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="surrogateescape")
+    return stream
 
 
 def _isatty(stream: TextIO) -> bool:
