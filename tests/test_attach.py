@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import glob
+import json
 import re
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import libvirt
 import pytest
@@ -149,3 +151,23 @@ def test_attach_errors_are_one_line(args: list[str], message: str) -> None:
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == f"vdbgsh: error: {message}" or message in result.stderr.splitlines()[0]
     assert "Traceback" not in result.stderr
+
+
+def test_attach_read_only_with_a_log(tmux: Tmux, shared_guest: str, tmp_path: Path) -> None:
+    log = tmp_path / "session.jsonl"
+    prompt = f"{shared_guest} (running)>"
+    tmux.start("attach", "--read-only", "--log", str(log), shared_guest)
+    tmux.wait_for(f"note: libvirt marks {shared_guest} tainted (custom-monitor)")
+    tmux.wait_for(prompt)
+    tmux.type_line("stop")
+    tmux.wait_for("read-only")  # refused, not asked
+    tmux.type_line("query-status")
+    tmux.wait_for('"status": "running"')
+    tmux.send("C-d")
+    tmux.wait_for("EXIT=0")
+    assert log.stat().st_mode & 0o777 == 0o600
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    sent = [r["request"]["execute"] for r in records if r["type"] == "request"]
+    assert sent[-1] == "query-status"
+    assert "stop" not in sent
+    assert records[-1]["type"] == "end"

@@ -95,7 +95,7 @@ def test_filters_pause_clear_and_a_bounded_buffer(loop: LoopThread, guest: str, 
 
         return step
 
-    stop_cont = ["stop\r", "cont\r", until(lambda shell: shell.session.run_state == "running")]
+    stop_cont: list[str | Step] = ["stop\r", "cont\r", until(lambda shell: shell.session.run_state == "running")]
     keys: list[str | Step] = [
         ":confirm off\r",
         *stop_cont,

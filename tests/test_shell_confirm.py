@@ -33,7 +33,15 @@ def test_y_sends_other_keys_cancel(loop: LoopThread, guest: str, tmp_path: Path)
     async def state(shell: Shell) -> None:
         states.append(shell.session.run_state)
 
-    keys = [answer("stop\r", "n"), state, answer("stop\r", "y"), state, answer("cont\r", "Y"), state, ":quit\r"]
+    keys: list[str | Step] = [
+        answer("stop\r", "n"),
+        state,
+        answer("stop\r", "y"),
+        state,
+        answer("cont\r", "Y"),
+        state,
+        ":quit\r",
+    ]
     text, _source = run_shell(loop, guest, keys, tmp_path)
     assert states == ["running", "paused", "running"]
     assert f"libvirt did not pause {guest}" in text

@@ -58,10 +58,7 @@ async def _attach(target: Target, args: argparse.Namespace) -> None:
     for sig in UNWIND_SIGNALS:
         loop.add_signal_handler(sig, task.cancel)
     try:
-        # The guard goes to the Session the shell builds (Session(..., guard=guard)). Passed only when the user
-        # asked for more than the defaults, until attach_shell takes it: then always.
-        guard = {"guard": args.guard} if args.yes or args.guard.read_only else {}
-        await attach_shell(target, pane=args.pane, events_buffer=args.events_buffer, **guard)
+        await attach_shell(target, pane=args.pane, events_buffer=args.events_buffer, guard=args.guard, log=args.log)
     finally:
         for sig, handler in previous.items():
             loop.remove_signal_handler(sig)

@@ -10,33 +10,51 @@ from prompt_toolkit.completion import Completer
 
 from vdbgsh.complete.live import LiveValues
 from vdbgsh.complete.prompt_completer import QMPCompleter
+from vdbgsh.guard.policy import GuardPolicy
+from vdbgsh.render.messages import taint_notice
 from vdbgsh.schema.loading import SchemaCache, load_schema
 from vdbgsh.session import Session
 from vdbgsh.syntax.meta import BARE_WORDS, META_COMMANDS
+from vdbgsh.syntax.secrets import mask_line
 from vdbgsh.transport import Target
 from vdbgsh.ui.history_file import open_history
 from vdbgsh.ui.layout import PaneSetting
 from vdbgsh.ui.shell import Shell
 
 
-async def attach_shell(target: Target, *, pane: str = "auto", events_buffer: int = 10_000) -> None:
+async def attach_shell(
+    target: Target,
+    *,
+    pane: str = "auto",
+    events_buffer: int = 10_000,
+    guard: GuardPolicy | None = None,
+    log: str | None = None,
+) -> None:
     monitor = await target.open(events=True)
+    session: Session | None = None
     try:
         loaded = await load_schema(monitor, SchemaCache.default())
         version = await monitor.execute("query-version")
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        session = Session(monitor, loaded, colour=colour)
+        session = Session(monitor, loaded, colour=colour, guard=guard or GuardPolicy())
+        first = [session.start_log(log, uri=target.uri, qmp=str(target.qmp) if target.qmp else None)] if log else []
+        schema = session.loaded.schema
         shell = Shell(
             session,
             target.describe(),
             completer=make_completer(session),
-            history=open_history(),
+            history=open_history(mask=lambda line: mask_line(line, schema)),
             can_page=sys.stdout.isatty(),
             events_capacity=events_buffer,
             pane=None if pane == "off" else _placement(pane),
         )
-        await shell.run(banner(target.describe(), version.value, loaded.source, len(loaded.schema.commands)))
+        if session.guard.libvirt:
+            first.append(taint_notice(target.describe(), colour))
+        text = banner(target.describe(), version.value, loaded.source, len(loaded.schema.commands))
+        await shell.run("\n".join([text, *first]))
     finally:
+        if session is not None:
+            session.stop_log()
         with contextlib.suppress(Exception):
             await monitor.close()
 

@@ -335,6 +335,8 @@ class Shell:
 
     async def _handle(self, line: str) -> bool:
         """Run one line and show what came of it; False when the shell should end."""
+        if self._refresh is not None and not self._refresh.done():
+            await self._refresh  # the prompt kept above this line shows the state it was typed in
         self._echo(line)
         self.screen.transcript_control.follow()
         try:
@@ -348,10 +350,8 @@ class Shell:
             return False
         if outcome.clear:
             self.transcript.clear()
+        # The run state needs no asking again here: the events that change it ask (see on_event).
         await self._show(outcome.text, force_page=outcome.page)
-        with contextlib.suppress(MonitorGone):
-            await self.session.refresh_run_state()
-        self._invalidate()
         return True
 
     async def _run_line(self, line: str) -> Outcome | None:
