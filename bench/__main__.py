@@ -8,7 +8,7 @@ import secrets
 
 import libvirt
 
-from bench import completion, events, hmp_parse, hmp_translate, render, startup, transports
+from bench import completion, events, hmp_parse, hmp_translate, render, shell_flood, startup, transports
 from vdbgsh.guest.libvirt_guest import create_transient, destroy_quietly
 from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.transport.libvirt_errors import silence_libvirt
@@ -35,7 +35,7 @@ def main() -> None:
             for line in [*hmp_parse.run(), *hmp_translate.run()]:
                 print(line, flush=True)
             print("# events")
-            for line in events.run(name):
+            for line in [*events.run(name), *shell_flood.run(name)]:
                 print(line, flush=True)
     finally:
         destroy_quietly(conn, name)

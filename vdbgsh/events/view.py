@@ -36,6 +36,8 @@ class EventsView:
         self.ring.append(event)
         if self.filter(event):
             self._matching.append(numbered)
+            if self.selected is not None or self.scrolled_back:
+                self.scrolled_back += 1  # the user is looking at older ones: they stay where they are
 
     def set_filter(self, event_filter: EventFilter) -> None:
         self.filter = event_filter
