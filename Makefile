@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean completions install-completions
+.PHONY: setup demo test lint bench clean completions install-completions man
 
 setup:
 	@bash scripts/setup.sh all
@@ -24,6 +24,11 @@ test: lint
 
 bench: setup
 	$(PY) -m bench
+
+# The man page (man/vdbgsh.1, written from the argparse parser, the meta-commands and the keys).
+man:
+	@bash scripts/setup.sh venv
+	$(PY) scripts/gen_manpage.py
 
 # Shell completion (completions/, written from the argparse parser). install-completions installs for this user
 # where each shell looks (zsh: a directory to add to $fpath); PREFIX=/usr/local or /usr installs for everyone

@@ -10,9 +10,9 @@ mkdir -p "$state"
 log="$state/setup.log"
 venv="${VDBGSH_VENV:-$top/.venv}"
 
-# bash-completion, zsh and fish: the completion tests run the real shells.
+# bash-completion, zsh and fish: the completion tests run the real shells; man-db and groff-base read the man page.
 apt_packages=(qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config tmux
-    bash-completion zsh fish)
+    bash-completion zsh fish man-db groff-base)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 fail() { printf 'setup: %s failed: %s\n' "$1" "$2" >&2; exit 1; }

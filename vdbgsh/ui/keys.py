@@ -14,6 +14,21 @@ from vdbgsh.ui.json_continuation import json_is_open
 if TYPE_CHECKING:
     from vdbgsh.ui.shell import Shell
 
+# What the keys below (and prompt_toolkit's own) do, for :help and the man page.
+KEY_HELP: tuple[tuple[str, str], ...] = (
+    ("Tab", "complete (a menu also opens as you type)"),
+    ("Enter", "run the line; inside an open JSON request, a new line"),
+    ("Ctrl-C", "clear the line; while a command runs, stop waiting for it (lines typed meanwhile are dropped)"),
+    ("Ctrl-D", "leave (on an empty line), after the lines already typed have run"),
+    ("Ctrl-R", "search the history backwards; Right takes the grey suggestion from history"),
+    ("PageUp, PageDown", "scroll the transcript; Ctrl-End (or PageDown to the end) follows it again"),
+    ("F2", "show or hide the events pane; while hidden the toolbar counts unseen events"),
+    ("F3", "move into the events pane to pick an event, and back"),
+    ("in the pane: Up, Down, Home, End", "pick an event; Enter shows it whole as JSON in the transcript"),
+    ("in the pane: p, c, Esc", "pause or resume the pane, clear it, go back to typing"),
+    ("y", "when the shell asks before a command: send it (any other key cancels)"),
+)
+
 
 def shell_key_bindings(shell: Shell) -> KeyBindingsBase:
     keys = KeyBindings()
