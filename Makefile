@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean completions install-completions man
+.PHONY: setup demo test lint bench clean completions install-completions man screenshot
 
 setup:
 	@bash scripts/setup.sh all
@@ -24,6 +24,10 @@ test: lint
 
 bench: setup
 	$(PY) -m bench
+
+# The README's picture of the shell: a real session in tmux on a transient guest, rendered to SVG.
+screenshot: setup
+	$(PY) scripts/screenshot.py
 
 # The man page (man/vdbgsh.1, written from the argparse parser, the meta-commands and the keys).
 man:

@@ -67,10 +67,12 @@ def banner(name: str, version: object, source: str, commands: int) -> str:
     schema = {"cache": "schema from the cache", "guest": "schema from the guest"}.get(
         source, "no schema: arguments are not checked"
     )
+    # Short lines: the transcript beside the events pane is about 80 columns wide.
     return (
-        f"vdbgsh attached to {name}{qemu}: {commands} commands, {schema}.\n"
-        "Type a QMP command (cmd key=value, or JSON), 'help' for the list, ':help :' for the shell's own; "
-        "Tab completes; F2 shows or hides the events pane; Ctrl-D leaves."
+        f"vdbgsh attached to {name}{qemu}\n"
+        f"{commands} commands, {schema}. Type QMP (cmd key=value, or JSON) or HMP.\n"
+        "help: the guest's commands; :help : the shell's own. Tab completes;\n"
+        "F2 shows or hides the events pane, F3 picks an event; Ctrl-D leaves."
     )
 
 
