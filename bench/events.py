@@ -17,6 +17,16 @@ VDBGSH = str(Path(sys.executable).parent / "vdbgsh")
 PAIRS = 5_000  # stop + cont: 10,000 events
 
 
+def stop_cont_burst(domain: str) -> float:
+    """PAIRS stop/cont pairs from a connection of its own (two events each); returns the seconds it took."""
+    dom = libvirt.open("qemu:///system").lookupByName(domain)
+    start = time.perf_counter()
+    for _ in range(PAIRS):
+        libvirt_qemu.qemuMonitorCommand(dom, '{"execute":"stop"}', 0)
+        libvirt_qemu.qemuMonitorCommand(dom, '{"execute":"cont"}', 0)
+    return time.perf_counter() - start
+
+
 def run(domain: str) -> list[str]:
     expected = 2 * PAIRS
     follower = subprocess.Popen(
@@ -38,12 +48,8 @@ def run(domain: str) -> list[str]:
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     time.sleep(1.0)  # let it register before the burst
-    dom = libvirt.open("qemu:///system").lookupByName(domain)
     start = time.perf_counter()
-    for _ in range(PAIRS):
-        libvirt_qemu.qemuMonitorCommand(dom, '{"execute":"stop"}', 0)
-        libvirt_qemu.qemuMonitorCommand(dom, '{"execute":"cont"}', 0)
-    burst = time.perf_counter() - start
+    burst = stop_cont_burst(domain)
     follower.wait(timeout=130)
     reader.join(5)
     seen = counted["lines"]

@@ -11,10 +11,7 @@ import sys
 import threading
 import time
 
-import libvirt
-import libvirt_qemu
-
-from bench.events import PAIRS, VDBGSH
+from bench.events import PAIRS, VDBGSH, stop_cont_burst
 
 TARGET_RATIO = 2.0
 
@@ -50,12 +47,7 @@ def run(domain: str) -> list[str]:
         time.sleep(0.5)
         probe.stdin.write("go\n")
         probe.stdin.flush()
-        dom = libvirt.open("qemu:///system").lookupByName(domain)
-        start = time.perf_counter()
-        for _ in range(PAIRS):
-            libvirt_qemu.qemuMonitorCommand(dom, '{"execute":"stop"}', 0)
-            libvirt_qemu.qemuMonitorCommand(dom, '{"execute":"cont"}', 0)
-        burst = time.perf_counter() - start
+        burst = stop_cont_burst(domain)
         report = json.loads(probe.stdout.readline())
         follower.wait(timeout=180)
         reader.join(5)

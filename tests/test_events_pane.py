@@ -17,8 +17,8 @@ from prompt_toolkit.input import PipeInput
 from tests.conftest import LoopThread, unique_name
 from tests.terminal import Tmux
 from tests.test_events import names, qmp
-from tests.test_shell import Step, run_shell
-from vdbgsh.transport.base import JSONObject, Monitor, Reply
+from tests.test_shell import MonitorWrapper, Step, run_shell
+from vdbgsh.transport.base import JSONObject, Reply
 from vdbgsh.ui.shell import Shell
 
 
@@ -145,14 +145,8 @@ def test_filters_pause_clear_and_a_bounded_buffer(loop: LoopThread, guest: str, 
     assert looked["shown"] in ("right", "below")
 
 
-class SlowQueryUUID:
+class SlowQueryUUID(MonitorWrapper):
     """Fault injection: the real monitor, except that query-uuid takes three seconds to answer."""
-
-    def __init__(self, monitor: Monitor) -> None:
-        self.monitor = monitor
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.monitor, name)
 
     async def execute_message(self, message: JSONObject) -> Reply:
         if message.get("execute") == "query-uuid":

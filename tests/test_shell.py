@@ -172,14 +172,18 @@ def test_history_file_is_private(tmp_path: Path) -> None:
     assert "set_password protocol=vnc password=********" in list(open_history(path).load_history_strings())
 
 
-class WithoutIntrospection:
-    """Fault injection: a QEMU whose query-qmp-schema is missing (the monitor is otherwise the real one)."""
+class MonitorWrapper:
+    """The real monitor, with whatever a subclass changes for fault injection."""
 
     def __init__(self, monitor: Monitor) -> None:
         self.monitor = monitor
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.monitor, name)
+
+
+class WithoutIntrospection(MonitorWrapper):
+    """Fault injection: a QEMU whose query-qmp-schema is missing (the monitor is otherwise the real one)."""
 
     async def execute_message(self, message: JSONObject) -> Reply:
         if message.get("execute") == "query-qmp-schema":
