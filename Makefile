@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean completions install-completions man screenshot
+.PHONY: setup demo test lint bench clean completions install-completions install-man man screenshot
 
 setup:
 	@bash scripts/setup.sh all
@@ -57,6 +57,12 @@ install-completions:
 	install -D -m 0644 completions/vdbgsh.bash "$(DESTDIR)$(BASH_COMPLETION_DIR)/vdbgsh"
 	install -D -m 0644 completions/_vdbgsh "$(DESTDIR)$(ZSH_COMPLETION_DIR)/_vdbgsh"
 	install -D -m 0644 completions/vdbgsh.fish "$(DESTDIR)$(FISH_COMPLETION_DIR)/vdbgsh.fish"
+
+# The man page: for this user where man looks (~/.local/share/man), or PREFIX/share/man; DESTDIR stages it.
+MAN_DIR ?= $(if $(PREFIX),$(PREFIX)/share/man,$(XDG_DATA_HOME)/man)
+
+install-man:
+	install -D -m 0644 man/vdbgsh.1 "$(DESTDIR)$(MAN_DIR)/man1/vdbgsh.1"
 
 clean:
 	rm -rf $(VENV) .setup .mypy_cache .ruff_cache .pytest_cache

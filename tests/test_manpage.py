@@ -43,3 +43,13 @@ def test_man_shows_every_command_option_and_meta_command() -> None:
 def test_roff_is_clean() -> None:
     checked = subprocess.run(["groff", "-ww", "-z", "-man", str(PAGE)], capture_output=True, text=True, check=False)
     assert (checked.returncode, checked.stderr) == (0, "")
+
+
+def test_install_man_puts_it_where_man_looks(tmp_path: Path) -> None:
+    data = tmp_path / "share"
+    env = {**os.environ, "XDG_DATA_HOME": str(data)}
+    subprocess.run(["make", "-s", "install-man"], cwd=ROOT, env=env, check=True, capture_output=True)
+    installed = data / "man" / "man1" / "vdbgsh.1"
+    assert installed.read_text() == PAGE.read_text()
+    found = subprocess.run(["man", "-M", str(data / "man"), "-w", "vdbgsh"], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == str(installed)
