@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import libvirt
 import pytest
@@ -35,11 +35,23 @@ def unique_name() -> str:
     return TEST_PREFIX + secrets.token_hex(3)
 
 
+class Reopening:
+    """The session's connection, opened again after libvirtd restarted under it (tests/test_faults.py does)."""
+
+    def __init__(self) -> None:
+        self._conn = libvirt.open(URI)
+
+    def __getattr__(self, name: str) -> Any:
+        if not self._conn.isAlive():
+            self._conn = libvirt.open(URI)
+        return getattr(self._conn, name)
+
+
 @pytest.fixture(scope="session")
 def conn() -> Iterator[libvirt.virConnect]:
     silence_libvirt()
     try:
-        connection = libvirt.open(URI)
+        connection = cast(libvirt.virConnect, Reopening())
     except libvirt.libvirtError as err:
         pytest.fail(f"libvirtd is not reachable at {URI} ({err}); run the tests through 'make test'")
     yield connection

@@ -260,7 +260,10 @@ GOOD = (
     [
         ("not json", "not a JSON record (Expecting value at column 1)"),
         ("[1, 2]", "a record is a JSON object, not list"),
-        ('{"type": "reply?"}', 'unknown record type "reply?" (expected one of start, request, reply, event, end)'),
+        (
+            '{"type": "reply?"}',
+            'unknown record type "reply?" (expected one of start, request, reply, event, notice, end)',
+        ),
         (GOOD.replace('"seq":1', '"seq":"1"'), "request record without a valid 'seq' (got \"1\")"),
         (GOOD.replace('"seq":1', '"seq":true'), "request record without a valid 'seq' (got true)"),
         (GOOD.replace('{"execute":"stop"}', '{"arguments":{}}'), 'request without an "execute" command name'),

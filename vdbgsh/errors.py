@@ -65,3 +65,11 @@ class ConnectError(VdbgshError):
 
 class MonitorGone(VdbgshError):
     """The monitor went away while talking to it (the guest was destroyed, QEMU died, the socket closed)."""
+
+
+class LinkLost(MonitorGone):
+    """The connection to libvirtd was lost (libvirtd stopped or restarted); the guest itself may well run on."""
+
+
+class NotRunning(ConnectError):
+    """libvirtd answers, but the domain does not exist or is not running."""

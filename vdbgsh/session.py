@@ -6,6 +6,7 @@ request and reply (the hook for transcripts).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -133,7 +134,14 @@ class Session:
         return note_text(f"cancelled: {decision.effect.command} was not sent", self.colour)
 
     async def _send(self, line: str, request: JSONObject) -> Reply:
-        reply = await self.monitor.execute_message(request)
+        try:
+            reply = await self.monitor.execute_message(request)
+        except (VdbgshError, asyncio.CancelledError) as err:
+            # No reply to record: the transcript still says what was sent, and why nothing came back.
+            if self.transcript is not None:
+                why = err.message if isinstance(err, VdbgshError) else "stopped waiting for the reply"
+                self.transcript.unanswered(line, request, why)
+            raise
         exchange = Exchange(line, request, reply)
         for observer in self.observers:
             observer(exchange)

@@ -8,10 +8,13 @@ attached to: a domain name or a QMP socket address)::
      "request": {"execute": "set_password", ...}, "masked": ["arguments.password"]}
     {"timestamp": ..., "type": "reply", "domain": "guest1", "seq": 1, "reply": {"return": {}}, "elapsed": 0.0017}
     {"timestamp": ..., "type": "event", "domain": "guest1", "event": "STOP", "data": null}
+    {"timestamp": ..., "type": "notice", "domain": "guest1", "message": "guest guest1 is gone: destroyed"}
     {"timestamp": ..., "type": "end", "domain": "guest1"}
 
 A request's timestamp is when it was sent, an event's is QEMU's; records are written as they complete, so an
-event emitted while a command ran can come before that command's request. Secrets are masked in ``line`` and
+event emitted while a command ran can come before that command's request. A request that got no reply (the
+guest went away, or the user stopped waiting) is followed by a notice saying why instead of a reply; a notice
+also records the monitor going away and coming back (libvirtd restarted). Secrets are masked in ``line`` and
 ``request``; ``masked`` lists where. Pure: writing and opening files is writer.py's business.
 """
 
@@ -30,7 +33,7 @@ from vdbgsh.transport.base import Event, JSONObject, Reply
 if TYPE_CHECKING:
     from vdbgsh.schema.model import Schema
 
-RECORD_TYPES = ("start", "request", "reply", "event", "end")
+RECORD_TYPES = ("start", "request", "reply", "event", "notice", "end")
 
 
 class TranscriptError(UsageError):
@@ -98,6 +101,14 @@ def event_record(event: Event) -> JSONObject:
     }
 
 
+def notice_record(at: float, domain: str, message: str, seq: int | None = None) -> JSONObject:
+    """What happened to the monitor itself; ``seq`` names the request it left without a reply."""
+    record: JSONObject = {"timestamp": iso_utc(at), "type": "notice", "domain": domain, "message": message}
+    if seq is not None:
+        record["seq"] = seq
+    return record
+
+
 def end_record(at: float, domain: str) -> JSONObject:
     return {"timestamp": iso_utc(at), "type": "end", "domain": domain}
 
@@ -108,6 +119,7 @@ _REQUIRED: dict[str, tuple[tuple[str, type | tuple[type, ...]], ...]] = {
     "request": (("seq", int), ("line", str), ("request", dict)),
     "reply": (("seq", int), ("reply", dict)),
     "event": (("event", str),),
+    "notice": (("message", str),),
     "end": (),
 }
 

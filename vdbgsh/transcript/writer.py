@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from vdbgsh.errors import UsageError
-from vdbgsh.transcript.records import dumps, end_record, event_record, reply_record, request_record, start_record
+from vdbgsh.transcript.records import (
+    dumps,
+    end_record,
+    event_record,
+    notice_record,
+    reply_record,
+    request_record,
+    start_record,
+)
 from vdbgsh.transport.base import Event, JSONObject, Reply
 
 if TYPE_CHECKING:
@@ -84,6 +92,16 @@ class TranscriptWriter:
         self._seq += 1
         self._write(request_record(now - reply.elapsed, self.domain, self._seq, line, request, schema=self.schema))
         self._write(reply_record(now, self.domain, self._seq, reply))
+
+    def unanswered(self, line: str, request: JSONObject, why: str) -> None:
+        """A request that was sent but got no reply (the guest went away, or nobody waited for it)."""
+        now = self.clock()
+        self._seq += 1
+        self._write(request_record(now, self.domain, self._seq, line, request, schema=self.schema))
+        self._write(notice_record(now, self.domain, why, self._seq))
+
+    def notice(self, message: str) -> None:
+        self._write(notice_record(self.clock(), self.domain, message))
 
     def event(self, event: Event) -> None:
         self._write(event_record(event))

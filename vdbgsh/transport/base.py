@@ -49,6 +49,17 @@ class Event(NamedTuple):
 EventCallback = Callable[[Event], None]
 
 
+class Lost(NamedTuple):
+    """The monitor went away between commands: ``link`` when only the way to it did (libvirtd stopped or
+    restarted: the guest may run on, and a new connection finds it again); else the guest or its QEMU ended."""
+
+    link: bool
+    message: str
+
+
+LostCallback = Callable[[Lost], None]
+
+
 class Subscription(NamedTuple):
     """Returned by ``Monitor.subscribe``; ``cancel()`` stops delivery."""
 
@@ -107,6 +118,10 @@ class Monitor(abc.ABC):
     @abc.abstractmethod
     def subscribe(self, callback: EventCallback) -> Subscription:
         """Call ``callback`` in the loop for every event the guest emits, until cancelled or closed."""
+
+    def watch(self, callback: LostCallback) -> Subscription:
+        """Call ``callback`` in the loop when the monitor goes away by itself, until cancelled or closed."""
+        return Subscription(lambda: None)
 
     @abc.abstractmethod
     async def close(self) -> None:

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import libvirt
 
-from vdbgsh.errors import ConnectError
+from vdbgsh.errors import NotRunning
 from vdbgsh.transport.libvirt_errors import connect_error, silence_libvirt
 
 DEFAULT_URI = "qemu:///system"
@@ -105,10 +105,10 @@ def lookup_domain(conn: libvirt.virConnect, uri: str, ref: str) -> libvirt.virDo
     if dom is None:
         running = running_names(conn)
         listing = ", ".join(running) if running else "none"
-        raise ConnectError(f"no domain '{ref}' on {uri} (running: {listing})", "see 'vdbgsh list --all'")
+        raise NotRunning(f"no domain '{ref}' on {uri} (running: {listing})", "see 'vdbgsh list --all'")
     state, _reason = dom.state()
     if state not in ACTIVE_STATES:
-        raise ConnectError(
+        raise NotRunning(
             f"domain '{dom.name()}' is not running (state: {state_name(dom)})",
             f"start it with: virsh -c {uri} start {dom.name()}",
         )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import libvirt
 
-from vdbgsh.errors import ConnectError, MonitorGone, VdbgshError
+from vdbgsh.errors import ConnectError, LinkLost, MonitorGone, VdbgshError
 
+# libvirt RPC strings (REMOTE_STRING_MAX): the most text a monitor reply can carry through libvirtd.
+REPLY_LIMIT_MIB = 4
 SOCKET_HINT = "start the daemons with 'make demo' (or: virtlogd -d && libvirtd -d), or pass -c URI"
 
 
@@ -56,6 +58,16 @@ def command_error(domain: str, uri: str, err: libvirt.libvirtError) -> VdbgshErr
         return ConnectError(f"guest {domain}'s monitor is busy with another job: {text}", "try again in a moment")
     if "monitor" in text.lower() and ("closed" in text or "reset" in text or "End of file" in text):
         return MonitorGone(f"guest {domain}'s QEMU went away during the command: {text}")
-    if code in (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_RPC, libvirt.VIR_ERR_NO_CONNECT):
-        return MonitorGone(f"lost the connection to libvirtd at {uri}: {text}", SOCKET_HINT)
+    if "Unable to encode message payload" in text:
+        # libvirtd could not fit QEMU's reply into one RPC message (a string is at most 4 MiB there); the
+        # connection is fine and the command did run.
+        return VdbgshError(
+            f"the reply is too large for libvirt to pass on (at most {REPLY_LIMIT_MIB} MiB through libvirtd); "
+            "the command did run in the guest",
+            "ask for less (a smaller range or count), or talk to the QMP socket of a plain QEMU with --qmp",
+        )
+    if code in (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_RPC, libvirt.VIR_ERR_NO_CONNECT) or (
+        "client socket is closed" in text
+    ):
+        return LinkLost(f"lost the connection to libvirtd at {uri}: {text}", SOCKET_HINT)
     return ConnectError(f"libvirt refused the command for {domain}: {text}")

@@ -11,9 +11,10 @@ import libvirt
 import libvirt_qemu
 
 from vdbgsh.errors import ConnectError, MonitorGone
-from vdbgsh.transport.base import Event, EventCallback, JSONObject, Monitor, Reply, Subscription
+from vdbgsh.transport.base import Event, EventCallback, JSONObject, Lost, LostCallback, Monitor, Reply, Subscription
+from vdbgsh.transport.gone import ShutdownSeen, libvirt_stopped
 from vdbgsh.transport.libvirt_commands import LibvirtCommands
-from vdbgsh.transport.libvirt_errors import command_error
+from vdbgsh.transport.libvirt_errors import SOCKET_HINT, command_error
 
 
 def ensure_event_loop_impl() -> None:
@@ -50,6 +51,8 @@ class LibvirtMonitor(Monitor):
         self.conn = commands.conn
         self.target = commands.target
         self._callbacks: set[int] = set()
+        self._listeners: list[list[EventCallback]] = []
+        self._unwatch: list[Subscription] = []
 
     @classmethod
     async def open(cls, uri: str | None, domain: str, *, events: bool = True) -> LibvirtMonitor:
@@ -66,35 +69,90 @@ class LibvirtMonitor(Monitor):
         return await asyncio.to_thread(self.commands.build_identity)
 
     def subscribe(self, callback: EventCallback) -> Subscription:
-        def deliver(
-            _conn: object, dom: Any, name: str, seconds: int, micros: int, details: str | None, _opaque: object
-        ) -> None:
-            data = json.loads(details) if details else None
-            callback(Event(name, data, seconds + micros / 1e6, dom.name() if dom is not None else self.target))
-
+        # One registration with libvirtd, shared by every subscriber: libvirt refuses a second one for the same
+        # domain ("event callback already tracked").
         if self.commands.dom is None:
             raise MonitorGone(f"the monitor of {self.target} is closed")
-        try:
-            callback_id = libvirt_qemu.qemuMonitorEventRegister(self.conn, self.commands.dom, None, deliver, None, 0)
-        except libvirt.libvirtError as err:
-            raise command_error(self.target, self.commands.uri, err) from None
-        self._callbacks.add(callback_id)
+        if not self._callbacks:
+            try:
+                callback_id = libvirt_qemu.qemuMonitorEventRegister(
+                    self.conn, self.commands.dom, None, self._deliver, None, 0
+                )
+            except libvirt.libvirtError as err:
+                raise command_error(self.target, self.commands.uri, err) from None
+            self._callbacks.add(callback_id)
+        listener = [callback]  # a box of its own: the same function may subscribe twice
+        self._listeners.append(listener)
 
         def cancel() -> None:
-            if callback_id in self._callbacks:
-                self._callbacks.discard(callback_id)
-                # A failure means the connection is gone, and the callback with it.
-                with contextlib.suppress(libvirt.libvirtError):
-                    libvirt_qemu.qemuMonitorEventDeregister(self.conn, callback_id)
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+            if not self._listeners:
+                self._deregister()
 
         return Subscription(cancel)
+
+    def _deliver(
+        self, _conn: object, dom: Any, name: str, seconds: int, micros: int, details: str | None, _opaque: object
+    ) -> None:
+        data = json.loads(details) if details else None
+        event = Event(name, data, seconds + micros / 1e6, dom.name() if dom is not None else self.target)
+        for (callback,) in list(self._listeners):
+            callback(event)
+
+    def _deregister(self) -> None:
+        for callback_id in self._callbacks:
+            # A failure means the connection is gone, and the callback with it.
+            with contextlib.suppress(libvirt.libvirtError):
+                libvirt_qemu.qemuMonitorEventDeregister(self.conn, callback_id)
+        self._callbacks.clear()
+
+    def watch(self, callback: LostCallback) -> Subscription:
+        """libvirt's close callback (libvirtd gone: the keepalive notices a hung one within ~15 s) and the
+        domain's lifecycle events (stopped: how, with QEMU's SHUTDOWN cause when it sent one)."""
+        dom = self.commands.dom
+        if dom is None:
+            raise MonitorGone(f"the monitor of {self.target} is closed")
+        shutdown = ShutdownSeen()
+        events = self.subscribe(shutdown)
+        conn, uri = self.conn, self.commands.uri
+
+        def on_close(_conn: object, reason: int, _opaque: object) -> None:
+            if reason != libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT and self.commands.dom is not None:
+                why = "it stopped answering" if reason == libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE else "it closed"
+                callback(Lost(True, f"lost the connection to libvirtd at {uri} ({why})"))
+
+        def on_lifecycle(_conn: object, _dom: object, kind: int, detail: int, _opaque: object) -> None:
+            if kind == libvirt.VIR_DOMAIN_EVENT_STOPPED and self.commands.dom is not None:
+                callback(Lost(False, libvirt_stopped(self.target, detail, shutdown.reason)))
+
+        try:
+            conn.setKeepAlive(5, 3)
+            conn.registerCloseCallback(on_close, None)
+            lifecycle = conn.domainEventRegisterAny(dom, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_lifecycle, None)
+        except libvirt.libvirtError as err:
+            events.cancel()
+            raise MonitorGone(f"cannot watch {self.target} through libvirtd at {uri}: {err}", SOCKET_HINT) from None
+
+        def cancel() -> None:
+            events.cancel()
+            # Failures mean the connection is gone, and the callbacks with it.
+            with contextlib.suppress(libvirt.libvirtError):
+                conn.domainEventDeregisterAny(lifecycle)
+            with contextlib.suppress(libvirt.libvirtError):
+                conn.unregisterCloseCallback()
+
+        subscription = Subscription(cancel)
+        self._unwatch.append(subscription)
+        return subscription
 
     async def close(self) -> None:
         if self.commands.dom is None:
             return
-        with contextlib.suppress(libvirt.libvirtError):
-            for callback_id in self._callbacks:
-                libvirt_qemu.qemuMonitorEventDeregister(self.conn, callback_id)
-        self._callbacks.clear()
+        for subscription in self._unwatch:
+            subscription.cancel()
+        self._unwatch.clear()
+        self._listeners.clear()
+        self._deregister()
         self.commands.close()
         await drain_libvirt_events()

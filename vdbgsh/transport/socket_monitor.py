@@ -17,11 +17,15 @@ from qemu.qmp.protocol import Runstate
 
 from vdbgsh.errors import ConnectError, MonitorGone
 from vdbgsh.transport.address import QMPAddress
-from vdbgsh.transport.base import Event, EventCallback, JSONObject, Monitor, Reply, Subscription
+from vdbgsh.transport.base import Event, EventCallback, JSONObject, Lost, LostCallback, Monitor, Reply, Subscription
 from vdbgsh.transport.binary_identity import process_binary_identity
+from vdbgsh.transport.gone import ShutdownSeen, socket_closed
 
 # QEMU greets a client at once; silence means another client holds the socket (QEMU serves one at a time).
 GREETING_TIMEOUT = 3.0
+# The longest reply line read (qemu.qmp's default is 10 MiB, beyond which it drops the connection): a bound on
+# memory, not on what a debugging user may ask for (`xp /1200000xb 0` is 9 MB).
+READ_LIMIT = 64 * 1024 * 1024
 
 
 def _quiet_library_logs() -> None:
@@ -68,11 +72,12 @@ class SocketMonitor(Monitor):
         self.target = str(address)
         self.peer_pid = peer_pid
         self._pumps: set[asyncio.Task[None]] = set()
+        self._closing = False
 
     @classmethod
     async def open(cls, address: QMPAddress, *, greeting_timeout: float = GREETING_TIMEOUT) -> SocketMonitor:
         _quiet_library_logs()
-        client = QMPClient(os.path.basename(address.path) if address.path else str(address))
+        client = QMPClient(os.path.basename(address.path) if address.path else str(address), readbuflen=READ_LIMIT)
         peer_pid = None
         try:
             if address.path is not None:
@@ -132,9 +137,45 @@ class SocketMonitor(Monitor):
 
         return Subscription(cancel)
 
+    def watch(self, callback: LostCallback) -> Subscription:
+        """The connection leaving the running state by itself (QEMU quit, died, or closed the socket)."""
+        shutdown = ShutdownSeen()
+        events = self.subscribe(shutdown)
+        client = self.client
+
+        async def wait() -> None:
+            while client.runstate == Runstate.RUNNING:
+                await client.runstate_changed()
+            if self._closing:
+                return
+            await asyncio.sleep(0.05)  # the SHUTDOWN event queued before the close reaches its listener first
+            alive = _alive(self.peer_pid) if self.peer_pid else None
+            callback(Lost(False, socket_closed(self.target, shutdown.reason, alive)))
+
+        task = asyncio.get_running_loop().create_task(wait())
+        self._pumps.add(task)
+
+        def cancel() -> None:
+            task.cancel()
+            self._pumps.discard(task)
+            events.cancel()
+
+        return Subscription(cancel)
+
     async def close(self) -> None:
+        self._closing = True
         for task in list(self._pumps):
             task.cancel()
         self._pumps.clear()
         with contextlib.suppress(Exception):
             await self.client.disconnect()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -47,6 +47,8 @@ async def attach_shell(
             can_page=sys.stdout.isatty(),
             events_capacity=events_buffer,
             pane=None if pane == "off" else _placement(pane),
+            # The same guest again, after libvirtd restarted or the guest was started again.
+            reopen=lambda: target.open(events=True),
         )
         if session.guard.libvirt:
             first.append(taint_notice(target.describe(), colour))
@@ -56,7 +58,8 @@ async def attach_shell(
         if session is not None:
             session.stop_log()
         with contextlib.suppress(Exception):
-            await monitor.close()
+            # The one in use: the shell may have reconnected since (and closed the first).
+            await (session.monitor if session is not None else monitor).close()
 
 
 def banner(name: str, version: object, source: str, commands: int) -> str:
@@ -78,7 +81,8 @@ def banner(name: str, version: object, source: str, commands: int) -> str:
 
 def make_completer(session: Session) -> Completer:
     """Schema candidates at once; live values (ids, paths, device types) from the guest, off the UI's way."""
-    live = LiveValues(session.monitor.execute)
+    # Through the session: the monitor is replaced when the shell reconnects.
+    live = LiveValues(lambda command, arguments: session.monitor.execute(command, arguments))  # noqa: PLW0108
     # What a command created or removed should complete on the next Tab, not after the cache expires.
     session.observers.append(lambda _exchange: live.forget())
     return QMPCompleter(

@@ -27,6 +27,7 @@ from vdbgsh.events.format import clock
 from vdbgsh.events.pane_commands import EventsCommand, parse_events_command
 from vdbgsh.events.ring import DEFAULT_CAPACITY, EventRing
 from vdbgsh.events.view import EventsView, Numbered
+from vdbgsh.link import MonitorLink, Reopen
 from vdbgsh.render.ansi import BOLD, DIM, paint
 from vdbgsh.render.highlight import highlight_json
 from vdbgsh.render.json_text import pretty
@@ -56,6 +57,7 @@ class Shell:
         can_page: bool = False,
         events_capacity: int = DEFAULT_CAPACITY,
         pane: PaneSetting | None = "auto",
+        reopen: Reopen | None = None,
     ) -> None:
         self.session = session
         self.name = name
@@ -100,6 +102,8 @@ class Shell:
         session.history = lambda: list(self.buffer.history.get_strings())
         session.width = self.screen.transcript_width
         session.confirm = self.ask
+        # The monitor's events and its going away; reopen (when given) reconnects and attaches again.
+        self.link = MonitorLink(session, self.on_event, self._said_by_link, reopen=reopen)
 
     # What the user sees.
 
@@ -146,6 +150,10 @@ class Shell:
         if text:
             self.transcript.append(text)
             self._invalidate()
+
+    def _said_by_link(self, text: str, error: bool) -> None:
+        colour = self.session.colour
+        self.write(error_text([text], colour) if error else note_text(text, colour))
 
     def _invalidate(self) -> None:
         with contextlib.suppress(Exception):
@@ -343,7 +351,11 @@ class Shell:
             outcome = await self._run_line(line)
         except MonitorGone as err:
             self.write(error_text(err.lines(), self.session.colour))
-            return False
+            self.link.command_failed(err)  # the shell stays: the link says what happened and what comes next
+            return True
+        except VdbgshError as err:  # the transport's own errors (a reply too large for libvirt, a busy monitor)
+            self.write(error_text(err.lines(), self.session.colour))
+            return True
         if outcome is None:
             return True
         if outcome.quit:
@@ -363,6 +375,8 @@ class Shell:
                     return Outcome(self._events_meta(parse_events_command(argument)))
             except VdbgshError as err:
                 return Outcome(error_text(err.lines(), self.session.colour))
+        elif (refused := await self.link.ready()) is not None:
+            return Outcome(error_text([refused], self.session.colour))
         self._running_line = line.strip().split("\n")[0]
         self._current = asyncio.get_running_loop().create_task(self.session.run(line))
         self._invalidate()
@@ -380,7 +394,7 @@ class Shell:
 
     async def run(self, banner: str) -> None:
         self.write(banner)
-        subscription = self.session.monitor.subscribe(self.on_event)
+        self.link.start()
         worker: asyncio.Task[None] | None = None
         try:
             with contextlib.suppress(MonitorGone):
@@ -388,7 +402,7 @@ class Shell:
             worker = asyncio.get_running_loop().create_task(self._work())
             await self.app.run_async()
         finally:
-            subscription.cancel()
+            await self.link.close()
             if worker is not None:
                 if not worker.done():
                     worker.cancel()
