@@ -18,7 +18,8 @@ from tests.conftest import LoopThread, unique_name
 from tests.terminal import Tmux
 from tests.test_events import names, qmp
 from tests.test_shell import MonitorWrapper, Step, run_shell
-from vdbgsh.transport.base import JSONObject, Reply
+from vdbgsh.transport.base import Event, JSONObject, Reply
+from vdbgsh.ui.events_pane import title_fragments
 from vdbgsh.ui.shell import Shell
 
 
@@ -244,3 +245,34 @@ def test_in_a_narrow_terminal_below_the_transcript(
         assert "│" not in screen
     finally:
         narrow.kill()
+
+
+def test_a_hundred_thousand_events_keep_the_pane_bounded_and_the_shell_usable(
+    loop: LoopThread, shared_guest: str, cache: Path
+) -> None:
+    """Fault injection at the shell's event entry: QEMU cannot be made to send 100,000 events in a test's time
+    (a stop/cont loop gives ~600 a second; `make bench` sends 10,000 real ones)."""
+    seen: dict[str, Any] = {}
+
+    async def flood(shell: Shell) -> None:
+        typed = shell.app.input
+        assert isinstance(typed, PipeInput)
+        typed.send_text("query-name\r")  # answered while the flood goes on
+        base = time.time()
+        for i in range(100_000):
+            shell.on_event(Event("BLOCK_IO_ERROR", {"device": f"d{i % 7}", "nospace": False}, base + i / 1e6, "g"))
+            if i % 1_000 == 0:
+                await asyncio.sleep(0)  # the loop runs between bursts, as between libvirt's callbacks
+        while shell.lines_done < shell.lines_accepted:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # a redraw of the flooded screen
+        ring = shell.events.ring
+        seen.update(total=ring.total, held=len(ring), dropped=ring.dropped, unseen=shell.events.unseen)
+        seen["title"] = "".join(text for _style, text, *_ in title_fragments(shell.events, focused=False))
+
+    text, _source = run_shell(loop, shared_guest, [flood, ":events show 1\r", ":quit\r"], cache)
+    assert seen["total"] == 100_000
+    assert (seen["held"], seen["dropped"]) == (10_000, 90_000)
+    assert seen["title"].startswith(" events 100,000 · 90,000 dropped (buffer 10,000)")
+    assert f'"name": "{shared_guest}"' in text
+    assert "BLOCK_IO_ERROR (event #100000)" in text
