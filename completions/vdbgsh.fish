@@ -223,7 +223,7 @@ complete -c vdbgsh -n '__vdbgsh_using translate' -l qmp -x -a '(__vdbgsh_words q
 complete -c vdbgsh -n '__vdbgsh_using translate' -a '(__vdbgsh_positional)'
 
 complete -c vdbgsh -n '__vdbgsh_using events' -s h -l help -d 'show this help message and exit'
-complete -c vdbgsh -n '__vdbgsh_using events' -s c -l connect -x -a '(__vdbgsh_words uri)' -d 'libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)'
+complete -c vdbgsh -n '__vdbgsh_using events' -s c -l connect -x -a '(__vdbgsh_words uri)' -d 'libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system); repeat to follow several hosts at once, each line naming its host'
 complete -c vdbgsh -n '__vdbgsh_using events' -l qmp -x -a '(__vdbgsh_words qmp-address)' -d 'talk to a plain QEMU\'s QMP socket instead of libvirt: unix:PATH or HOST:PORT (no DOMAIN then)'
 complete -c vdbgsh -n '__vdbgsh_using events' -l event -x -a '(__vdbgsh_words event)' -d 'only events whose name matches GLOB (e.g. \'BLOCK_JOB_*\'); repeat for alternatives'
 complete -c vdbgsh -n '__vdbgsh_using events' -l regex -d 'treat each --event as a regular expression searched in the name'

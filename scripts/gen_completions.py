@@ -146,11 +146,13 @@ def _read_option(command: str, action: argparse.Action, formatter: argparse.Help
     if action.nargs == 0:
         value = None
     elif action.nargs in (None, 1):
-        value = _read_value(command, action, action.option_strings)
+        value = _read_value(command, action, list(action.option_strings))
     else:
         raise GeneratorError(f"{where}: nargs={action.nargs!r} is not supported; teach {HERE} about it")
     own = [] if repeats else list(action.option_strings)
-    excludes = tuple(dict.fromkeys([*own, *group]))
+    # A repeating option in a mutually exclusive group (events -c) excludes the others, not itself.
+    others = [flag for flag in group if not repeats or flag not in action.option_strings]
+    excludes = tuple(dict.fromkeys([*own, *others]))
     alone = isinstance(action, argparse._HelpAction | argparse._VersionAction)
     help = _one_line(formatter._expand_help(action)) if action.help else ""
     return Option(tuple(action.option_strings), help, value, excludes, repeats, alone)
@@ -527,7 +529,8 @@ def _zsh_option_specs(option: Option) -> list[str]:
     description = "[" + re.sub(r"([\\\[\]])", r"\\\1", option.help) + "]"
     specs = []
     for flag in option.flags:
-        spec = ("*" if option.repeats else "") + exclusions + flag
+        # zsh reads the exclusion list first: '(--qmp)*-c+', never '*(--qmp)-c+' (which breaks every spec).
+        spec = exclusions + ("*" if option.repeats else "") + flag
         if option.value:
             # --flag=VALUE or --flag VALUE; -fVALUE or -f VALUE
             spec += ("=" if flag.startswith("--") else "+") + description + ":" + _zsh_value(option.value)

@@ -19,6 +19,7 @@ from typing import Any, TypeVar, cast
 import libvirt
 import pytest
 
+from tests.remote import RemoteLibvirtd
 from vdbgsh.guest.definitions import domain_xml, qemu_binary
 from vdbgsh.guest.libvirt_guest import create_transient, destroy_quietly
 from vdbgsh.guest.plain_qemu import PlainQemu
@@ -96,6 +97,25 @@ def shut_off_guest(conn: libvirt.virConnect) -> Iterator[str]:
         yield name
     finally:
         destroy_quietly(conn, name)
+
+
+@pytest.fixture(scope="session")
+def remote() -> Iterator[RemoteLibvirtd]:
+    """A second libvirtd of the tests' own, on TCP 127.0.0.1 with auth none, managing its own guests
+    (tests/remote.py says why); stopped, its guests destroyed, at the end of the run, pass or fail."""
+    with RemoteLibvirtd() as daemon:
+        yield daemon
+
+
+@pytest.fixture(scope="module")
+def remote_guest(remote: RemoteLibvirtd) -> Iterator[str]:
+    """A running guest on the remote libvirtd, created through its TCP URI; shared by one module's tests."""
+    connection = libvirt.open(remote.uri)
+    try:
+        with running_guest(connection) as name:
+            yield name
+    finally:
+        connection.close()
 
 
 @pytest.fixture

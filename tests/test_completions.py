@@ -133,6 +133,14 @@ def test_option_values(home: Home, shell: str) -> None:
     assert home.complete(shell, "vdbgsh events --timeout 5 --count 3 --js") == ["--json"]
 
 
+@pytest.mark.parametrize("shell", SHELLS)
+def test_events_takes_several_connections(home: Home, shell: str) -> None:
+    offered = home.complete(shell, "vdbgsh events -c qemu:///system --")
+    assert "--connect" in offered
+    if shell == "zsh":  # the only one of the three that leaves out what an option excludes
+        assert "--qmp" not in offered
+
+
 @pytest.mark.parametrize("shell", SOURCED)
 def test_sourced_from_the_rc_file(home: Home, shell: str, shared_guest: str) -> None:
     """bash without bash-completion, zsh with the script sourced after compinit rather than on $fpath."""

@@ -39,14 +39,17 @@ def _terminal_width() -> int:
         return 80
 
 
-def _add_connection(parser: argparse.ArgumentParser, *, qmp: bool = True) -> None:
+def _add_connection(parser: argparse.ArgumentParser, *, qmp: bool = True, several: bool = False) -> None:
     group = parser.add_mutually_exclusive_group()
+    # Only events takes several URIs (a list in args.uri): every other command talks to one guest.
     group.add_argument(
         "-c",
         "--connect",
         metavar="URI",
         dest="uri",
-        help="libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)",
+        action="append" if several else "store",
+        help="libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)"
+        + ("; repeat to follow several hosts at once, each line naming its host" if several else ""),
     )
     if qmp:
         group.add_argument(
@@ -215,11 +218,13 @@ def _build_events(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "(--json: domain, event, timestamp in ISO 8601 UTC, data). Without DOMAIN, every domain on the "
         "connection. A followed domain that stops and starts again is followed again; its start and stop show "
         "as '-- started'/'-- stopped' lines (JSON: a \"vdbgsh\" key where events have \"event\"). Ctrl-C "
-        "ends with a count of the events seen. Exit 0 at the end of the stream, 2 on usage or connection errors.",
-        usage="vdbgsh events [-h] [-c URI | --qmp ADDR] [DOMAIN ...] [--event GLOB]... [--regex] [--no-case]\n"
-        "                     [--json] [--count N] [--timeout S] [--wait]",
+        'ends with a count of the events seen. With several -c URIs, each line names its host (JSON: a "uri" '
+        "key). A lost connection to libvirtd is said on stderr and retried until it answers again. Exit 0 at the "
+        "end of the stream, 2 on usage or connection errors.",
+        usage="vdbgsh events [-h] [-c URI [-c URI ...] | --qmp ADDR] [DOMAIN ...] [--event GLOB]... [--regex]\n"
+        "                     [--no-case] [--json] [--count N] [--timeout S] [--wait]",
     )
-    _add_connection(parser)
+    _add_connection(parser, several=True)
     parser.add_argument(
         "--event",
         action="append",

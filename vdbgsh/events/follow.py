@@ -3,6 +3,10 @@
 Over libvirt there is one connection and one registration for every domain (``dom=None``), filtered here by name:
 a followed domain that is destroyed and started again is a new QEMU with a new monitor, and a registration bound
 to the old domain object would never hear from it. libvirt's lifecycle events say when that happens.
+
+A lost connection (libvirtd stopped or restarted, a remote host unreachable) is said through the sink and retried
+with backoff until libvirtd answers again; the follower then registers anew on a new connection. Events emitted
+meanwhile are not delivered by libvirt, and the user is told so.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 import time
+from collections.abc import Iterator
 from typing import Any, NamedTuple, Protocol
 
 from vdbgsh.errors import ConnectError, VdbgshError
@@ -38,11 +44,16 @@ class Sink(Protocol):
     def ended(self, error: VdbgshError | None, line: str) -> None:
         """No more events will come: the connection is gone (``error``) or QEMU quit (``line`` says so)."""
 
+    def connection(self, line: str) -> None:
+        """vdbgsh's own word on a connection (lost and retried, back): for the user, not part of the stream."""
+
 
 class Follower(Protocol):
     description: str
-    #: Said after the description: which named domains are awaited.
+    #: Said after the description: which named domains are not running yet.
     remarks: list[str]
+    #: Named domains this connection does not know (awaited with --wait), each with the line saying so.
+    awaiting: dict[str, str]
 
     async def close(self) -> None: ...
 
@@ -50,6 +61,52 @@ class Follower(Protocol):
 # libvirt's lifecycle details, as virsh words them.
 STARTED_REASONS = ("booted", "migrated", "restored", "from snapshot", "woken up")
 STOPPED_REASONS = ("shut down", "destroyed", "crashed", "migrated", "saved", "failed", "from snapshot")
+
+
+# Seconds between attempts to reach a lost libvirtd: quick at first (a restart takes a second or two), then every
+# few seconds for as long as the user follows.
+RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0)
+RETRY_EVERY = 5.0
+# An attempt that has not connected by then is given up (an unreachable host can hold a TCP connect for minutes).
+OPEN_TIMEOUT = 15.0
+
+
+def retry_delays() -> Iterator[float]:
+    yield from RETRY_DELAYS
+    while True:
+        yield RETRY_EVERY
+
+
+async def _open_off_loop(uri: str | None) -> tuple[Any, str]:
+    """``open_connection`` in a daemon thread of its own. asyncio.to_thread's pool would hold up Ctrl-C and the
+    interpreter's exit for as long as a host that never answers keeps libvirt in connect() (minutes, for a TCP
+    SYN nobody answers); a connection that opens after nobody waits for it any more is closed."""
+    from vdbgsh.transport.libvirt_domains import open_connection
+
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[tuple[Any, str]] = loop.create_future()
+
+    def settle(opened: tuple[Any, str] | None, error: BaseException | None) -> None:
+        if future.done():
+            if opened is not None:
+                with contextlib.suppress(Exception):
+                    opened[0].close()
+        elif opened is not None:
+            future.set_result(opened)
+        else:
+            future.set_exception(error or RuntimeError("no connection"))
+
+    def run() -> None:
+        opened, error = None, None
+        try:
+            opened = open_connection(uri)
+        except BaseException as err:  # handed to the awaiting task, which reports it
+            error = err
+        with contextlib.suppress(RuntimeError):  # the loop is gone: so is whoever waited
+            loop.call_soon_threadsafe(settle, opened, error)
+
+    threading.Thread(target=run, name="vdbgsh-libvirt-open", daemon=True).start()
+    return await future
 
 
 def _reason(reasons: tuple[str, ...], detail: int) -> str:
@@ -73,8 +130,9 @@ class DomainSelection:
 
 def resolve_domains(
     conn: Any, uri: str, refs: list[str], *, wait: bool
-) -> tuple[DomainSelection, list[str], list[str]]:
-    """Turn DOMAIN words (name, UUID or id) into names to follow; returns the selection, names and side remarks.
+) -> tuple[DomainSelection, list[str], list[str], dict[str, str]]:
+    """Turn DOMAIN words (name, UUID or id) into names to follow; returns the selection, names, side remarks, and
+    the words naming no domain yet (with a line saying each is awaited).
 
     A domain libvirt does not know at all is a typo more often than a guest about to appear: an error, unless
     ``wait`` says the user expects it. A defined domain that is shut off is simply awaited.
@@ -85,6 +143,7 @@ def resolve_domains(
     uuids: set[str] = set()
     shown: list[str] = []
     remarks: list[str] = []
+    awaiting: dict[str, str] = {}
     for ref in refs:
         dom = _find(conn, uri, ref)
         if dom is not None:
@@ -105,8 +164,8 @@ def resolve_domains(
         else:
             names.add(ref)
         shown.append(ref)
-        remarks.append(f"no domain '{ref}' on {uri} yet: waiting for it")
-    return DomainSelection(names, uuids), shown, remarks
+        awaiting[ref] = f"no domain '{ref}' on {uri} yet: waiting for it"
+    return DomainSelection(names, uuids), shown, remarks, awaiting
 
 
 def _find(conn: Any, uri: str, ref: str) -> Any:
@@ -139,19 +198,22 @@ class LibvirtFollower:
         self.selection = DomainSelection(set(), set())
         self.description = f"every domain on {uri}"
         self.remarks: list[str] = []
+        self.awaiting: dict[str, str] = {}
+        self.shown: list[str] = []
         self._stopped: set[str] = set()
         self._qemu_callback: int | None = None
         self._lifecycle_callback: int | None = None
         self._closing = False
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._released = False  # self.conn is closed: libvirt-python must not be asked to close it twice
 
     @classmethod
     async def open(cls, uri: str | None, refs: list[str], sink: Sink, *, wait: bool) -> LibvirtFollower:
-        from vdbgsh.transport.libvirt_domains import open_connection
         from vdbgsh.transport.libvirt_monitor import ensure_event_loop_impl
 
         # Before the connection opens, or that connection never delivers an event.
         ensure_event_loop_impl()
-        conn, resolved = await asyncio.to_thread(open_connection, uri)
+        conn, resolved = await _open_off_loop(uri)
         follower = cls(conn, resolved, sink)
         try:
             follower._start(refs, wait)
@@ -164,11 +226,19 @@ class LibvirtFollower:
         # Callbacks run in this loop, so none can fire before this method returns: registering before resolving
         # loses nothing that happens in between, and no callback sees a half-built selection.
         self._register()
-        selection, shown, remarks = resolve_domains(self.conn, self.uri, refs, wait=wait)
+        selection, shown, remarks, awaiting = resolve_domains(self.conn, self.uri, refs, wait=wait)
         self.selection = selection
+        self.shown = shown
         if shown:
             self.description = f"{', '.join(shown)} on {self.uri}"
         self.remarks = remarks
+        self.awaiting = awaiting
+
+    def among_several(self) -> None:
+        """Following several hosts, the description names only the domains this one has."""
+        if self.shown:
+            known = [name for name in self.shown if name not in self.awaiting]
+            self.description = f"{', '.join(known) or 'none of them yet'} on {self.uri}"
 
     def _register(self) -> None:
         import libvirt
@@ -207,33 +277,70 @@ class LibvirtFollower:
             self._stopped.add(name)
             self.sink.notice(Notice(name, "stopped", _reason(STOPPED_REASONS, detail), time.time()))
 
-    def _on_close(self, _conn: object, reason: int, _opaque: object) -> None:
+    def _on_close(self, conn: object, reason: int, _opaque: object) -> None:
         import libvirt
 
-        if self._closing or reason == libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT:
+        if self._closing or reason == libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT or conn is not self.conn:
             return
-        from vdbgsh.transport.libvirt_errors import SOCKET_HINT
-
+        if self._reconnecting is not None and not self._reconnecting.done():
+            return
         why = {libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE: "it stopped answering"}.get(reason, "it closed")
-        self.sink.ended(ConnectError(f"lost the connection to libvirtd at {self.uri}: {why}", SOCKET_HINT), "")
+        self.sink.connection(f"lost connection to {self.uri} ({why}); retrying")
+        # Not from inside libvirt's callback: the dead connection is released, and a new one opened, in a task.
+        self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect(time.monotonic()))
+
+    async def _reconnect(self, since: float) -> None:
+        self._release()
+        for attempt, delay in enumerate(retry_delays(), start=1):
+            await asyncio.sleep(delay)
+            try:
+                conn, _uri = await asyncio.wait_for(_open_off_loop(self.uri), OPEN_TIMEOUT)
+            except (VdbgshError, TimeoutError):
+                continue
+            self.conn = conn
+            self._released = False
+            try:
+                self._register()
+            except VdbgshError:
+                self._release()
+                continue
+            self.sink.connection(
+                f"reconnected to {self.uri} after {time.monotonic() - since:.1f} s ({attempt} attempt"
+                f"{'' if attempt == 1 else 's'}); events emitted meanwhile were missed"
+            )
+            return
+
+    def _release(self) -> None:
+        """Drop the registrations and the connection; on a dead connection each step fails at once, quietly."""
+        import libvirt
+        import libvirt_qemu
+
+        if self._released:
+            return
+        self._released = True
+        with contextlib.suppress(libvirt.libvirtError):
+            if self._qemu_callback is not None:
+                libvirt_qemu.qemuMonitorEventDeregister(self.conn, self._qemu_callback)
+        with contextlib.suppress(libvirt.libvirtError):
+            if self._lifecycle_callback is not None:
+                self.conn.domainEventDeregisterAny(self._lifecycle_callback)
+        with contextlib.suppress(libvirt.libvirtError):
+            self.conn.unregisterCloseCallback()
+        self._qemu_callback = self._lifecycle_callback = None
+        with contextlib.suppress(libvirt.libvirtError):
+            self.conn.close()
 
     async def close(self) -> None:
         if self._closing:
             return
         self._closing = True
-        import libvirt
-        import libvirt_qemu
-
         from vdbgsh.transport.libvirt_monitor import drain_libvirt_events
 
-        with contextlib.suppress(libvirt.libvirtError):
-            if self._qemu_callback is not None:
-                libvirt_qemu.qemuMonitorEventDeregister(self.conn, self._qemu_callback)
-            if self._lifecycle_callback is not None:
-                self.conn.domainEventDeregisterAny(self._lifecycle_callback)
-            self.conn.unregisterCloseCallback()
-        with contextlib.suppress(libvirt.libvirtError):
-            self.conn.close()
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnecting
+        self._release()
         await drain_libvirt_events()
 
 
@@ -259,6 +366,7 @@ class SocketFollower:
         self.sink = sink
         self.description = f"QEMU at {monitor.target}"
         self.remarks: list[str] = []
+        self.awaiting: dict[str, str] = {}
         self._subscription: Subscription | None = None
         self._watch: asyncio.Task[None] | None = None
 

@@ -1,4 +1,8 @@
-"""An event as a line: for people (local time, domain, name, compact data) or for programs (one JSON object)."""
+"""An event as a line: for people (local time, domain, name, compact data) or for programs (one JSON object).
+
+Following several hosts, each line names its host: ``host/domain`` for people, a ``"uri"`` key for programs.
+Following one, the lines are as they always were.
+"""
 
 from __future__ import annotations
 
@@ -29,10 +33,14 @@ def iso_utc(timestamp: float) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def human_line(event: Event, *, colour: bool = False) -> str:
+def _where(domain: str, host: str | None) -> str:
+    return domain if host is None else f"{host}/{domain}"
+
+
+def human_line(event: Event, *, colour: bool = False, host: str | None = None) -> str:
     parts = [
         paint(clock(event.timestamp), DIM, colour),
-        paint(event.source, MAGENTA, colour),
+        paint(_where(event.source, host), MAGENTA, colour),
         paint(event.name, BOLD, colour),
     ]
     if event.data is not None:
@@ -40,8 +48,9 @@ def human_line(event: Event, *, colour: bool = False) -> str:
     return " ".join(parts)
 
 
-def json_line(event: Event) -> str:
-    record = {"domain": event.source, "event": event.name, "timestamp": iso_utc(event.timestamp), "data": event.data}
+def json_line(event: Event, *, uri: str | None = None) -> str:
+    record: dict[str, object] = {} if uri is None else {"uri": uri}
+    record.update(domain=event.source, event=event.name, timestamp=iso_utc(event.timestamp), data=event.data)
     return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -54,19 +63,20 @@ def notice_text(notice: Notice) -> str:
     return f"{notice.state} ({notice.reason})"
 
 
-def notice_human_line(notice: Notice, *, colour: bool = False) -> str:
+def notice_human_line(notice: Notice, *, colour: bool = False, host: str | None = None) -> str:
     """Set apart from events by ``--`` where an event name would be: libvirt says this, not QEMU."""
     parts = [
         paint(clock(notice.timestamp), DIM, colour),
-        paint(notice.domain, MAGENTA, colour),
+        paint(_where(notice.domain, host), MAGENTA, colour),
         paint(f"-- {notice_text(notice)}", YELLOW, colour),
     ]
     return " ".join(parts)
 
 
-def notice_json_line(notice: Notice) -> str:
+def notice_json_line(notice: Notice, *, uri: str | None = None) -> str:
     """Told from an event by its ``vdbgsh`` key, where an event has ``event``."""
-    record: dict[str, object] = {
+    record: dict[str, object] = {} if uri is None else {"uri": uri}
+    record |= {
         "domain": notice.domain,
         "vdbgsh": notice.state,
         "reason": notice.reason,

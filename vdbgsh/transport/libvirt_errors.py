@@ -5,6 +5,7 @@ from __future__ import annotations
 import libvirt
 
 from vdbgsh.errors import ConnectError, LinkLost, MonitorGone, VdbgshError
+from vdbgsh.transport.remote_uri import unreachable_hint
 
 # libvirt RPC strings (REMOTE_STRING_MAX): the most text a monitor reply can carry through libvirtd.
 REPLY_LIMIT_MIB = 4
@@ -23,6 +24,10 @@ def silence_libvirt() -> None:
 def connect_error(uri: str, err: libvirt.libvirtError) -> VdbgshError:
     text = (err.get_error_message() or str(err)).strip()
     code = err.get_error_code()
+    remote = unreachable_hint(uri)
+    if remote is not None and code in (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_NO_CONNECT, libvirt.VIR_ERR_RPC):
+        # Another host: local advice (start the daemons here, sudo, polkit) would send the user the wrong way.
+        return ConnectError(f"cannot reach libvirtd at {uri}: {text}", remote)
     if "system bus" in text or "authentication unavailable" in text or "polkit" in text.lower():
         # Not root on qemu:///system: libvirt asks polkit over D-Bus, which is not there or says no.
         return ConnectError(
