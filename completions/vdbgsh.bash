@@ -8,7 +8,7 @@
 _vdbgsh_options() {
     case $1 in
     '') REPLY=(-h --help --version) ;;
-    exec) REPLY=(-h --help -c --connect --qmp -y --yes --read-only --raw --keep-going --dry-run --no-validate --pretty --compact --log) ;;
+    exec) REPLY=(-h --help -c --connect --qmp -y --yes --read-only --raw --keep-going --transaction --dry-run --no-validate --pretty --compact --log) ;;
     list) REPLY=(-h --help -c --connect --all --name) ;;
     attach) REPLY=(-h --help -c --connect --qmp --scratch --pane --events-buffer -y --yes --read-only --log) ;;
     translate) REPLY=(-h --help -c --connect -d --domain --qmp) ;;

@@ -193,6 +193,7 @@ complete -c vdbgsh -n '__vdbgsh_using exec' -s y -l yes -d 'send commands that c
 complete -c vdbgsh -n '__vdbgsh_using exec' -l read-only -d 'refuse every command that is not read-only (also: read_only = true in ~/.config/vdbgsh/config.toml)'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l raw -d 'print the whole QMP reply, not only its return'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l keep-going -d 'with COMMAND \'-\': go on after a failed command'
+complete -c vdbgsh -n '__vdbgsh_using exec' -l transaction -d 'send the actions that follow DOMAIN as one QMP transaction (all take effect, or none): each \'TYPE key=value ...\' (or its JSON), key=value words before the first are its properties (completion-mode=grouped); \'-\' reads the actions from stdin, one per line'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l dry-run -d 'check the request against the guest\'s schema and print it, unsent'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l no-validate -d 'send arguments as typed (JSON literal, else string) without checking them against the schema'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l pretty -d 'indented JSON even when piped'

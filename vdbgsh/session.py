@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
+from vdbgsh import transaction_block
 from vdbgsh.errors import VdbgshError
 from vdbgsh.guard.policy import ASK, REFUSE, GuardPolicy
 from vdbgsh.hmp.table import BY_NAME as HMP_BY_NAME
@@ -24,9 +25,11 @@ from vdbgsh.render.messages import error_text, meta_overview, note_text, request
 from vdbgsh.render.reply_view import format_elapsed, render_reply
 from vdbgsh.schema.loading import LoadedSchema
 from vdbgsh.syntax.classify import classify
-from vdbgsh.syntax.meta import META_COMMANDS, MetaCommand, parse_meta
+from vdbgsh.syntax.meta import ALIASES, META_COMMANDS, MetaCommand, parse_meta
 from vdbgsh.syntax.request import parse_request_line
 from vdbgsh.syntax.secrets import refuse_masked
+from vdbgsh.syntax.transaction import is_action_line
+from vdbgsh.transaction_block import PendingTransaction
 from vdbgsh.transport import Event, Monitor, Reply
 from vdbgsh.transport.base import JSONObject
 
@@ -84,6 +87,10 @@ class Session:
     # Guard rails: what may be sent, and the UI's way to ask first (None: such commands are refused).
     guard: GuardPolicy = field(default_factory=GuardPolicy)
     confirm: Confirm | None = None
+    # The UI's way to show text at once, ahead of the outcome (a transaction's JSON before the question about it).
+    show: Callable[[str], None] | None = None
+    # Between :begin and :commit: the transaction being typed (the UI shows it in the prompt).
+    pending_transaction: PendingTransaction | None = None
     run_state: str = "unknown"
     events_seen: int = 0
     last_text: str = ""
@@ -104,6 +111,8 @@ class Session:
             kind = classify(text, self.loaded.schema)
             if kind == "meta":
                 return await self._meta(parse_meta(text), text)
+            if self.pending_transaction is not None and is_action_line(text, self.loaded.schema):
+                return Outcome(transaction_block.add_action(self, text))
             if kind == "hmp":
                 return await self._hmp(text)
             request = parse_request_line(text, self.loaded.schema)
@@ -118,9 +127,19 @@ class Session:
         shown.append(self._rendered(reply))
         return self._outcome(shown)
 
-    async def _guarded(self, requests: Sequence[Mapping[str, object]]) -> str | None:
-        """Check requests against the guard rails before any is sent: None to send them, else what to show."""
+    async def _guarded(self, requests: Sequence[Mapping[str, object]], *, committing: bool = False) -> str | None:
+        """Check requests against the guard rails before any is sent: None to send them, else what to show.
+        While a transaction is open only read-only commands run, besides its commit."""
         decision = self.guard.decide(requests)
+        if self.pending_transaction is not None and not committing and not decision.effect.read_only:
+            return error_text(
+                [
+                    f"refused: {decision.effect.command} is not a transaction action, and while a transaction is "
+                    "open only read-only commands run",
+                    "hint: ':commit' sends the transaction first, ':abort' drops it; Tab lists the action types",
+                ],
+                self.colour,
+            )
         if decision.verdict == REFUSE:
             return error_text([decision.message], self.colour)
         if decision.verdict != ASK:
@@ -221,6 +240,8 @@ class Session:
 
     async def _meta(self, meta: MetaCommand, text: str) -> Outcome:
         name, args = meta
+        if name in ("begin", "commit", "abort", "actions", "drop"):
+            return await self._transaction_meta(meta, text)
         if name == "translate":
             return await self._translate_only(text.split(maxsplit=1)[1] if args else "")
         if name == "quit":
@@ -257,6 +278,18 @@ class Session:
         elif name == "view":
             self.options.view = value
         return Outcome(f"{name}: {value}")
+
+    async def _transaction_meta(self, meta: MetaCommand, text: str) -> Outcome:
+        name, args = meta
+        if name == "begin":
+            return Outcome(transaction_block.begin(self, text))
+        if name == "commit":
+            return Outcome(await transaction_block.commit(self, text))
+        if name == "abort":
+            return Outcome(transaction_block.abort(self))
+        if name == "drop":
+            return Outcome(transaction_block.drop(self, args))
+        return Outcome(transaction_block.listing(self))
 
     def start_log(self, path: str, *, uri: str | None = None, qmp: str | None = None) -> str:
         """Record every request, reply and event in ``path`` (JSON lines, mode 0600, appended to), secrets
@@ -309,7 +342,7 @@ class Session:
             return help_overview(schema, self.width(), self.colour)
         topic = args[0]
         if topic.startswith(":"):
-            return meta_overview(META_COMMANDS, topic[1:], self.colour)
+            return meta_overview(META_COMMANDS, ALIASES.get(topic[1:], topic[1:]), self.colour)
         if topic in schema.events:
             return help_event(schema, topic, self.width(), self.colour)
         hmp_entry = HMP_BY_NAME.get(topic) or INFO_BY_NAME.get(topic.removeprefix("info "))

@@ -76,16 +76,13 @@ class Guest:
 
 def run_exec(args: argparse.Namespace, env: Environment) -> int:
     target, words = take_target(args, list(args.words), "exec")
+    if args.transaction:
+        return _run_transaction(args, env, target, words)
     if not words:
         raise UsageError("no COMMAND given", "e.g. vdbgsh exec DOMAIN query-status, or '-' to read stdin")
     command, *rest = words
     printer = ReplyPrinter(env, args.raw, args.layout)
-    guest = Guest(target, validate=not args.no_validate)
-    guest.guard = ExecGuard.from_args(args, env, libvirt=target.qmp is None, batch=command == "-")
-    if args.log:
-        from vdbgsh.cli.exec_log import open_exec_log
-
-        guest.transcript, guest.line = open_exec_log(args.log, target, words)
+    guest = _guest(args, env, target, words, batch=command == "-")
     try:
         if command == "-":
             if rest:
@@ -97,6 +94,33 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
         if rest or "arguments" in request or args.dry_run:
             request = parse_request_words(command, rest, guest.schema_for(True)).message
         return _send(guest, printer, request, args.dry_run)
+    finally:
+        guest.close()
+
+
+def _guest(args: argparse.Namespace, env: Environment, target: Target, words: list[str], *, batch: bool) -> Guest:
+    guest = Guest(target, validate=not args.no_validate)
+    guest.guard = ExecGuard.from_args(args, env, libvirt=target.qmp is None, batch=batch)
+    if args.log:
+        from vdbgsh.cli.exec_log import open_exec_log
+
+        guest.transcript, guest.line = open_exec_log(args.log, target, words)
+    return guest
+
+
+def _run_transaction(args: argparse.Namespace, env: Environment, target: Target, words: list[str]) -> int:
+    """``--transaction``: the words (or stdin's lines, after ``-``) are actions, sent as one transaction."""
+    from vdbgsh.cli.exec_transaction import reads_stdin, transaction_from
+
+    batch = reads_stdin(words)
+    lines = env.stdin.readlines() if batch else []
+    transaction_from(words, lines, None)  # the shape first: a malformed action needs no guest to be reported
+    guest = _guest(args, env, target, words, batch=batch)
+    if args.log:
+        guest.line = "--transaction " + guest.line
+    try:
+        request = transaction_from(words, lines, guest.schema_for(True))
+        return _send(guest, ReplyPrinter(env, args.raw, args.layout), request, args.dry_run)
     finally:
         guest.close()
 

@@ -81,6 +81,11 @@ class ExecGuard:
         ask = self._asker()
         if ask is None:
             return self.policy.refusal_without_asking(decision)
+        if request.get("execute") == "transaction":  # what is asked about, in full: one action a line
+            from vdbgsh.syntax.secrets import mask_request
+            from vdbgsh.syntax.transaction import transaction_layout
+
+            print(transaction_layout(mask_request(request)), file=self.env.stderr)
         return None if ask(decision.message) else f"cancelled: {decision.effect.command} was not sent"
 
     def _asker(self) -> Ask | None:

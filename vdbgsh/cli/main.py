@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     if argv and argv[0] == COMPLETE_WORDS:  # hidden, for the completion scripts: not in the parser
         args = argparse.Namespace(command=COMPLETE_WORDS, words=argv[1:])
     else:
-        args = build_parser(argv).parse_args(argv)
+        args = _parse(argv)
     try:
         if args.command == COMPLETE_WORDS:
             return run_complete_words(args.words, env)
@@ -67,6 +67,21 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             raise
         env.error(f"internal error: {type(err).__name__}: {err}", "hint: set VDBGSH_DEBUG=1 to see the traceback")
         return EXIT_USAGE
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = build_parser(argv)
+    args, extra = parser.parse_known_args(argv)
+    # exec's words may come after its options (exec DOMAIN --yes stop, exec DOMAIN --transaction 'TYPE k=v'):
+    # argparse hands the words after an option back unrecognised. An unknown option is still an error.
+    if extra and args.command == "exec":
+        unknown = [word for word in extra if word.startswith("-") and word != "-"]
+        if unknown:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.words = [*args.words, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def _silence_stdout() -> None:

@@ -106,12 +106,20 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "the return value when piped. Exit 0 on a return, 1 on a QMP error, 2 on usage or connection errors.",
         usage="vdbgsh exec [-h] [-c URI | --qmp ADDR] [options] DOMAIN COMMAND [key=value ...]\n"
         "       vdbgsh exec [options] DOMAIN '{\"execute\": ...}'\n"
-        "       vdbgsh exec [options] DOMAIN -    (one command per line from stdin)",
+        "       vdbgsh exec [options] DOMAIN -    (one command per line from stdin)\n"
+        "       vdbgsh exec [options] DOMAIN --transaction [key=value ...] 'TYPE key=value ...' ... | -",
     )
     _add_connection(exec_parser)
     _add_guard(exec_parser)
     exec_parser.add_argument("--raw", action="store_true", help="print the whole QMP reply, not only its return")
     exec_parser.add_argument("--keep-going", action="store_true", help="with COMMAND '-': go on after a failed command")
+    exec_parser.add_argument(
+        "--transaction",
+        action="store_true",
+        help="send the actions that follow DOMAIN as one QMP transaction (all take effect, or none): each "
+        "'TYPE key=value ...' (or its JSON), key=value words before the first are its properties "
+        "(completion-mode=grouped); '-' reads the actions from stdin, one per line",
+    )
     exec_parser.add_argument(
         "--dry-run", action="store_true", help="check the request against the guest's schema and print it, unsent"
     )

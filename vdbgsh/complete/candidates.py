@@ -10,6 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from vdbgsh.complete.context import (
+    ActionName,
     ArgumentName,
     ArgumentValue,
     CommandName,
@@ -94,6 +95,8 @@ class SchemaCandidates:
         self._members: dict[tuple[str, tuple[str, ...]], MatchIndex[Candidate]] = {}
         self._values: dict[str, MatchIndex[Candidate]] = {}
         self._info: MatchIndex[Candidate] | None = None
+        self._actions: MatchIndex[Candidate] | None = None
+        self._read_only: MatchIndex[Candidate] | None = None
 
     def complete(self, suggestion: Suggestion) -> list[Candidate]:
         """Ranked candidates for ``suggestion``."""
@@ -110,7 +113,38 @@ class SchemaCandidates:
                 return self.values(member_type).match(prefix)
             case HmpInfo(prefix):
                 return self.info_names().match(prefix)
+            case ActionName(prefix):
+                return self.actions().match(prefix) + self.read_only_commands().match(prefix)
         return []
+
+    def actions(self) -> MatchIndex[Candidate]:
+        """A transaction's action types, each with what it does and its arguments."""
+        if self._actions is None:
+            from vdbgsh.syntax.transaction import action_names, action_summary
+
+            self._actions = MatchIndex(
+                (
+                    Candidate(name, name, name, _clipped(action_summary(self.schema, name), SUMMARY_WIDTH + 24))
+                    for name in action_names(self.schema)
+                ),
+                candidate_name,
+            )
+        return self._actions
+
+    def read_only_commands(self) -> MatchIndex[Candidate]:
+        """The commands that still run inside a transaction block (the others are refused there)."""
+        if self._read_only is None:
+            from vdbgsh.guard.effects import classify_command
+
+            self._read_only = MatchIndex(
+                (
+                    Candidate(name, name, name, " · ".join(filter(None, ["runs now", self.command_summary(name)])))
+                    for name in self.schema.commands
+                    if classify_command(name, {}, "").read_only
+                ),
+                candidate_name,
+            )
+        return self._read_only
 
     def info_names(self) -> MatchIndex[Candidate]:
         if self._info is None:
@@ -174,7 +208,10 @@ class SchemaCandidates:
     def argument_names(self, suggestion: ArgumentName) -> list[Candidate]:
         schema = self.schema
         container_name = resolve(
-            schema, command_type(schema, suggestion.command), suggestion.path_prefix, suggestion.given
+            schema,
+            suggestion.root or command_type(schema, suggestion.command),
+            suggestion.path_prefix,
+            suggestion.given,
         )
         container = structured(schema, container_name)
         level = subtree(suggestion.given, suggestion.path_prefix)

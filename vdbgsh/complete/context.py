@@ -1,7 +1,9 @@
 """What is being typed at the cursor, as a typed suggestion: the first of the two completion steps.
 
 The line is ``CMD key=value ...`` (or ``!CMD ...``, sent unchecked but completed alike), a ``:meta`` command, or a
-JSON object, for which there is nothing to suggest. Only the text before the cursor decides the suggestion; the text
+JSON object, for which there is nothing to suggest. Inside a transaction block it is an action, ``TYPE key=value
+...``, whose arguments are those of the action type's data; ``:begin`` and ``:commit`` take the transaction's
+properties as ``key=value``. Only the text before the cursor decides the suggestion; the text
 after it only adds to the arguments already given.
 """
 
@@ -12,6 +14,8 @@ from typing import Any, NamedTuple
 
 from vdbgsh.complete.paths import command_type, given_tree, resolve
 from vdbgsh.schema.model import Schema
+from vdbgsh.syntax.meta import PROPERTY_METAS
+from vdbgsh.syntax.transaction import TRANSACTION, action_types, properties_type
 from vdbgsh.syntax.words import Word, split_words
 
 
@@ -29,10 +33,11 @@ class MetaArgument(NamedTuple):
 
 
 class ArgumentName(NamedTuple):
-    command: str
+    command: str  # or a transaction's action type
     path_prefix: tuple[str, ...]  # the dotted key before the part being typed: ("file",) for "file.dri"
     prefix: str
     given: dict[str, Any]  # every argument on the line, nested by dotted key, values raw
+    root: str = ""  # the type the arguments are members of, when not the command's (an action's data)
 
 
 class ArgumentValue(NamedTuple):
@@ -41,6 +46,12 @@ class ArgumentValue(NamedTuple):
     member_type: str  # schema type name; "" when the schema does not know the member
     prefix: str
     given: dict[str, Any]
+
+
+class ActionName(NamedTuple):
+    """The first word of a line inside a transaction block: an action type (or a read-only command to run)."""
+
+    prefix: str
 
 
 class Nothing(NamedTuple):
@@ -53,7 +64,7 @@ class HmpInfo(NamedTuple):
     prefix: str
 
 
-Suggestion = CommandName | MetaCommand | MetaArgument | ArgumentName | ArgumentValue | Nothing | HmpInfo
+Suggestion = CommandName | MetaCommand | MetaArgument | ArgumentName | ArgumentValue | Nothing | HmpInfo | ActionName
 
 NOTHING = Nothing()
 
@@ -66,8 +77,11 @@ class Analysis(NamedTuple):
     hmp: bool = False  # an HMP line: arguments are positional words
 
 
-def analyse(schema: Schema, before: str, after: str = "", bare_metas: Collection[str] = ()) -> Analysis:
-    """``bare_metas`` are meta-commands that also work without their colon (``help query-status``)."""
+def analyse(
+    schema: Schema, before: str, after: str = "", bare_metas: Collection[str] = (), *, transaction: bool = False
+) -> Analysis:
+    """``bare_metas`` are meta-commands that also work without their colon (``help query-status``);
+    ``transaction``: a transaction block is open, so the line is an action."""
     if before.lstrip().startswith("{"):
         return Analysis(NOTHING, len(before))
     words = split_words(before, partial=True)
@@ -78,30 +92,37 @@ def analyse(schema: Schema, before: str, after: str = "", bare_metas: Collection
         current = words[-1]
         done = words[:-1]
     if not done:
-        return _first_word(current)
+        return _first_word(current, transaction)
     first = done[0].text
-    if first.startswith(":") or (first in bare_metas and first not in schema.commands):
+    command = first.removeprefix("!")
+    root = ""
+    if first.startswith(":") and first[1:] in PROPERTY_METAS:
+        command, root = TRANSACTION, properties_type(schema)
+    elif first.startswith(":") or (first in bare_metas and first not in schema.commands):
         if len(done) == 1:
             return Analysis(MetaArgument(first.removeprefix(":"), current.text), current.start)
         return Analysis(NOTHING, current.start)
-    command = first.removeprefix("!")
+    elif transaction and command in (kinds := action_types(schema)):
+        root = kinds[command].data_type  # else a command run meanwhile: its own arguments
     given = given_tree(_pairs(done[1:] + _words_after(after)))
     if current.value_start < 0:
         *parents, prefix = current.text.split(".")
         start = current.start + before[current.start :].rfind(".") + 1
-        return Analysis(ArgumentName(command, tuple(parents), prefix, given), start)
+        return Analysis(ArgumentName(command, tuple(parents), prefix, given, root), start)
     key, _, value = current.text.partition("=")
     path = tuple(key.split("."))
-    member_type = resolve(schema, command_type(schema, command), path, given)
+    member_type = resolve(schema, root or command_type(schema, command), path, given)
     return Analysis(ArgumentValue(command, path, member_type, value, given), current.value_start)
 
 
-def _first_word(current: Word) -> Analysis:
+def _first_word(current: Word, transaction: bool) -> Analysis:
     text = current.text
     if text.startswith(":"):
         return Analysis(MetaCommand(text[1:]), current.start + 1)
     if text.startswith("!"):
         return Analysis(CommandName(text[1:]), current.start + 1)
+    if transaction:
+        return Analysis(ActionName(text), current.start)
     return Analysis(CommandName(text), current.start)
 
 

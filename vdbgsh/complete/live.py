@@ -13,6 +13,7 @@ from typing import Any
 
 from vdbgsh.complete.candidates import BOOLEAN_WORDS, Candidate, value_candidate
 from vdbgsh.complete.context import ArgumentName, ArgumentValue, Suggestion
+from vdbgsh.complete.paths import subtree
 from vdbgsh.complete.query_cache import Execute, QueryCache
 from vdbgsh.complete.sources import Source, name_sources, value_sources
 from vdbgsh.transport.base import JSONObject
@@ -59,6 +60,7 @@ class LiveValues:
             Source.MIGRATE_CAPABILITIES: self._migrate_capabilities,
             Source.TRACE_EVENTS: self._trace_events,
             Source.VIRTIO_PATHS: self._virtio_paths,
+            Source.BITMAPS: self._bitmaps,
         }
 
     def forget(self) -> None:
@@ -224,6 +226,24 @@ class LiveValues:
     async def _trace_events(self, _: ArgumentName | ArgumentValue) -> list[Candidate]:
         events = await self.query("trace-event-get-state", {"name": "*"})
         return [value_candidate(str(e["name"]), str(e.get("state", ""))) for e in records(events) if "name" in e]
+
+    async def _bitmaps(self, suggestion: ArgumentName | ArgumentValue) -> list[Candidate]:
+        """The dirty bitmaps of the node named beside the value (a merge's bitmaps.N.node), else by the command's
+        node (or device); of every node when none is given or it names no node."""
+        given = suggestion.given
+        path = suggestion.path if isinstance(suggestion, ArgumentValue) else ()
+        beside = subtree(given, path[:-1])
+        wanted = beside.get("node") if len(path) > 1 else None
+        wanted = wanted or given.get("node") or given.get("device")
+        nodes = records(await self.query("query-named-block-nodes", {"flat": True}))
+        if any(node.get("node-name") == wanted for node in nodes):
+            nodes = [node for node in nodes if node.get("node-name") == wanted]
+        return [
+            value_candidate(str(bitmap["name"]), f"bitmap on {node.get('node-name')}")
+            for node in nodes
+            for bitmap in records(node.get("dirty-bitmaps"))
+            if "name" in bitmap
+        ]
 
     async def _virtio_paths(self, _: ArgumentName | ArgumentValue) -> list[Candidate]:
         return [

@@ -21,13 +21,15 @@ from vdbgsh.complete.matching import rank
 from vdbgsh.complete.paths import subtree
 from vdbgsh.hmp.table import BY_NAME
 from vdbgsh.schema.model import Schema
+from vdbgsh.syntax.transaction import action_names
 
 
 class QMPCompleter(Completer):
     """Completes QMP lines from ``schema()`` (called each time: the schema may be swapped) and, in the async path,
     from ``live``. ``meta_commands`` maps the shell's own commands (names without the colon) to a one-line doc;
     ``meta_choices`` gives the words a meta-command's argument takes; ``command_metas`` are those whose argument
-    is a QMP command name (or ``:META``); ``bare_metas`` also work without their colon."""
+    is a QMP command name (or ``:META``); ``bare_metas`` also work without their colon. ``transaction`` says
+    whether a transaction block is open (its lines are actions then)."""
 
     def __init__(
         self,
@@ -39,12 +41,14 @@ class QMPCompleter(Completer):
         command_metas: Collection[str] = COMMAND_METAS,
         bare_metas: Collection[str] = (),
         live_timeout: float = 0.5,
+        transaction: Callable[[], bool] = lambda: False,
     ) -> None:
         self._schema = schema
         self._live = live
         self._metas = MetaWords(dict(meta_commands or {}), dict(meta_choices or {}), frozenset(command_metas))
         self._bare_metas = frozenset(bare_metas)
         self._live_timeout = live_timeout
+        self._transaction = transaction
         self._static: SchemaCandidates | None = None
 
     def static_candidates(self) -> SchemaCandidates:
@@ -59,10 +63,13 @@ class QMPCompleter(Completer):
         first argument word has no '=') both, QMP's member names first."""
         static = self.static_candidates()
         before = document.text_before_cursor
-        qmp = analyse(static.schema, before, document.text_after_cursor, self._bare_metas)
+        in_block = self._transaction()
+        qmp = analyse(static.schema, before, document.text_after_cursor, self._bare_metas, transaction=in_block)
         first = before.split(maxsplit=1)[0] if before.strip() else ""
         if first not in BY_NAME or first in self._bare_metas or before.lstrip().startswith((":", "!", "{")):
             return static, [qmp]
+        if in_block and first in action_names(static.schema):
+            return static, [qmp]  # an action, whatever HMP calls that word
         both = first in static.schema.commands
         hmp = analyse_hmp(static.schema, before, qmp_too=both)
         if hmp is None:

@@ -28,6 +28,7 @@ class Source(enum.Enum):
     MIGRATE_CAPABILITIES = "migration capabilities"
     TRACE_EVENTS = "trace event names"
     VIRTIO_PATHS = "virtio device paths"
+    BITMAPS = "dirty bitmaps (of the node given beside)"
 
 
 BLOCK = (Source.BLOCK_BACKENDS, Source.NODE_NAMES)
@@ -64,6 +65,21 @@ TABLE: Mapping[tuple[str, str], tuple[Source, ...]] = {
     ("migrate-set-capabilities", "capability"): (Source.MIGRATE_CAPABILITIES,),
     ("trace-event-get-state", "name"): (Source.TRACE_EVENTS,),
     ("trace-event-set-state", "name"): (Source.TRACE_EVENTS,),
+    # Existing dirty bitmaps (also as transaction actions, which are named as these commands).
+    **{
+        (command, name): (Source.BITMAPS,)
+        for command, names in (
+            ("block-dirty-bitmap-remove", ("name",)),
+            ("block-dirty-bitmap-clear", ("name",)),
+            ("block-dirty-bitmap-enable", ("name",)),
+            ("block-dirty-bitmap-disable", ("name",)),
+            ("x-debug-block-dirty-bitmap-sha256", ("name",)),
+            ("block-dirty-bitmap-merge", ("target", "bitmaps", "name")),
+            ("blockdev-backup", ("bitmap",)),
+            ("drive-backup", ("bitmap",)),
+        )
+        for name in names
+    },
 }
 
 # The guest device a medium or throttle command acts on: query-block's "qdev".

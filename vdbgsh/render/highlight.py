@@ -13,7 +13,7 @@ from typing import Any
 
 from vdbgsh.render.ansi import RESET, strip_ansi
 
-__all__ = ["BOOLEAN", "KEY", "NULL", "NUMBER", "STRING", "highlight_json", "strip_ansi"]
+__all__ = ["BOOLEAN", "KEY", "NULL", "NUMBER", "STRING", "highlight_json", "highlight_json_text", "strip_ansi"]
 
 KEY = "\x1b[1;34m"
 STRING = "\x1b[32m"
@@ -46,3 +46,8 @@ def highlight_json(value: Any, colour: bool = True) -> str:
     """``json.dumps(value, indent=2, ensure_ascii=False)``, coloured when ``colour``; no trailing newline."""
     text = json.dumps(value, indent=2, ensure_ascii=False)
     return _TOKEN.sub(_paint, text) if colour else text
+
+
+def highlight_json_text(text: str) -> str:
+    """JSON already laid out as text (by ``json.dumps``), coloured as ``highlight_json`` colours it."""
+    return _TOKEN.sub(_paint, text)

@@ -58,8 +58,24 @@ META_COMMANDS: dict[str, MetaSpec] = {
         ":log [FILE | off]",
         "record requests, replies and events in FILE as JSON lines (secrets masked, mode 0600); off stops",
     ),
+    "begin": MetaSpec(
+        ":begin [completion-mode=individual|grouped]",
+        "start a transaction: the lines that follow are its actions (TYPE key=value; Tab lists the types), "
+        "until :commit or :abort (also: :transaction)",
+    ),
+    "commit": MetaSpec(
+        ":commit [completion-mode=...]",
+        "show the transaction's JSON, then send its actions as one QMP transaction (all take effect, or none)",
+    ),
+    "abort": MetaSpec(
+        ":abort", "drop the open transaction unsent (the action abort, without the colon, makes it fail in QEMU)"
+    ),
+    "actions": MetaSpec(":actions", "list the open transaction's actions"),
+    "drop": MetaSpec(":drop [N]", "remove action N (default: the last) from the open transaction"),
 }
-ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help"}
+ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help", "transaction": "begin"}
+# Meta-commands whose arguments are the transaction's properties (key=value, completed from the schema).
+PROPERTY_METAS = frozenset({"begin", "transaction", "commit"})
 BARE_WORDS = {"help": "help", "exit": "quit"}  # meta without the colon
 
 
@@ -92,4 +108,8 @@ def parse_meta(text: str) -> MetaCommand:
         raise ParseError(f"{head} takes one of: {', '.join(spec.choices)} (got {got})", text, len(head) + 1)
     if name == "history" and args and (len(args) > 1 or not args[0].isdigit()):
         raise ParseError(f"{head} takes a number of lines", text, len(head) + 1)
+    if name == "drop" and args and (len(args) > 1 or not args[0].isdigit() or int(args[0]) < 1):
+        raise ParseError(f"{head} takes the number of an action (':actions' lists them)", text, len(head) + 1)
+    if name in ("abort", "actions") and args:
+        raise ParseError(f"{head} takes no arguments", text, len(head) + 1)
     return MetaCommand(name, args)

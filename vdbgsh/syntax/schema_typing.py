@@ -27,6 +27,10 @@ class Typer:
         arg_type = self.schema.arguments(self.command)
         return self._object(arg_type, tree, "", open_members=self.command in OPEN_ARGUMENT_COMMANDS)
 
+    def members_of(self, type_name: str, tree: Tree) -> JSONObject:
+        """The tree typed as an object of ``type_name``: a transaction action's data, its properties."""
+        return self._object(self.schema.type(type_name), tree, "")
+
     def _value(self, type_name: str, node: Tree | Leaf, path: str) -> Any:
         schema_type = self.schema.type(type_name)
         if isinstance(node, Leaf):

@@ -92,6 +92,7 @@ def make_completer(session: Session) -> Completer:
         meta_choices={name: spec.choices for name, spec in META_COMMANDS.items() if spec.choices},
         command_metas=("help", "h", "?"),
         bare_metas=tuple(BARE_WORDS),
+        transaction=lambda: session.pending_transaction is not None,
     )
 
 

@@ -102,13 +102,14 @@ class Shell:
         session.history = lambda: list(self.buffer.history.get_strings())
         session.width = self.screen.transcript_width
         session.confirm = self.ask
+        session.show = self.write
         # The monitor's events and its going away; reopen (when given) reconnects and attaches again.
         self.link = MonitorLink(session, self.on_event, self._said_by_link, reopen=reopen)
 
     # What the user sees.
 
     def _prompt(self) -> StyleAndTextTuples:
-        return list(prompt_fragments(self.name, self.session.run_state))
+        return list(prompt_fragments(self.name, self.session.run_state, self.session.pending_transaction))
 
     def _toolbar(self) -> StyleAndTextTuples:
         """What the shell knows, then the keys; the least needed parts go first when the terminal is narrow."""
@@ -321,9 +322,10 @@ class Shell:
             self._current.cancel()
 
     def _echo(self, line: str) -> None:
-        prompt = prompt_ansi(self.name, self.session.run_state, self.session.colour)
+        pending = self.session.pending_transaction
+        prompt = prompt_ansi(self.name, self.session.run_state, self.session.colour, pending)
         first, *rest = line.split("\n")
-        dots = "." * (len(prompt_ansi(self.name, self.session.run_state, False)) - 1) + " "
+        dots = "." * (len(prompt_ansi(self.name, self.session.run_state, False, pending)) - 1) + " "
         self.write("\n".join([prompt + first, *(dots + more for more in rest)]))
 
     async def _work(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
+
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.styles import Style
 
@@ -11,6 +13,7 @@ STYLE = Style.from_dict(
         "state.running": "ansigreen",
         "state.paused": "ansiyellow",
         "state.other": "ansired",
+        "transaction": "bold ansicyan",
         "command": "bold",
         "key": "ansicyan",
         "equals": "ansibrightblack",
@@ -46,19 +49,26 @@ _ANSI_OF_STYLE = {
     "class:state.running": "\x1b[32m",
     "class:state.paused": "\x1b[33m",
     "class:state.other": "\x1b[31m",
+    "class:transaction": "\x1b[1;36m",
 }
 
 
-def prompt_fragments(name: str, state: str) -> StyleAndTextTuples:
+def prompt_fragments(name: str, state: str, transaction: Sized | None = None) -> StyleAndTextTuples:
+    """``guest1 (running)> ``; while a transaction is open (``transaction``: its actions), ``guest1 (running)
+    transaction (2 actions)> ``."""
     style = STATE_STYLES.get(state, "class:state.other")
-    return [("class:target", name), ("", " ("), (style, state), ("", ")> ")]
+    fragments: StyleAndTextTuples = [("class:target", name), ("", " ("), (style, state), ("", ")")]
+    if transaction is not None:
+        count = len(transaction)
+        fragments += [("", " "), ("class:transaction", f"transaction ({count} action{'' if count == 1 else 's'})")]
+    return [*fragments, ("", "> ")]
 
 
-def prompt_ansi(name: str, state: str, colour: bool) -> str:
+def prompt_ansi(name: str, state: str, colour: bool, transaction: Sized | None = None) -> str:
     """The prompt as the transcript keeps it above each line that was run."""
+    fragments = prompt_fragments(name, state, transaction)
     if not colour:
-        return "".join(fragment[1] for fragment in prompt_fragments(name, state))
+        return "".join(fragment[1] for fragment in fragments)
     return "".join(
-        f"{_ANSI_OF_STYLE[style]}{text}\x1b[0m" if style in _ANSI_OF_STYLE else text
-        for style, text, *_ in prompt_fragments(name, state)
+        f"{_ANSI_OF_STYLE[style]}{text}\x1b[0m" if style in _ANSI_OF_STYLE else text for style, text, *_ in fragments
     )

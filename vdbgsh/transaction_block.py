@@ -1,0 +1,202 @@
+"""The shell's transaction block: ``:begin``, action lines, ``:actions``, ``:drop``, ``:commit``, ``:abort``.
+
+Between ``:begin`` and ``:commit`` each line typed is an action of one QMP ``transaction`` (``TYPE key=value``, or
+its JSON), checked against the schema as it is typed and shown as the JSON it becomes. Read-only commands still
+run meanwhile (to look a node name up); anything else is refused until the block ends, so that nothing meant for
+the transaction changes the guest on its own. ``:commit`` shows the whole request, then sends it through the guard
+rails like any other: QEMU runs every action or none. A commit that is refused, declined or that QEMU fails leaves
+the block open, to mend (``:drop N``, more actions) and commit again, or to drop with ``:abort``.
+
+The session's other business (sending, guard rails, observers) stays the Session's: these functions use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from vdbgsh.errors import UsageError
+from vdbgsh.guard.policy import REFUSE
+from vdbgsh.render.ansi import DIM, paint
+from vdbgsh.render.json_text import compact
+from vdbgsh.render.messages import error_text, note_text
+from vdbgsh.syntax.secrets import mask_line, mask_request, refuse_masked
+from vdbgsh.syntax.transaction import (
+    TRANSACTION,
+    Action,
+    parse_action_line,
+    parse_properties,
+    plural,
+    transaction_layout,
+    transaction_problem,
+    transaction_request,
+)
+from vdbgsh.syntax.words import Word, split_words
+from vdbgsh.transport.base import JSONObject
+
+if TYPE_CHECKING:
+    from vdbgsh.session import Session
+
+HOW_TO_END = "':commit' sends it, ':abort' drops it"
+
+
+@dataclass
+class PendingTransaction:
+    """A transaction being typed: its actions so far and the properties ``:begin`` gave."""
+
+    begun: str  # the :begin line as typed
+    properties: JSONObject = field(default_factory=dict)
+    actions: list[Action] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+    def request(self, properties: JSONObject | None = None) -> JSONObject:
+        """The ``transaction`` request; ``properties`` (from ``:commit``) over those of ``:begin``."""
+        return transaction_request(
+            [action.message for action in self.actions], {**self.properties, **(properties or {})}
+        )
+
+    def label(self) -> str:
+        """As the prompt shows it: ``transaction (2 actions)``."""
+        return f"transaction ({plural(len(self.actions), 'action')})"
+
+
+def _arguments(text: str) -> list[Word]:
+    """The words after the meta-command's name, placed in ``text`` so that carets point into the line typed."""
+    return split_words(text)[1:]
+
+
+def begin(session: Session, text: str) -> str:
+    schema = session.loaded.schema
+    if session.pending_transaction is not None:
+        raise UsageError(
+            f"a transaction is already open ({plural(len(session.pending_transaction), 'action')})", HOW_TO_END
+        )
+    if schema.commands and TRANSACTION not in schema.commands:
+        raise UsageError("this QEMU has no transaction command")
+    if session.guard.read_only:
+        raise UsageError(f"refused: a transaction changes the guest, and read-only mode is on ({session.guard.source})")
+    properties = parse_properties(_arguments(text), text, schema)
+    session.pending_transaction = PendingTransaction(text, properties)
+    given = f" with {compact(properties)}" if properties else ""
+    return note_text(
+        f"transaction begun{given}: type its actions, one a line (TYPE key=value, or JSON; Tab lists the types); "
+        "read-only commands still run meanwhile. ':actions' lists them, ':drop N' removes one, "
+        "':commit' sends them as one transaction, ':abort' drops them",
+        session.colour,
+    )
+
+
+def add_action(session: Session, text: str) -> str:
+    """A line typed in the block: checked, then kept as the next action (nothing is sent)."""
+    block = session.pending_transaction
+    assert block is not None
+    action = parse_action_line(text, session.loaded.schema)
+    alone = transaction_request([action.message])
+    refuse_masked(alone)
+    decision = session.guard.decide([alone])
+    if decision.verdict == REFUSE:
+        return error_text([decision.message], session.colour)
+    block.actions.append(action)
+    shown = [paint(f"+ action {len(block)}: {compact(_masked(action))}", DIM, session.colour)]
+    if action.type == "abort":
+        shown.append(
+            note_text(
+                "the action abort makes the whole transaction fail when committed (QEMU then rolls every action "
+                "back); ':abort' drops the transaction instead",
+                session.colour,
+            )
+        )
+    elif not action.checked:
+        shown.append(note_text("not checked against the schema", session.colour))
+    return "\n".join(shown)
+
+
+def _masked(action: Action) -> JSONObject:
+    masked = mask_request(transaction_request([action.message]))
+    return masked["arguments"]["actions"][0]  # type: ignore[no-any-return]
+
+
+def listing(session: Session) -> str:
+    block = session.pending_transaction
+    if block is None:
+        return "no transaction is open (':begin' starts one)"
+    lines = [f"{block.label()}: {HOW_TO_END}, ':drop N' removes action N"]
+    lines += [f"  {number:>2}  {compact(_masked(action))}" for number, action in enumerate(block.actions, start=1)]
+    if block.properties:
+        lines.append(f"  properties: {compact(block.properties)}")
+    return "\n".join(lines)
+
+
+def drop(session: Session, args: tuple[str, ...]) -> str:
+    block = session.pending_transaction
+    if block is None:
+        raise UsageError(":drop: no transaction is open", "':begin' starts one")
+    if not block.actions:
+        raise UsageError(":drop: the transaction has no actions yet")
+    number = int(args[0]) if args else len(block)
+    if number > len(block):
+        raise UsageError(f":drop: there is no action {number}: the transaction has {plural(len(block), 'action')}")
+    action = block.actions.pop(number - 1)
+    return f"dropped action {number}: {compact(_masked(action))} ({block.label()} left)"
+
+
+def abort(session: Session) -> str:
+    block, session.pending_transaction = session.pending_transaction, None
+    if block is None:
+        return "no transaction is open: nothing to drop"
+    return f"transaction dropped: {plural(len(block), 'action')} not sent"
+
+
+async def commit(session: Session, text: str) -> str:
+    """Show the request, then send it through the guard rails; the block closes once QEMU has taken it."""
+    block = session.pending_transaction
+    schema = session.loaded.schema
+    colour = session.colour
+    if block is None:
+        raise UsageError(":commit: no transaction is open", "':begin' starts one; its actions follow it")
+    properties = parse_properties(_arguments(text), text, schema)
+    if not block.actions:
+        session.pending_transaction = None
+        return note_text("the transaction had no actions: nothing was sent, and it is closed", colour)
+    request = block.request(properties)
+    if all(action.checked for action in block.actions):
+        problem = transaction_problem(schema, request)
+        if problem:
+            raise UsageError(f"the transaction does not fit the schema: {problem}", HOW_TO_END)
+    refuse_masked(request)
+    shown = [commit_echo(request, colour)]
+    if session.show is not None:  # before any question: what is asked about is in view
+        session.show(shown.pop())
+    still_open = note_text(f"the transaction is still open: {HOW_TO_END}", colour)
+    stopped = await session._guarded([request], committing=True)
+    if stopped is not None:
+        return "\n".join([*shown, stopped, still_open])
+    line = "\n".join(mask_line(typed, schema) for typed in [block.begun, *(a.line for a in block.actions), text])
+    reply = await session._send(line, request)
+    shown.append(session._rendered(reply))
+    count = plural(len(block), "action")
+    if reply.ok:
+        session.pending_transaction = None
+        shown.append(note_text(f"committed: {count} as one transaction", colour))
+    else:
+        shown.append(
+            note_text(
+                f"QEMU rolled the transaction back: none of its {count} took effect. It is still open: mend it "
+                "(':drop N', more actions) and ':commit' again, or ':abort'",
+                colour,
+            )
+        )
+    return session._outcome(shown).text
+
+
+def commit_echo(request: JSONObject, colour: bool) -> str:
+    """The request about to be sent, one action a line, secrets masked."""
+    text = transaction_layout(mask_request(request))
+    if colour:
+        from vdbgsh.render.highlight import highlight_json_text
+
+        text = highlight_json_text(text)
+    first, *rest = text.split("\n")
+    return "\n".join([paint("→ ", DIM, colour) + first, *("  " + line for line in rest)])
