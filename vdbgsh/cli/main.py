@@ -7,24 +7,26 @@ import os
 import sys
 from collections.abc import Sequence
 
-from vdbgsh.cli.complete_words import COMPLETE_WORDS, run_complete_words
 from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.parser import build_parser
 from vdbgsh.errors import EXIT_USAGE, VdbgshError
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
+COMPLETE_WORDS = "_complete-words"  # hidden, for the completion scripts: not in the parser
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
     env = env or Environment()
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == COMPLETE_WORDS:  # hidden, for the completion scripts: not in the parser
+    if argv and argv[0] == COMPLETE_WORDS:
         args = argparse.Namespace(command=COMPLETE_WORDS, words=argv[1:])
     else:
         args = _parse(argv)
     try:
         if args.command == COMPLETE_WORDS:
+            from vdbgsh.cli.complete_words import run_complete_words
+
             return run_complete_words(args.words, env)
         if args.command == "exec":
             from vdbgsh.cli.exec_command import run_exec

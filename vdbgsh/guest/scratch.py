@@ -15,8 +15,9 @@ import libvirt
 from vdbgsh.errors import ConnectError
 from vdbgsh.guest.definitions import SCRATCH_PREFIX
 from vdbgsh.guest.libvirt_guest import create_transient, destroy_quietly
-from vdbgsh.guest.plain_qemu import PlainQemu, pid_alive
+from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.transport.libvirt_domains import open_connection
+from vdbgsh.transport.processes import pid_alive
 from vdbgsh.transport.target import Target
 
 UNWIND_SIGNALS = (signal.SIGHUP, signal.SIGTERM)

@@ -20,6 +20,7 @@ from vdbgsh.transport.address import QMPAddress
 from vdbgsh.transport.base import Event, EventCallback, JSONObject, Lost, LostCallback, Monitor, Reply, Subscription
 from vdbgsh.transport.binary_identity import process_binary_identity
 from vdbgsh.transport.gone import ShutdownSeen, socket_closed
+from vdbgsh.transport.processes import pid_alive
 
 # QEMU greets a client at once; silence means another client holds the socket (QEMU serves one at a time).
 GREETING_TIMEOUT = 3.0
@@ -149,7 +150,7 @@ class SocketMonitor(Monitor):
             if self._closing:
                 return
             await asyncio.sleep(0.05)  # the SHUTDOWN event queued before the close reaches its listener first
-            alive = _alive(self.peer_pid) if self.peer_pid else None
+            alive = pid_alive(self.peer_pid) if self.peer_pid else None
             callback(Lost(False, socket_closed(self.target, shutdown.reason, alive)))
 
         task = asyncio.get_running_loop().create_task(wait())
@@ -169,13 +170,3 @@ class SocketMonitor(Monitor):
         self._pumps.clear()
         with contextlib.suppress(Exception):
             await self.client.disconnect()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
