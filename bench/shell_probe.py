@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import resource
 import statistics
 import sys
 import time
@@ -37,7 +36,13 @@ async def timed_line(shell: Shell, pipe: PipeInput, line: str) -> float:
 
 
 def peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak RSS. Not getrusage's ru_maxrss: after fork and exec that keeps the parent's peak
+    (Linux carries the pre-exec high-water mark over), and the bench's parent is big."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 async def measure(shell: Shell, pipe: PipeInput, expected: int) -> dict[str, object]:
