@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import LoopThread
+from tests.conftest import LoopThread, vdbgsh
 from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.schema.loading import SchemaCache, load_schema
 from vdbgsh.schema.model import Schema
@@ -270,3 +270,12 @@ def test_a_recalled_masked_line_is_refused(session: Session, loop: LoopThread) -
 def test_translate_shows_the_request_masked(session: Session, loop: LoopThread) -> None:
     outcome = loop.run(session.run(":translate set_password vnc hunter2"))
     assert outcome.text == '→ {"execute":"set_password","arguments":{"protocol":"vnc","password":"********"}}'
+
+
+def test_exec_dry_run_prints_the_request_masked(shared_guest: str) -> None:
+    shown = vdbgsh("exec", "--dry-run", shared_guest, "set_password", "protocol=vnc", "password=hunter2")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout) == {
+        "execute": "set_password",
+        "arguments": {"protocol": "vnc", "password": "********"},
+    }

@@ -158,9 +158,11 @@ def test_read_only_mode_refuses_a_transaction(loop: LoopThread, shared_guest: st
         ":commit\r",
         ":read-only off\r",
         ":commit\r",
+        ":quit\r",  # the failed transaction is still open: the first :quit says so
         ":quit\r",
     ]
     text, _source = run_shell(loop, shared_guest, keys, tmp_path)
+    assert "note: the transaction (1 action(s)) was not sent: ':commit' sends it, ':abort' drops it;" in text
     assert "error: refused: a transaction changes the guest, and read-only mode is on (:read-only on)" in text
     assert "note: transaction begun" in text
     assert "error: a transaction is already open (0 actions)" in text

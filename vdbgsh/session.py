@@ -245,6 +245,16 @@ class Session:
         if name == "translate":
             return await self._translate_only(text.split(maxsplit=1)[1] if args else "")
         if name == "quit":
+            pending = self.pending_transaction
+            if pending is not None and not pending.quit_asked:
+                pending.quit_asked = True  # a second :quit leaves without it
+                return Outcome(
+                    note_text(
+                        f"the transaction ({len(pending)} action(s)) was not sent: {transaction_block.HOW_TO_END};"
+                        " ':quit' again leaves without it",
+                        self.colour,
+                    )
+                )
             return Outcome(quit=True)
         if name == "events":  # the pane is the UI's: a shell handles :events before it gets here
             return Outcome(error_text([":events needs the interactive shell's events pane"], self.colour))

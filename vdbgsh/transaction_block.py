@@ -47,6 +47,7 @@ class PendingTransaction:
     begun: str  # the :begin line as typed
     properties: JSONObject = field(default_factory=dict)
     actions: list[Action] = field(default_factory=list)
+    quit_asked: bool = False  # :quit was typed once with this open: the next one leaves without it
 
     def __len__(self) -> int:
         return len(self.actions)

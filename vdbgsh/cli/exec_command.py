@@ -127,7 +127,9 @@ def _run_transaction(args: argparse.Namespace, env: Environment, target: Target,
 
 def _send(guest: Guest, printer: ReplyPrinter, request: JSONObject, dry_run: bool, prefix: str = "") -> int:
     if dry_run:
-        printer.value(request)
+        from vdbgsh.syntax.secrets import mask_request  # what is printed is echoed, and echoes keep secrets out
+
+        printer.value(mask_request(request))
         return EXIT_OK
     refused = guest.guard.refusal(guest.monitor.target, request) if guest.guard is not None else None
     if refused is not None:
