@@ -7,8 +7,9 @@ from typing import NamedTuple
 
 import libvirt
 
-from vdbgsh.errors import NotRunning
+from vdbgsh.errors import ConnectError, NotRunning
 from vdbgsh.transport.libvirt_errors import connect_error, silence_libvirt
+from vdbgsh.transport.remote_uri import is_remote, unreachable_hint
 
 DEFAULT_URI = "qemu:///system"
 HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
@@ -42,9 +43,44 @@ def open_connection(uri: str | None) -> tuple[libvirt.virConnect, str]:
     silence_libvirt()
     resolved = resolve_uri(uri)
     try:
+        if is_remote(resolved):
+            return _open_within(resolved, connect_timeout()), resolved
         return libvirt.open(resolved), resolved
     except libvirt.libvirtError as err:
         raise connect_error(resolved, err) from None
+
+
+def connect_timeout() -> float:
+    """Seconds a remote host has to answer (VDBGSH_CONNECT_TIMEOUT, default 20)."""
+    try:
+        return max(0.1, float(os.environ.get("VDBGSH_CONNECT_TIMEOUT", "20")))
+    except ValueError:
+        return 20.0
+
+
+def _open_within(uri: str, timeout: float) -> libvirt.virConnect:
+    """libvirt.open with a deadline: it has none of its own, and a host that accepts the connection and never
+    answers would hold the command forever. The open goes on in a daemon thread, abandoned at the deadline."""
+    import threading
+
+    outcome: list[libvirt.virConnect | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(libvirt.open(uri))
+        except BaseException as err:  # handed back to the waiting caller
+            outcome.append(err)
+
+    opener = threading.Thread(target=run, name="vdbgsh-libvirt-open", daemon=True)
+    opener.start()
+    opener.join(timeout)
+    if not outcome:
+        raise ConnectError(
+            f"{uri} did not answer within {timeout:g} s", unreachable_hint(uri) or "is libvirtd running there?"
+        )
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def state_name(dom: libvirt.virDomain) -> str:

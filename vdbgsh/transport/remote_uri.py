@@ -29,6 +29,9 @@ def _parts(uri: str) -> tuple[str, str, str, int | None]:
 
 def is_remote(uri: str) -> bool:
     """Whether the URI names a host (even this one, as qemu+tcp://127.0.0.1/ does): libvirtd is over a network."""
+    after_scheme = uri.partition("://")[2]
+    if not after_scheme or after_scheme.startswith("/"):
+        return False  # qemu:///system: no host, and no urllib import on every one-shot's start-up
     return bool(_parts(uri)[2])
 
 
