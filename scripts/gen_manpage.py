@@ -37,6 +37,7 @@ ENVIRONMENT = (
     ("PAGER", "the pager for replies taller than the screen (default less -R -F -X)"),
     ("NO_COLOR", "no colours"),
     ("XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME", "where the files above live"),
+    ("VDBGSH_CONNECT_TIMEOUT", "seconds a remote libvirtd has to answer when connecting (default 20)"),
     ("VDBGSH_DEBUG", "set to 1: an internal error shows its Python traceback"),
 )
 EXIT_STATUS = (
