@@ -167,3 +167,18 @@ def test_empty_option_strings_and_undecodable_bytes(line: str, message: str) -> 
     with pytest.raises(ParseError) as caught:
         translate_line(line, SCHEMA)
     assert message in caught.value.message
+
+
+def test_memory_dump_sizes_are_estimated_from_the_format() -> None:
+    from vdbgsh.hmp.dump_size import dump_bytes
+
+    translator = Translator()
+
+    def estimate(line: str) -> int:
+        return dump_bytes(translator.translate(line).hmp_args)
+
+    # Measured on QEMU 7.2: xp /1400000xb printed 10.7 MB; the estimate may be above, never far below.
+    assert 10_700_000 <= estimate("xp /1400000xb 0") <= 13_000_000
+    assert estimate("xp /1400000xg 0") < estimate("xp /1400000xb 0") * 3
+    assert estimate("x /10i 0") < 1_000
+    assert dump_bytes({"count": 0, "format": "x", "size": 1}) == 0

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from vdbgsh import transaction_block
 from vdbgsh.errors import VdbgshError
 from vdbgsh.guard.policy import ASK, REFUSE, GuardPolicy
+from vdbgsh.hmp.dump_size import dump_bytes
 from vdbgsh.hmp.table import BY_NAME as HMP_BY_NAME
 from vdbgsh.hmp.table import INFO_BY_NAME
 from vdbgsh.hmp.translate import Translation, Translator
@@ -32,6 +33,7 @@ from vdbgsh.syntax.transaction import is_action_line
 from vdbgsh.transaction_block import PendingTransaction
 from vdbgsh.transport import Event, Monitor, Reply
 from vdbgsh.transport.base import JSONObject
+from vdbgsh.transport.limits import LIBVIRT_REPLY_LIMIT_MIB as REPLY_LIMIT_MIB
 
 if TYPE_CHECKING:
     from vdbgsh.transcript.writer import TranscriptWriter
@@ -194,6 +196,9 @@ class Session:
     async def _hmp(self, text: str) -> Outcome:
         translation = await self.translate(text)
         refuse_masked(*translation.requests)
+        too_big = self._dump_too_big(translation)
+        if too_big is not None:
+            return Outcome(error_text(too_big, self.colour))
         shown = [request_echo(request, self.colour) for request in translation.requests]
         stopped = await self._guarded(translation.requests)
         if stopped is not None:
@@ -218,6 +223,25 @@ class Session:
             if not reply.ok:
                 break
         return self._outcome(shown)
+
+    def _dump_too_big(self, translation: Translation) -> list[str] | None:
+        """A memory dump whose text libvirt could not carry: refused before QEMU writes it (past 10 MiB libvirtd
+        would give up this guest's monitor for good)."""
+        if translation.entry.name not in ("x", "xp") or not self.guard.libvirt:
+            return None
+        size = dump_bytes(translation.hmp_args)
+        limit = REPLY_LIMIT_MIB * 1024 * 1024
+        if size <= limit:
+            return None
+        count = translation.hmp_args.get("count")
+        fitting = int(count * limit / size) if isinstance(count, int) else 0
+        step = 10 ** max(0, len(str(fitting)) - 2)
+        fitting -= fitting % step  # a round number to type: 490,000 rather than 499,321
+        return [
+            f"refused: {translation.entry.name} would print about {size / 1e6:.0f} MB, and through libvirt a reply "
+            f"over {REPLY_LIMIT_MIB} MiB fails (past 10 MiB libvirtd gives up this guest's monitor until it restarts)",
+            f"hint: ask for at most {fitting:,} at a time, or use --qmp on a plain QEMU",
+        ]
 
     def _device_properties(self, driver: str) -> dict[str, str] | None:
         if driver not in self._device_types:

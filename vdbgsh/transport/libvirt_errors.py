@@ -5,10 +5,11 @@ from __future__ import annotations
 import libvirt
 
 from vdbgsh.errors import ConnectError, LinkLost, MonitorGone, VdbgshError
+from vdbgsh.transport.limits import LIBVIRT_REPLY_LIMIT_MIB
 from vdbgsh.transport.remote_uri import unreachable_hint
 
 # libvirt RPC strings (REMOTE_STRING_MAX): the most text a monitor reply can carry through libvirtd.
-REPLY_LIMIT_MIB = 4
+REPLY_LIMIT_MIB = LIBVIRT_REPLY_LIMIT_MIB
 SOCKET_HINT = "start the daemons with 'make demo' (or: virtlogd -d && libvirtd -d), or pass -c URI"
 
 

@@ -1,0 +1,4 @@
+"""Sizes the transports cannot go past."""
+
+# libvirtd carries a monitor reply as one RPC string of at most 4 MiB; past 10 MiB it gives up the monitor.
+LIBVIRT_REPLY_LIMIT_MIB = 4
