@@ -179,6 +179,6 @@ def test_memory_dump_sizes_are_estimated_from_the_format() -> None:
 
     # Measured on QEMU 7.2: xp /1400000xb printed 10.7 MB; the estimate may be above, never far below.
     assert 10_700_000 <= estimate("xp /1400000xb 0") <= 13_000_000
-    assert estimate("xp /1400000xg 0") < estimate("xp /1400000xb 0") * 3
+    assert estimate("xp /1400000xg 0") > estimate("xp /1400000xb 0")  # eight bytes an item, one item a line
     assert estimate("x /10i 0") < 1_000
     assert dump_bytes({"count": 0, "format": "x", "size": 1}) == 0
