@@ -374,6 +374,20 @@ def test_ring_keeps_the_newest_and_counts_the_dropped() -> None:
         EventRing(0)
 
 
+def test_a_smaller_ring_keeps_the_newest_and_counts_the_rest_dropped() -> None:
+    ring = EventRing(5)
+    for second in range(5):
+        ring.append(STOP._replace(timestamp=float(second)))
+    ring.resize(2)
+    assert [event.timestamp for event in ring] == [3.0, 4.0]
+    assert (ring.capacity, ring.dropped, ring.total) == (2, 3, 5)
+    ring.append(STOP._replace(timestamp=5.0))
+    assert [event.timestamp for event in ring] == [4.0, 5.0]
+    assert (ring.dropped, ring.total) == (4, 6)
+    ring.resize(10)  # larger: nothing more is let go
+    assert (len(ring), ring.dropped) == (2, 4)
+
+
 def test_lines() -> None:
     assert json.loads(json_line(JOB)) == {
         "domain": "g1",

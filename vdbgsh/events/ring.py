@@ -27,6 +27,15 @@ class EventRing:
         self._events.append(event)
         self.total += 1
 
+    def resize(self, capacity: int) -> None:
+        """Hold up to ``capacity`` events from now on, keeping the newest; those let go count as dropped."""
+        if capacity < 1:
+            raise ValueError(f"an event ring holds at least one event, not {capacity}")
+        kept = deque(self._events, maxlen=capacity)
+        self.dropped += len(self._events) - len(kept)
+        self._events = kept
+        self.capacity = capacity
+
     def clear(self) -> None:
         self._events.clear()
         self.dropped = 0

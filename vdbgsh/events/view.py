@@ -50,13 +50,7 @@ class EventsView:
 
     def resize(self, capacity: int) -> None:
         """Hold up to ``capacity`` events from now on, keeping the newest."""
-        kept = list(self.ring)[-capacity:]
-        dropped = self.ring.dropped + len(self.ring) - len(kept)
-        total = self.ring.total
-        self.ring = EventRing(capacity)
-        for event in kept:
-            self.ring.append(event)
-        self.ring.total, self.ring.dropped = total, dropped
+        self.ring.resize(capacity)
         self.set_filter(self.filter)
 
     def clear(self) -> None:
