@@ -8,7 +8,7 @@ from typing import Literal
 
 from prompt_toolkit.application.current import get_app_session
 from prompt_toolkit.buffer import Buffer
-from prompt_toolkit.filters import Condition, has_focus
+from prompt_toolkit.filters import has_focus
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.formatted_text.utils import fragment_list_width
 from prompt_toolkit.layout import (
@@ -32,6 +32,7 @@ from prompt_toolkit.widgets import SearchToolbar
 
 from vdbgsh.events.view import EventsView
 from vdbgsh.ui.events_pane import EventsControl, title_fragments
+from vdbgsh.ui.style import continuation
 from vdbgsh.ui.transcript import Transcript, TranscriptControl
 
 PaneSetting = Literal["auto", "right", "below"]
@@ -143,13 +144,9 @@ class ShellScreen:
             return prompt
         width = fragment_list_width(prompt)
         # A JSON request continues with dots under the prompt; a wrapped line with spaces.
-        return [("class:separator", "." * (width - 1) + " " if wrap_count == 0 else " " * width)]
+        return [("class:separator", continuation(width) if wrap_count == 0 else " " * width)]
 
 
 def _size() -> tuple[int, int]:
     size = get_app_session().output.get_size()
     return size.rows, size.columns
-
-
-def pane_condition(screen: ShellScreen) -> Condition:
-    return Condition(screen.pane_focused)

@@ -28,7 +28,7 @@ from vdbgsh.events.pane_commands import EventsCommand, parse_events_command
 from vdbgsh.events.ring import DEFAULT_CAPACITY, EventRing
 from vdbgsh.events.view import EventsView, Numbered
 from vdbgsh.link import MonitorLink, Reopen
-from vdbgsh.render.ansi import BOLD, DIM, paint
+from vdbgsh.render.ansi import BOLD, DIM, paint, strip_ansi
 from vdbgsh.render.highlight import highlight_json
 from vdbgsh.render.json_text import pretty
 from vdbgsh.render.messages import error_text, note_text
@@ -40,7 +40,7 @@ from vdbgsh.ui.json_continuation import json_is_open
 from vdbgsh.ui.keys import shell_key_bindings
 from vdbgsh.ui.layout import PaneSetting, ShellScreen
 from vdbgsh.ui.pager import page
-from vdbgsh.ui.style import STYLE, prompt_ansi, prompt_fragments
+from vdbgsh.ui.style import STYLE, continuation, prompt_ansi, prompt_fragments
 from vdbgsh.ui.transcript import Transcript
 
 _LEAVE = None  # queued after the lines typed before Ctrl-D, so that they still run
@@ -325,7 +325,7 @@ class Shell:
         pending = self.session.pending_transaction
         prompt = prompt_ansi(self.name, self.session.run_state, self.session.colour, pending)
         first, *rest = line.split("\n")
-        dots = "." * (len(prompt_ansi(self.name, self.session.run_state, False, pending)) - 1) + " "
+        dots = continuation(len(strip_ansi(prompt)))
         self.write("\n".join([prompt + first, *(dots + more for more in rest)]))
 
     async def _work(self) -> None:

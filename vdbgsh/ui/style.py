@@ -64,6 +64,11 @@ def prompt_fragments(name: str, state: str, transaction: Sized | None = None) ->
     return [*fragments, ("", "> ")]
 
 
+def continuation(prompt_width: int) -> str:
+    """What stands under the prompt on the lines after the first of a JSON request: dots, then a space."""
+    return "." * (prompt_width - 1) + " "
+
+
 def prompt_ansi(name: str, state: str, colour: bool, transaction: Sized | None = None) -> str:
     """The prompt as the transcript keeps it above each line that was run."""
     fragments = prompt_fragments(name, state, transaction)

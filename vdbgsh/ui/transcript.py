@@ -6,7 +6,6 @@ screen: prompt_toolkit's ANSI parser costs tens of microseconds a line, and a re
 
 from __future__ import annotations
 
-import re
 from collections import deque
 
 from prompt_toolkit.formatted_text import ANSI, StyleAndTextTuples, to_formatted_text
@@ -14,8 +13,9 @@ from prompt_toolkit.formatted_text.utils import fragment_list_width
 from prompt_toolkit.layout.controls import UIContent, UIControl
 from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
 
+from vdbgsh.render.ansi import strip_ansi
+
 DEFAULT_MAX_LINES = 20_000
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]")
 _PARSED_KEPT = 4_000  # parsed lines remembered: a few screens, whichever way the user scrolls
 
 
@@ -59,7 +59,7 @@ class Transcript:
 
     def text(self) -> str:
         """The transcript as plain text, the way a user reads it."""
-        return "\n".join(_ANSI.sub("", line) for line in self._lines)
+        return "\n".join(strip_ansi(line) for line in self._lines)
 
 
 class TranscriptControl(UIControl):
