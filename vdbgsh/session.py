@@ -33,7 +33,7 @@ from vdbgsh.syntax.transaction import is_action_line
 from vdbgsh.transaction_block import PendingTransaction
 from vdbgsh.transport import Event, Monitor, Reply
 from vdbgsh.transport.base import JSONObject
-from vdbgsh.transport.limits import LIBVIRT_REPLY_LIMIT_MIB as REPLY_LIMIT_MIB
+from vdbgsh.transport.limits import LIBVIRT_REPLY_LIMIT_MIB
 
 if TYPE_CHECKING:
     from vdbgsh.transcript.writer import TranscriptWriter
@@ -230,7 +230,7 @@ class Session:
         if translation.entry.name not in ("x", "xp") or not self.guard.libvirt:
             return None
         size = dump_bytes(translation.hmp_args)
-        limit = REPLY_LIMIT_MIB * 1024 * 1024
+        limit = LIBVIRT_REPLY_LIMIT_MIB * 1024 * 1024
         if size <= limit:
             return None
         count = translation.hmp_args.get("count")
@@ -239,7 +239,8 @@ class Session:
         fitting -= fitting % step  # a round number to type: 490,000 rather than 499,321
         return [
             f"refused: {translation.entry.name} would print about {size / 1e6:.0f} MB, and through libvirt a reply "
-            f"over {REPLY_LIMIT_MIB} MiB fails (past 10 MiB libvirtd gives up this guest's monitor until it restarts)",
+            f"over {LIBVIRT_REPLY_LIMIT_MIB} MiB fails"
+            " (past 10 MiB libvirtd gives up this guest's monitor until it restarts)",
             f"hint: ask for at most {fitting:,} at a time, or use --qmp on a plain QEMU",
         ]
 

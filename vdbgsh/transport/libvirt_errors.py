@@ -8,8 +8,6 @@ from vdbgsh.errors import ConnectError, LinkLost, MonitorGone, VdbgshError
 from vdbgsh.transport.limits import LIBVIRT_REPLY_LIMIT_MIB
 from vdbgsh.transport.remote_uri import unreachable_hint
 
-# libvirt RPC strings (REMOTE_STRING_MAX): the most text a monitor reply can carry through libvirtd.
-REPLY_LIMIT_MIB = LIBVIRT_REPLY_LIMIT_MIB
 SOCKET_HINT = "start the daemons with 'make demo' (or: virtlogd -d && libvirtd -d), or pass -c URI"
 
 
@@ -68,7 +66,7 @@ def command_error(domain: str, uri: str, err: libvirt.libvirtError) -> VdbgshErr
         # libvirtd could not fit QEMU's reply into one RPC message (a string is at most 4 MiB there); the
         # connection is fine and the command did run.
         return VdbgshError(
-            f"the reply is too large for libvirt to pass on (at most {REPLY_LIMIT_MIB} MiB through libvirtd); "
+            f"the reply is too large for libvirt to pass on (at most {LIBVIRT_REPLY_LIMIT_MIB} MiB through libvirtd); "
             "the command did run in the guest",
             "ask for less (a smaller range or count), or talk to the QMP socket of a plain QEMU with --qmp",
         )
