@@ -182,6 +182,50 @@ class MonitorWrapper:
         return getattr(self.monitor, name)
 
 
+class SlowStatus(MonitorWrapper):
+    """Fault injection: query-status answers late, so the state it carries may be out of date when it arrives."""
+
+    def __init__(self, monitor: Monitor) -> None:
+        super().__init__(monitor)
+        self.asked = 0
+
+    async def execute(self, command: str, arguments: JSONObject | None = None) -> Reply:
+        reply = await self.monitor.execute(command, arguments)
+        if command == "query-status":
+            self.asked += 1
+            await asyncio.sleep(0.5)
+        return reply
+
+
+async def virsh(*args: str) -> None:
+    process = await asyncio.create_subprocess_exec("virsh", "-q", *args, stdout=asyncio.subprocess.DEVNULL)
+    assert await process.wait() == 0
+
+
+def test_a_state_change_during_a_late_answer_is_asked_again(loop: LoopThread, guest: str, cache: Path) -> None:
+    """Paused and resumed by another client while the answer about the pause is on its way: the prompt ends up
+    saying running, not the paused the late answer carried."""
+    seen: list[str] = []
+
+    async def pause_and_resume(shell: Shell) -> None:
+        slow = shell.session.monitor
+        assert isinstance(slow, SlowStatus)
+        asked = slow.asked
+        await virsh("suspend", guest)
+        while slow.asked == asked:  # the STOP event asked; the answer (paused) is on its way
+            await asyncio.sleep(0.01)
+        await virsh("resume", guest)
+        deadline = asyncio.get_running_loop().time() + 10
+        while asyncio.get_running_loop().time() < deadline and (shell.session.run_state != "running" or shell.busy):
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.5)  # any answer still on its way arrives
+        seen.append(shell.session.run_state)
+
+    text, _source = run_shell(loop, guest, [pause_and_resume, "query-name\r", ":quit\r"], cache, SlowStatus)
+    assert seen == ["running"]
+    assert f"{guest} (running)> query-name" in text
+
+
 class WithoutIntrospection(MonitorWrapper):
     """Fault injection: a QEMU whose query-qmp-schema is missing (the monitor is otherwise the real one)."""
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from vdbgsh import transaction_block
 from vdbgsh.errors import VdbgshError
+from vdbgsh.guard.effects import classify_request
 from vdbgsh.guard.policy import ASK, REFUSE, GuardPolicy
 from vdbgsh.hmp.dump_size import dump_bytes
 from vdbgsh.hmp.table import BY_NAME as HMP_BY_NAME
@@ -94,6 +95,9 @@ class Session:
     # Between :begin and :commit: the transaction being typed (the UI shows it in the prompt).
     pending_transaction: PendingTransaction | None = None
     run_state: str = "unknown"
+    # A command that may have changed the run state was sent since it was last asked for: its event can reach us
+    # after the reply (libvirt queues events), so the UI asks again before the next prompt rather than wait for it.
+    run_state_stale: bool = False
     events_seen: int = 0
     last_text: str = ""
     _device_types: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -163,6 +167,8 @@ class Session:
                 why = err.message if isinstance(err, VdbgshError) else "stopped waiting for the reply"
                 self.transcript.unanswered(line, request, why)
             raise
+        if not classify_request(request, self.guard.domain).read_only:
+            self.run_state_stale = True
         exchange = Exchange(line, request, reply)
         for observer in self.observers:
             observer(exchange)
@@ -251,6 +257,7 @@ class Session:
         return self._device_types[driver]
 
     async def refresh_run_state(self) -> str:
+        self.run_state_stale = False
         reply = await self.monitor.execute("query-status")
         if reply.ok and isinstance(reply.value, dict):
             self.run_state = str(reply.value.get("status", "unknown"))

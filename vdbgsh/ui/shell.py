@@ -27,7 +27,7 @@ from vdbgsh.events.format import clock
 from vdbgsh.events.pane_commands import EventsCommand, parse_events_command
 from vdbgsh.events.ring import DEFAULT_CAPACITY, EventRing
 from vdbgsh.events.view import EventsView, Numbered
-from vdbgsh.link import MonitorLink, Reopen
+from vdbgsh.link import UP, MonitorLink, Reopen
 from vdbgsh.render.ansi import BOLD, DIM, paint, strip_ansi
 from vdbgsh.render.highlight import highlight_json
 from vdbgsh.render.json_text import pretty
@@ -69,6 +69,7 @@ class Shell:
         self._current: asyncio.Task[Outcome] | None = None
         self._running_line = ""
         self._refresh: asyncio.Task[str] | None = None
+        self._ask_again = False
         self.lines_accepted = self.lines_done = 0  # how far the typed lines have got (tests wait on these)
         self.buffer = Buffer(
             name="input",
@@ -174,17 +175,31 @@ class Shell:
     # Events.
 
     def on_event(self, event: Event) -> None:
-        if self.session.on_event(event) and (self._refresh is None or self._refresh.done()):
-            self._refresh = asyncio.get_running_loop().create_task(self._refresh_state())
+        if self.session.on_event(event):
+            self._ask_run_state()
         self.events.add(event)
         self._invalidate()
 
+    def _ask_run_state(self) -> asyncio.Task[str]:
+        """Ask for the run state; while an answer is on its way, ask once more after it (the state may have
+        changed after QEMU answered, e.g. stop then cont in quick succession)."""
+        if self._refresh is None or self._refresh.done():
+            self._refresh = asyncio.get_running_loop().create_task(self._refresh_state())
+        else:
+            self._ask_again = True
+        return self._refresh
+
     async def _refresh_state(self) -> str:
-        try:
-            state = await self.session.refresh_run_state()
-        except MonitorGone:
-            return self.session.run_state
-        self._invalidate()
+        state = self.session.run_state
+        again = True
+        while again:
+            self._ask_again = False
+            try:
+                state = await self.session.refresh_run_state()
+            except (MonitorGone, VdbgshError):
+                return self.session.run_state
+            self._invalidate()
+            again = self._ask_again
         return state
 
     def toggle_pane(self) -> None:
@@ -364,8 +379,11 @@ class Shell:
             return False
         if outcome.clear:
             self.transcript.clear()
-        # The run state needs no asking again here: the events that change it ask (see on_event).
         await self._show(outcome.text, force_page=outcome.page)
+        if self.link.state == UP and self.session.run_state_stale:
+            self._ask_run_state()
+        if self._refresh is not None and not self._refresh.done():
+            await self._refresh  # the next prompt shows the state the command left, not the one before
         return True
 
     async def _run_line(self, line: str) -> Outcome | None:
