@@ -20,7 +20,7 @@ from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.schema.loading import SchemaCache, load_schema
 from vdbgsh.schema.model import Schema
 from vdbgsh.session import Session
-from vdbgsh.syntax.secrets import MASK, is_secret, mask_line, mask_request, masked_secrets, secret_paths
+from vdbgsh.syntax.secrets import MASK, is_secret, mask_at, mask_line, mask_request, masked_secrets, secret_paths
 from vdbgsh.transport import Target
 from vdbgsh.ui.history_file import open_history
 
@@ -163,6 +163,44 @@ def test_lines_without_secrets_are_kept_as_typed(schema: Schema, line: str) -> N
     assert mask_line(line, schema) == line
 
 
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        (
+            "set_password protocol=vnc password=hunter2 password=again",
+            "set_password protocol=vnc password=******** password=********",
+        ),
+        (
+            '{"execute":"set_password","arguments":{"protocol":"vnc","password":"hunter2","password":"again"}}',
+            '{"execute":"set_password","arguments":{"protocol":"vnc","password":"********","password":"********"}}',
+        ),
+        ("object_add secret,id=s0,data=hunter2,data=again", "object_add secret,id=s0,data=********,data=********"),
+        (
+            'object_add {"qom-type":"secret","id":"s0","data":"hunter2","data":"again"}',
+            'object_add {"qom-type":"secret","id":"s0","data":"********","data":"********"}',
+        ),
+    ],
+)
+def test_a_secret_given_twice_is_masked_both_times(schema: Schema, typed: str, kept: str) -> None:
+    assert mask_line(typed, schema) == kept
+
+
+@pytest.mark.parametrize(
+    ("typed", "fault", "at"),
+    [
+        ("set_password protocol=vnc password=hunter2 bogus=1", "bogus=1", "bogus=1"),
+        ("set_password protocol=vnc password=hunter2 bogus=1", "ter2 bogus=1", MASK),  # inside: the mask's start
+        ('{"execute":"set_password","arguments":{"password":"hunter2","x":1}}', '"x":1}}', '"x":1}}'),
+        ("set_password vnc hunter2 x y", "x y", "x y"),
+        ("set_password vnc hunter2", "set_password", "set_password"),  # before the secret: unmoved
+    ],
+)
+def test_a_fault_after_a_secret_keeps_its_place(typed: str, fault: str, at: str) -> None:
+    masked, offset = mask_at(typed, typed.index(fault))
+    assert "hunter2" not in masked
+    assert masked[offset:].startswith(at)
+
+
 def test_without_a_schema_name_value_words_read_as_qmp() -> None:
     assert mask_line("set_password protocol=vnc password=x") == "set_password protocol=vnc password=********"
     assert mask_line("set_password vnc x") == "set_password vnc ********"
@@ -267,6 +305,28 @@ def test_a_recalled_masked_line_is_refused(session: Session, loop: LoopThread) -
     assert sent == []
 
 
+@pytest.mark.parametrize(
+    ("line", "fault"),
+    [
+        ("set_password protocol=vnc password=hunter2 bogus=1", "bogus=1"),
+        ("set_password protocol=vnc password=hunter2 password=again", "password=********"),
+        ('{"execute":"set_password","arguments":{"protocol":"vnc","password":"hunter2","x":1}}', '"x":1}}'),
+        ("object-add qom-type=secret id=e0 data=hunter2 format=raww", "raww"),
+        ("set_password vnc hunter2 keep extra", "extra"),
+        (":translate set_password vnc hunter2 keep extra", "extra"),
+    ],
+)
+def test_an_error_shows_the_line_masked_with_its_caret_under_the_fault(
+    session: Session, loop: LoopThread, line: str, fault: str
+) -> None:
+    outcome = loop.run(session.run(line))
+    assert outcome.text.startswith("error: "), outcome.text
+    assert "hunter2" not in outcome.text and "again" not in outcome.text
+    _message, shown, caret, *_hint = outcome.text.splitlines()
+    assert MASK in shown
+    assert shown[caret.index("^") :].startswith(fault)
+
+
 def test_translate_shows_the_request_masked(session: Session, loop: LoopThread) -> None:
     outcome = loop.run(session.run(":translate set_password vnc hunter2"))
     assert outcome.text == '→ {"execute":"set_password","arguments":{"protocol":"vnc","password":"********"}}'
@@ -279,3 +339,15 @@ def test_exec_dry_run_prints_the_request_masked(shared_guest: str) -> None:
         "execute": "set_password",
         "arguments": {"protocol": "vnc", "password": "********"},
     }
+
+
+def test_exec_errors_show_the_command_masked(shared_guest: str) -> None:
+    words = ["set_password", "protocol=vnc", "password=hunter2", "bogus=1"]
+    for argv in (words, [" ".join(words)]):  # as separate words, and as one quoted line
+        shown = vdbgsh("exec", shared_guest, *argv)
+        assert shown.returncode == 2
+        assert "hunter2" not in shown.stderr
+        assert shown.stderr.splitlines()[:2] == [
+            "vdbgsh: error: unknown argument 'bogus'",
+            "  set_password protocol=vnc password=******** bogus=1",
+        ]

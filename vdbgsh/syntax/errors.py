@@ -18,8 +18,14 @@ class ParseError(UsageError):
         return before.count("\n") + 1, self.offset - (before.rfind("\n") + 1) + 1
 
     def lines(self) -> list[str]:
-        line_no, column = self.line_and_column
-        text = self.source.split("\n")[line_no - 1]
+        from vdbgsh.syntax.secrets import mask_at
+
+        # The input is shown again, and error lines reach the screen, transcripts and logs: its secrets masked.
+        source, offset = mask_at(self.source, self.offset)
+        before_fault = source[:offset]
+        line_no = before_fault.count("\n") + 1
+        column = offset - (before_fault.rfind("\n") + 1) + 1
+        text = source.split("\n")[line_no - 1]
         # Tabs would shift the caret; show them as one space each so the caret stays under the fault. Other
         # unprintable characters are shown escaped, the caret counted past their escapes.
         # A long line shows a window around the fault.

@@ -129,27 +129,44 @@ def mask_line(line: str, schema: Schema | None = None) -> str:
     ``schema`` tells QMP from HMP for names both have (set_password); without it, a line whose words are all
     ``name=value`` reads as QMP.
     """
+    return _replace(line, _line_spans(line, schema))
+
+
+def mask_at(line: str, offset: int, schema: Schema | None = None) -> tuple[str, int]:
+    """``line`` masked as ``mask_line`` does, and where ``offset`` falls in it: an error's caret stays under the
+    fault, and one inside a secret points at the mask's start."""
+    spans = _line_spans(line, schema)
+    moved = offset
+    for start, end, text in _outermost(spans):
+        if end <= offset:
+            moved += len(text) - (end - start)
+        elif start < offset:
+            moved -= offset - start
+    return _replace(line, spans), moved
+
+
+def _line_spans(line: str, schema: Schema | None) -> list[Span]:
     from vdbgsh.syntax.classify import classify
     from vdbgsh.syntax.meta import is_meta
 
     start = len(line) - len(line.lstrip())
     text = line[start:]
     if not text:
-        return line
+        return []
     if is_meta(text):
         words = text.split(maxsplit=1)
         if words[0] == ":translate" and len(words) > 1:  # its argument is an HMP line
             at = start + text.index(words[1], len(words[0]))
-            return line[:at] + mask_hmp_line(line[at:])
-        return line
+            return [(at + a, at + b, mask) for a, b, mask in _hmp_spans(line[at:])]
+        return []
     if text.startswith(("{", "!{")):
-        return _replace(line, _json_line_spans(line, start + text.index("{")))
+        return _json_line_spans(line, start + text.index("{"))
     if text.startswith("!"):
-        return _replace(line, _qmp_spans(line[:start] + " " + line[start + 1 :]))
+        return _qmp_spans(line[:start] + " " + line[start + 1 :])
     kind = classify(text, schema)
     if kind == "hmp" and (schema is not None or not _all_member_words(text)):
-        return mask_hmp_line(line)
-    return _replace(line, _qmp_spans(line))
+        return _hmp_spans(line)
+    return _qmp_spans(line)
 
 
 def mask_hmp_line(line: str) -> str:
@@ -160,14 +177,18 @@ Span = tuple[int, int, str]  # start, end, what goes there
 
 
 def _replace(line: str, spans: list[Span]) -> str:
-    # A span inside another (password=x as set_password's password word) goes with the outer one.
+    for start, end, text in reversed(_outermost(spans)):
+        line = line[:start] + text + line[end:]
+    return line
+
+
+def _outermost(spans: list[Span]) -> list[Span]:
+    """In order; a span inside another (password=x as set_password's password word) goes with the outer one."""
     kept: list[Span] = []
     for span in sorted(spans, key=lambda s: (s[0], -s[1])):
         if not kept or span[0] >= kept[-1][1]:
             kept.append(span)
-    for start, end, text in reversed(kept):
-        line = line[:start] + text + line[end:]
-    return line
+    return kept
 
 
 # --- QMP `cmd key=value` lines ---------------------------------------------------------------------------------
@@ -187,7 +208,7 @@ def _qmp_spans(source: str) -> list[Span]:
     if not words:
         return []
     arguments: dict[str, Any] = {}
-    where: dict[Path, tuple[int, int, str]] = {}
+    where: dict[Path, list[Span]] = {}  # a member given twice is refused later, and both are masked
     for word in words[1:]:
         key, equals, value = word.text.partition("=")
         if not equals:
@@ -202,11 +223,11 @@ def _qmp_spans(source: str) -> list[Span]:
         else:
             holder[str(path[-1])] = value
         # A quoted '=' ('password=x' in quotes) leaves no value offset: the whole word goes, its key kept.
-        where[("arguments", *path)] = (
+        where.setdefault(("arguments", *path), []).append(
             (word.value_start, word.end, MASK) if word.value_start >= 0 else (word.start, word.end, f"{key}={MASK}")
         )
     message = {"execute": words[0].text, "arguments": arguments}
-    return [where[path] for path in secret_paths(message) if path in where]
+    return [span for path in secret_paths(message) for span in where.get(path, [])]
 
 
 # --- JSON lines ------------------------------------------------------------------------------------------------
@@ -223,12 +244,12 @@ def _json_line_spans(line: str, at: int) -> list[Span]:
         return _loose_spans(line, at)
     message, spans = parsed
     masked = mask_request(message)
-    found = []
+    found: list[Span] = []
     for path in secret_paths(message):
         value: Any = masked
         for step in path:
             value = value[step]
-        found.append((*spans[path], json.dumps(value, ensure_ascii=False)))
+        found.extend((start, end, json.dumps(value, ensure_ascii=False)) for start, end in spans[path])
     return found
 
 
@@ -236,11 +257,11 @@ def _loose_spans(line: str, at: int) -> list[Span]:
     return [(m.start(1), m.end(1), json.dumps(MASK)) for m in _LOOSE_SECRET.finditer(line, at)]
 
 
-def _json_spans(line: str, at: int) -> tuple[dict[str, Any], dict[Path, tuple[int, int]]] | None:
+def _json_spans(line: str, at: int) -> tuple[dict[str, Any], dict[Path, list[tuple[int, int]]]] | None:
     """The JSON object at ``at`` and where each of its values is in the line, by path; None if it is not one."""
     try:
         value, _end = _DECODER.raw_decode(line, at)
-        spans: dict[Path, tuple[int, int]] = {}
+        spans: dict[Path, list[tuple[int, int]]] = {}
         _json_value(line, at, (), spans)
     except (ValueError, IndexError, RecursionError):
         return None
@@ -253,13 +274,14 @@ def _skip_space(text: str, at: int) -> int:
     return at
 
 
-def _json_value(text: str, at: int, path: Path, spans: dict[Path, tuple[int, int]]) -> int:
-    """Record where the JSON value at ``at`` and each value inside it start and end; return its end."""
+def _json_value(text: str, at: int, path: Path, spans: dict[Path, list[tuple[int, int]]]) -> int:
+    """Record where the JSON value at ``at`` and each value inside it start and end; return its end. A member
+    given twice has two places (QEMU takes the last; both are masked)."""
     at = _skip_space(text, at)
     opener = text[at]
     if opener not in "{[":
         _value, end = _DECODER.raw_decode(text, at)
-        spans[path] = (at, end)
+        spans.setdefault(path, []).append((at, end))
         return int(end)
     closer = "}" if opener == "{" else "]"
     start, at, index = at, _skip_space(text, at + 1), 0
@@ -277,7 +299,7 @@ def _json_value(text: str, at: int, path: Path, spans: dict[Path, tuple[int, int
             at = _skip_space(text, at + 1)
         elif text[at] != closer:
             raise ValueError(f"',' or '{closer}' expected")
-    spans[path] = (start, at + 1)
+    spans.setdefault(path, []).append((start, at + 1))
     return at + 1
 
 
@@ -326,7 +348,7 @@ def _object_json_spans(line: str, at: int) -> list[Span]:
         return _loose_spans(line, at)
     properties, spans = parsed
     message = {"execute": "object-add", "arguments": properties}
-    return [(*spans[path[1:]], json.dumps(MASK)) for path in secret_paths(message)]
+    return [(start, end, json.dumps(MASK)) for path in secret_paths(message) for start, end in spans[path[1:]]]
 
 
 def _option_spans(line: str, start: int, end: int, object_add: bool) -> list[Span]:
