@@ -38,6 +38,31 @@ def test_json_request(shared_guest: str) -> None:
     assert json.loads(result.stdout) == "pc-i440fx-7.2-machine"
 
 
+@pytest.mark.parametrize(
+    ("line", "reply"),
+    [
+        ("qom-get path=/machine property=type", "pc-i440fx-7.2-machine"),
+        ("  query-name  ", None),  # stray blanks are no part of the name
+        ("!qom-get path=/machine property=type", "pc-i440fx-7.2-machine"),
+    ],
+)
+def test_one_quoted_line_reads_as_the_shell_reads_it(shared_guest: str, line: str, reply: object) -> None:
+    result = vdbgsh("exec", shared_guest, line)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == (reply if reply is not None else {"name": shared_guest})
+
+
+def test_a_quoted_line_with_a_fault_is_refused_not_sent_as_a_name(shared_guest: str) -> None:
+    result = vdbgsh("exec", shared_guest, "query-name x")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "vdbgsh: error: 'x' is not key=value",
+        "  query-name x",
+        "             ^",
+        "hint: arguments are key=value (nested: key.member=value, lists: key.0=value)",
+    ]
+
+
 def test_raw_prints_the_whole_reply(shared_guest: str) -> None:
     result = vdbgsh("exec", "--raw", shared_guest, "query-status")
     reply = json.loads(result.stdout)
@@ -236,6 +261,7 @@ def test_unreachable_sockets(address: str, message: str) -> None:
     [
         (["exec"], "no DOMAIN given for exec"),
         (["exec", "g"], "no COMMAND given"),
+        (["exec", "g", " "], "the COMMAND is empty"),
         (["exec", "g", "cmd", "novalue"], "'novalue' is not key=value"),
         (["exec", "g", "-", "extra"], "unexpected 'extra' after '-'"),
         (["exec", "g", '{"execute": "x"}', "a=1"], "unexpected 'a=1' after a JSON request"),

@@ -81,6 +81,9 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
     if not words:
         raise UsageError("no COMMAND given", "e.g. vdbgsh exec DOMAIN query-status, or '-' to read stdin")
     command, *rest = words
+    command = command.strip()  # a stray blank is no part of a command name
+    if not command:
+        raise UsageError("the COMMAND is empty", "e.g. vdbgsh exec DOMAIN query-status, or '-' to read stdin")
     printer = ReplyPrinter(env, args.raw, args.layout)
     guest = _guest(args, env, target, words, batch=command == "-")
     try:
@@ -88,6 +91,13 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
             if rest:
                 raise UsageError(f"unexpected '{rest[0]}' after '-'", "with '-', commands come one per line on stdin")
             return _run_batch(guest, env, printer, args.keep_going, args.dry_run)
+        if not rest and _is_line(command):
+            # One quoted 'CMD key=value ...' (a line as the shell takes it, or as virsh users quote a command):
+            # read as that line, never sent to the guest as one long command name.
+            request = parse_request_line(command).message
+            if not command.startswith(UNCHECKED_MARK):
+                request = parse_request_line(command, guest.schema_for(True)).message
+            return _send(guest, printer, request, args.dry_run)
         # Shape first (no connection needed: malformed JSON is a usage error whether or not the guest is there),
         # then types against the guest's schema when there are arguments to type.
         request = parse_request_words(command, rest).message
@@ -96,6 +106,10 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
         return _send(guest, printer, request, args.dry_run)
     finally:
         guest.close()
+
+
+def _is_line(command: str) -> bool:
+    return not command.startswith(("{", "!{")) and any(blank in command for blank in " \t\n")
 
 
 def _guest(args: argparse.Namespace, env: Environment, target: Target, words: list[str], *, batch: bool) -> Guest:
