@@ -321,7 +321,8 @@ def test_an_error_shows_the_line_masked_with_its_caret_under_the_fault(
 ) -> None:
     outcome = loop.run(session.run(line))
     assert outcome.text.startswith("error: "), outcome.text
-    assert "hunter2" not in outcome.text and "again" not in outcome.text
+    assert "hunter2" not in outcome.text
+    assert "again" not in outcome.text
     _message, shown, caret, *_hint = outcome.text.splitlines()
     assert MASK in shown
     assert shown[caret.index("^") :].startswith(fault)
