@@ -247,13 +247,16 @@ def test_a_lost_remote_host_is_retried_while_the_others_stream_on(
 ) -> None:
     # A daemon of this test's own: the session's one stays up for the other tests. Its guest goes with it.
     with RemoteLibvirtd() as daemon:
-        far = unique_name()
+        far, doomed = unique_name(), unique_name()
         remote_conn = libvirt.open(daemon.uri)
-        create_transient(remote_conn, far)
+        for name in (far, doomed):
+            create_transient(remote_conn, name)
         remote_conn.close()
         label = f"127.0.0.1:{daemon.port}"
-        events = tail("-c", daemon.uri, "-c", "qemu:///system", far, guest)
+        events = tail("-c", daemon.uri, "-c", "qemu:///system", far, doomed, guest)
         daemon.kill()
+        # A guest that dies while nobody hears libvirt: said once the host is back, not left for dead silently.
+        os.kill(int((daemon.root / "run" / "qemu" / f"{doomed}.pid").read_text()), signal.SIGKILL)
         assert events.stderr_until("vdbgsh: lost connection") == (
             f"vdbgsh: lost connection to {daemon.uri} (it closed); retrying"
         )
@@ -264,6 +267,8 @@ def test_a_lost_remote_host_is_retried_while_the_others_stream_on(
         back = events.stderr_until("vdbgsh: reconnected")
         assert back.startswith(f"vdbgsh: reconnected to {daemon.uri} after "), back
         assert back.endswith("events emitted meanwhile were missed")
+        gone = events.line_where(lambda line: f" {label}/{doomed} " in line)
+        assert gone.split(" ", 1)[1] == f"{label}/{doomed} -- stopped (while the connection was lost)"
         # The new registration works: the remote guest is heard again.
         pause_and_resume(daemon.uri, far)
         events.line_where(lambda line: f" {label}/{far} STOP" in line)

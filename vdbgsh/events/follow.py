@@ -6,7 +6,8 @@ to the old domain object would never hear from it. libvirt's lifecycle events sa
 
 A lost connection (libvirtd stopped or restarted, a remote host unreachable) is said through the sink and retried
 with backoff until libvirtd answers again; the follower then registers anew on a new connection. Events emitted
-meanwhile are not delivered by libvirt, and the user is told so.
+meanwhile are not delivered by libvirt, and the user is told so; which followed domains stopped, started or were
+restarted meanwhile is worked out from the running domains before and after, and said as libvirt's own would be.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Follower(Protocol):
 # libvirt's lifecycle details, as virsh words them.
 STARTED_REASONS = ("booted", "migrated", "restored", "from snapshot", "woken up")
 STOPPED_REASONS = ("shut down", "destroyed", "crashed", "migrated", "saved", "failed", "from snapshot")
+WHILE_LOST = "while the connection was lost"
 
 
 # Seconds between attempts to reach a lost libvirtd: quick at first (a restart takes a second or two), then every
@@ -201,6 +203,7 @@ class LibvirtFollower:
         self.awaiting: dict[str, str] = {}
         self.shown: list[str] = []
         self._stopped: set[str] = set()
+        self._running: dict[str, int] = {}  # followed domains running, by name: their id (a restart gives a new one)
         self._qemu_callback: int | None = None
         self._lifecycle_callback: int | None = None
         self._closing = False
@@ -228,6 +231,7 @@ class LibvirtFollower:
         self._register()
         selection, shown, remarks, awaiting = resolve_domains(self.conn, self.uri, refs, wait=wait)
         self.selection = selection
+        self._running = self._running_now() or {}
         self.shown = shown
         if shown:
             self.description = f"{', '.join(shown)} on {self.uri}"
@@ -270,12 +274,45 @@ class LibvirtFollower:
             return
         name = dom.name()
         if kind == libvirt.VIR_DOMAIN_EVENT_STARTED:
-            again = name in self._stopped
-            self._stopped.discard(name)
-            self.sink.notice(Notice(name, "started", _reason(STARTED_REASONS, detail), time.time(), again))
+            # The id comes with the event (no call to libvirtd); one seen already was said on reconnecting.
+            if self._running.get(name) != dom.ID():
+                self._started(name, _reason(STARTED_REASONS, detail), dom.ID())
         elif kind == libvirt.VIR_DOMAIN_EVENT_STOPPED:
-            self._stopped.add(name)
-            self.sink.notice(Notice(name, "stopped", _reason(STOPPED_REASONS, detail), time.time()))
+            self._stopped_now(name, _reason(STOPPED_REASONS, detail))
+
+    def _started(self, name: str, reason: str, domain_id: int) -> None:
+        again = name in self._stopped
+        self._stopped.discard(name)
+        self._running[name] = domain_id
+        self.sink.notice(Notice(name, "started", reason, time.time(), again))
+
+    def _stopped_now(self, name: str, reason: str) -> None:
+        self._stopped.add(name)
+        self._running.pop(name, None)
+        self.sink.notice(Notice(name, "stopped", reason, time.time()))
+
+    def _running_now(self) -> dict[str, int] | None:
+        """None when libvirtd cannot say (the connection failed again: its close callback follows)."""
+        import libvirt
+
+        try:
+            domains = self.conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)
+        except libvirt.libvirtError:
+            return None
+        # Names, ids and UUIDs come with the list: no further calls that could fail.
+        return {dom.name(): dom.ID() for dom in domains if self.selection.wants(dom)}
+
+    def _catch_up(self) -> None:
+        """After a reconnection: what libvirt said while nobody listened, worked out from the running domains."""
+        before, now = self._running, self._running_now()
+        if now is None:
+            return
+        for name, domain_id in before.items():
+            if now.get(name) != domain_id:
+                self._stopped_now(name, WHILE_LOST)
+        for name, domain_id in now.items():
+            if before.get(name) != domain_id:
+                self._started(name, WHILE_LOST, domain_id)
 
     def _on_close(self, conn: object, reason: int, _opaque: object) -> None:
         import libvirt
@@ -308,6 +345,7 @@ class LibvirtFollower:
                 f"reconnected to {self.uri} after {time.monotonic() - since:.1f} s ({attempt} attempt"
                 f"{'' if attempt == 1 else 's'}); events emitted meanwhile were missed"
             )
+            self._catch_up()
             return
 
     def _release(self) -> None:
