@@ -49,6 +49,10 @@ class Tmux:
         """The screen and what scrolled off it; ``joined`` undoes the terminal's wrapping of long lines."""
         return self._tmux("capture-pane", "-t", self.name, "-p", *(["-J"] if joined else []), "-S", "-200").stdout
 
+    def visible(self) -> list[str]:
+        """The rows on the screen now, as the terminal shows them (wrapped, nothing that scrolled off)."""
+        return self._tmux("capture-pane", "-t", self.name, "-p").stdout.splitlines()
+
     def wait_for(self, text: str, timeout: float = 20, count: int = 1) -> str:
         """Wait until ``text`` shows ``count`` times (the screen keeps earlier output, so say which one)."""
         deadline = time.monotonic() + timeout

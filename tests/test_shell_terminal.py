@@ -132,6 +132,15 @@ def test_usable_at_80x24_and_after_a_resize(tmux: Tmux, shared_guest: str, home:
     tmux.type_line("query-chardev")
     tmux.wait_for("charmonitor")
     assert all(len(line) <= 80 for line in tmux.screen(joined=False).splitlines())
+    # A long line (the question before a stop) breaks into rows at blanks, never inside a word.
+    tmux.type_line("stop")
+    tmux.wait_for("[y/N]")
+    tmux.send("n")
+    tmux.wait_for("cancelled: stop was not sent")
+    rows = tmux.visible()
+    words = {word for row in rows for word in row.split()}
+    question = "it learns of it only from QEMU's STOP event and reports 'paused (unknown)', and a save, snapshot"
+    assert all(word in words for word in question.split()), "\n".join(rows)
     tmux.resize(120, 30)
     tmux.type_line("query-name")
     tmux.wait_for(f'"name": "{shared_guest}"')

@@ -64,7 +64,7 @@ class ShellScreen:
         self.pane_shown = pane_shown
         self._prompt = prompt
         self.transcript_control = TranscriptControl(transcript)
-        self.transcript_window = Window(self.transcript_control, wrap_lines=True)
+        self.transcript_window = Window(self.transcript_control, wrap_lines=False)
         self.events_control = EventsControl(events)
         self.events_window = Window(self.events_control, wrap_lines=False)
         events_title = Window(

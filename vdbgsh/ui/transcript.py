@@ -14,6 +14,7 @@ from prompt_toolkit.layout.controls import UIContent, UIControl
 from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
 
 from vdbgsh.render.ansi import strip_ansi
+from vdbgsh.ui.wrap import wrap_fragments
 
 DEFAULT_MAX_LINES = 20_000
 _PARSED_KEPT = 4_000  # parsed lines remembered: a few screens, whichever way the user scrolls
@@ -26,11 +27,13 @@ class Transcript:
         self._lines: deque[str] = deque(maxlen=max_lines)
         self.dropped = 0  # lines pushed out since the start; also the absolute number of the oldest line held
         self._parsed: dict[int, StyleAndTextTuples] = {}
+        self._rows: dict[tuple[int, int], list[StyleAndTextTuples]] = {}  # wrapped lines, by line and width
 
     def append(self, text: str) -> None:
         for line in text.replace("\r\n", "\n").split("\n"):
             if len(self._lines) == self._lines.maxlen:
                 self._parsed.pop(self.dropped, None)
+                self._rows.clear()
                 self.dropped += 1
             self._lines.append(line.expandtabs())
 
@@ -38,6 +41,7 @@ class Transcript:
         self.dropped += len(self._lines)
         self._lines.clear()
         self._parsed.clear()
+        self._rows.clear()
 
     def __len__(self) -> int:
         return len(self._lines)
@@ -53,6 +57,18 @@ class Transcript:
             self._parsed[key] = parsed
         return parsed
 
+    def rows(self, index: int, width: int) -> list[StyleAndTextTuples]:
+        """One line as the screen rows it takes at ``width``, broken at blanks."""
+        key = (self.dropped + index, width)
+        rows = self._rows.get(key)
+        if rows is None:
+            if len(self._rows) >= _PARSED_KEPT:
+                self._rows.clear()
+            fragments = self.fragments(index)
+            rows = [fragments] if fragment_list_width(fragments) <= width else wrap_fragments(fragments, width)
+            self._rows[key] = rows
+        return rows
+
     def line(self, index: int) -> str:
         """One line as held: ANSI colours included."""
         return self._lines[index]
@@ -63,7 +79,7 @@ class Transcript:
 
 
 class TranscriptControl(UIControl):
-    """Shows the lines that end ``scrolled_back`` lines above the newest, long lines wrapped at the width.
+    """Shows the lines that end ``scrolled_back`` lines above the newest, long lines broken into rows at blanks.
 
     The control picks the lines itself (rather than letting the Window scroll a whole transcript) so that a
     redraw only ever looks at what fits on the screen.
@@ -100,16 +116,14 @@ class TranscriptControl(UIControl):
         transcript = self.transcript
         last = len(transcript) - 1 - self.scrolled_back
         shown: list[StyleAndTextTuples] = []
-        rows = 0
         index = last
-        while index >= 0 and rows < height:
-            fragments = transcript.fragments(index)
-            rows += max(1, -(-fragment_list_width(fragments) // max(1, width)))
-            shown.append(fragments)
+        while index >= 0 and len(shown) < height:
+            shown.extend(reversed(transcript.rows(index, width)))
             index -= 1
         shown.reverse()
-        if rows > height and len(shown) > 1:
-            shown.pop(0)  # the oldest of them only partly fits: start with a whole line
+        if len(shown) > height:
+            # The oldest line only partly fits: its last rows show, as a terminal scrolled that far would.
+            del shown[: len(shown) - height]
         if not self.following and shown:
             marker: StyleAndTextTuples = [("class:transcript.scrolled", f" ↓ {self.scrolled_back} more lines (End) ")]
             shown[-1] = marker
