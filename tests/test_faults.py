@@ -347,8 +347,8 @@ def test_a_10_mb_reply(loop: LoopThread, qemu: PlainQemu, cache: Path) -> None:
 
 def test_a_reply_too_large_for_libvirt(loop: LoopThread, shared_guest: str, cache: Path) -> None:
     # 4.6 MB: libvirtd cannot pass it on. (Past 10 MiB libvirtd itself gives up the guest's monitor for good.)
-    # Sent as QMP: the HMP form is refused before it is sent (test_a_memory_dump_libvirt_cannot_carry...).
-    keys = ["human-monitor-command command-line='xp /600000xb 0'\r", "query-name\r", ":quit\r"]
+    # Sent unchecked: otherwise it is refused before it is sent (test_a_memory_dump_libvirt_cannot_carry...).
+    keys = ["!human-monitor-command command-line='xp /600000xb 0'\r", "query-name\r", ":quit\r"]
     ended = run_shell(loop, Target(domain=shared_guest), keys, cache)
     assert "error: the reply is too large for libvirt to pass on (at most 4 MiB through libvirtd)" in ended.text
     assert f'"name": "{shared_guest}"' in ended.text  # the connection is fine
@@ -358,8 +358,15 @@ def test_a_memory_dump_libvirt_cannot_carry_is_refused_before_it_is_sent(
     loop: LoopThread, shared_guest: str, cache: Path
 ) -> None:
     # 10.7 MB: sent, it would make libvirtd give up this guest's monitor for good.
-    keys = ["xp /1400000xb 0\r", "xp /64xb 0\r", "query-name\r", ":quit\r"]
+    keys = [
+        "xp /1400000xb 0\r",
+        "human-monitor-command command-line='xp/1400000xb 0'\r",  # the same dump asked for through QMP
+        "xp /64xb 0\r",
+        "query-name\r",
+        ":quit\r",
+    ]
     ended = run_shell(loop, Target(domain=shared_guest), keys, cache)
+    assert ended.text.count("error: refused: xp would print about 12 MB") == 2
     assert "error: refused: xp would print about 12 MB, and through libvirt a reply over 4 MiB fails" in ended.text
     assert "hint: ask for at most 490,000 at a time, or use --qmp on a plain QEMU" in ended.text.replace("\n", " ")
     assert "0000000000000038: 0x" in ended.text  # a smaller one goes through

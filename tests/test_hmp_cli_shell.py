@@ -83,3 +83,20 @@ def test_hmp_in_the_shell(loop: LoopThread, shared_guest: str, cache: Path) -> N
     assert "invalid char 't' in expression" in text
     assert "info [ITEM]  (HMP)" in text
     assert "sub-commands:" in text
+
+
+def test_human_monitor_command_output_is_shown_as_text(loop: LoopThread, shared_guest: str, cache: Path) -> None:
+    keys = [
+        "human-monitor-command command-line='info status'\r",
+        '{"execute": "human-monitor-command", "arguments": {"command-line": "xp /16xb 0"}}\r',
+        ":output compact\r",
+        "human-monitor-command command-line='info status'\r",
+        ":q\r",
+    ]
+    text, _source = run_shell(loop, shared_guest, keys, cache)
+    first, json_form, _setting, compact = text.split(f"{shared_guest} (running)> ")[1:5]
+    assert first.splitlines()[1] == "VM status: running"  # HMP's own text, not "VM status: running\\r\\n"
+    assert re.fullmatch(r"\(\d+\.\d ms\)", first.splitlines()[2])
+    dump = json_form.splitlines()[1:3]
+    assert [line.split(":")[0] for line in dump] == ["0000000000000000", "0000000000000008"]
+    assert compact.splitlines()[1] == '"VM status: running\\r\\n"'  # compact output stays JSON

@@ -7,6 +7,7 @@ request and reply (the hook for transcripts).
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -40,6 +41,15 @@ if TYPE_CHECKING:
     from vdbgsh.transcript.writer import TranscriptWriter
 
 # Events after which the run state is worth asking for again.
+HMP_PASSTHROUGH = "human-monitor-command"
+_MEMORY_DUMP = re.compile(r"\s*xp?(?![^\s/])")  # HMP's x and xp: "x /4xb 0", "xp/4xb 0"
+
+
+def hmp_output(text: str) -> str:
+    """What the text monitor printed, as it printed it: QEMU ends its lines with CR LF."""
+    return text.replace("\r\n", "\n").rstrip("\n")
+
+
 RUN_STATE_EVENTS = frozenset(
     {"STOP", "RESUME", "RESET", "SHUTDOWN", "POWERDOWN", "SUSPEND", "WAKEUP", "GUEST_PANICKED"}
 )
@@ -125,13 +135,38 @@ class Session:
             refuse_masked(request.message)
         except VdbgshError as err:
             return Outcome(error_text(err.lines(), self.colour))
+        too_big = self._passed_dump_too_big(request.message) if request.checked else None  # "!": as typed
+        if too_big is not None:
+            return Outcome(error_text(too_big, self.colour))
         stopped = await self._guarded([request.message])
         if stopped is not None:
             return Outcome(stopped)
         shown = [request_echo(request.message, self.colour)] if self.options.verbose else []
         reply = await self._send(text, request.message)
-        shown.append(self._rendered(reply))
+        if request.message.get("execute") == HMP_PASSTHROUGH and isinstance(reply.value, str) and self._as_text():
+            # The text monitor's output is text: shown as HMP would show it, not as one escaped JSON string.
+            shown.append(hmp_output(reply.value))
+            if self.options.timing:
+                shown.append(paint(format_elapsed(reply.elapsed), DIM, self.colour))
+        else:
+            shown.append(self._rendered(reply))
         return self._outcome(shown)
+
+    def _as_text(self) -> bool:
+        return self.options.mode != "compact"
+
+    def _passed_dump_too_big(self, request: JSONObject) -> list[str] | None:
+        """A memory dump typed inside human-monitor-command: checked as the same HMP line typed bare would be."""
+        arguments = request.get("arguments")
+        if request.get("execute") != HMP_PASSTHROUGH or not isinstance(arguments, dict):
+            return None
+        command_line = arguments.get("command-line")
+        if not isinstance(command_line, str) or not _MEMORY_DUMP.match(command_line):
+            return None
+        try:
+            return self._dump_too_big(self.translator.translate(command_line))
+        except VdbgshError:
+            return None  # QEMU says what is wrong with it
 
     async def _guarded(self, requests: Sequence[Mapping[str, object]], *, committing: bool = False) -> str | None:
         """Check requests against the guard rails before any is sent: None to send them, else what to show.
@@ -213,7 +248,7 @@ class Session:
         for request in translation.requests:
             reply = await self._send(text, request)
             if translation.fallback and reply.ok:
-                shown.append(str(reply.value).replace("\r\n", "\n").rstrip("\n"))
+                shown.append(hmp_output(str(reply.value)))
             elif translation.info and reply.ok and self.options.view == "human":
                 view = render_info(
                     translation.info, translation.hmp_args, reply.value, colour=self.colour, width=self.width()
