@@ -300,7 +300,7 @@ def test_meta_commands(text: str) -> None:
     outcome(lambda: dispatch(text))
 
 
-@profile(12)
+@profile(12, deadline=10_000)  # a linear pass over a megabyte takes ~1-2 s on a busy core; a quadratic one, minutes
 @given(HUGE_LINES)
 def test_megabyte_lines(text: str) -> None:
     every_parser(text)

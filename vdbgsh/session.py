@@ -145,7 +145,8 @@ class Session:
         reply = await self._send(text, request.message)
         if request.message.get("execute") == HMP_PASSTHROUGH and isinstance(reply.value, str) and self._as_text():
             # The text monitor's output is text: shown as HMP would show it, not as one escaped JSON string.
-            shown.append(hmp_output(reply.value))
+            if reply.value:  # no output (stop, cont ...): nothing but the time, as HMP prints nothing
+                shown.append(hmp_output(reply.value))
             if self.options.timing:
                 shown.append(paint(format_elapsed(reply.elapsed), DIM, self.colour))
         else:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from vdbgsh.errors import LONGEST_LINE, UsageError, printable, shown
+
+_MASKED_WHOLE_UP_TO = 64 * 1024
+_BLANK = re.compile(r"\s")
 
 
 class ParseError(UsageError):
@@ -17,11 +22,21 @@ class ParseError(UsageError):
         before = self.source[: self.offset]
         return before.count("\n") + 1, self.offset - (before.rfind("\n") + 1) + 1
 
-    def lines(self) -> list[str]:
+    def _masked(self) -> tuple[str, int]:
+        """The source with its secrets masked, and the fault's offset in it. Of a very long source only the part up
+        to a blank past the window shown is masked and kept: masking reads every word before the cut."""
         from vdbgsh.syntax.secrets import mask_at
 
+        cut = len(self.source)
+        if cut > _MASKED_WHOLE_UP_TO:
+            blank = _BLANK.search(self.source, self.offset + LONGEST_LINE)
+            cut = blank.start() if blank else cut
+        source, offset = mask_at(self.source[:cut], self.offset)
+        return (source if cut == len(self.source) else source + " …"), offset
+
+    def lines(self) -> list[str]:
         # The input is shown again, and error lines reach the screen, transcripts and logs: its secrets masked.
-        source, offset = mask_at(self.source, self.offset)
+        source, offset = self._masked()
         before_fault = source[:offset]
         line_no = before_fault.count("\n") + 1
         column = offset - (before_fault.rfind("\n") + 1) + 1

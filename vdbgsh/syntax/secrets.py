@@ -308,7 +308,7 @@ def _json_value(text: str, at: int, path: Path, spans: dict[Path, list[tuple[int
 # HMP commands with a secret in a positional argument: command -> index of that argument (after the name).
 HMP_SECRET_ARGUMENT = {"set_password": 1}
 # One element of an option string: up to a single comma (",," is a comma inside a value).
-_OPTION = re.compile(r"((?:[^,]|,,)*)(,?)")
+_OPTION = re.compile(r"((?:[^,]++|,,)*+)(,?)")  # possessive: a megabyte option string in one step
 
 
 def _hmp_masked(line: str) -> bool:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from vdbgsh.syntax.errors import ParseError
@@ -16,6 +17,11 @@ class Word(NamedTuple):
     end: int  # offset just past its last character
     # Offset in the source where the value starts, for key=value words (after the first unquoted '='); -1 if none.
     value_start: int = -1
+
+
+# Runs of characters with no meaning here, taken in one step: a line can be a megabyte long.
+_PLAIN = re.compile(r"[^\s'\"\\=]+")
+_PLAIN_AFTER_EQUALS = re.compile(r"[^\s'\"\\]+")
 
 
 def split_words(source: str, *, partial: bool = False) -> list[Word]:
@@ -62,7 +68,12 @@ def split_words(source: str, *, partial: bool = False) -> list[Word]:
                 chars.append(source[i + 1])
                 i += 2
             else:
-                chars.append(ch)
-                i += 1
+                run = (_PLAIN if value_start < 0 else _PLAIN_AFTER_EQUALS).match(source, i)
+                if run is None:  # a backslash that ends the source, or '=' once the value has begun
+                    chars.append(ch)
+                    i += 1
+                else:
+                    chars.append(run.group())
+                    i = run.end()
         words.append(Word("".join(chars), start, min(i, n), value_start))
     return words

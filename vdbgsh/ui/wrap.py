@@ -27,6 +27,9 @@ def row_spans(text: str, width: int) -> list[tuple[int, int]]:
             rows.append((row_start, start))
             row_start, after_blank = start, -1
             column = sum(get_cwidth(c) for c in text[start:offset])
+            if column + cells > width:  # the word carried over and this wide character still do not fit
+                rows.append((row_start, offset))
+                row_start, column = offset, 0
         column += cells
         if char == " ":
             after_blank = offset + 1
