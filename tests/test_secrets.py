@@ -352,3 +352,18 @@ def test_exec_errors_show_the_command_masked(shared_guest: str) -> None:
             "vdbgsh: error: unknown argument 'bogus'",
             "  set_password protocol=vnc password=******** bogus=1",
         ]
+
+
+def test_a_very_long_line_is_masked_up_to_the_window_shown() -> None:
+    from vdbgsh.syntax.errors import ParseError
+
+    head = "set_password protocol=vnc password=hunter2 "
+    source = head + "x " * 50_000 + "password=again"
+    shown = ParseError("m", source, len(head)).lines()[1]
+    assert "hunter2" not in shown
+    assert MASK in shown
+    assert shown.endswith("…")
+    # The fault far along: what is shown around it is masked too.
+    late = ParseError("m", source, len(source) - 3).lines()
+    assert "again" not in late[1]
+    assert late[1][late[2].index("^") :].startswith("*")
