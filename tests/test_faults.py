@@ -26,13 +26,15 @@ from prompt_toolkit.output import DummyOutput
 from tests.conftest import LoopThread, unique_name
 from tests.libvirtd import libvirtd_restored, start_libvirtd, stop_libvirtd
 from tests.test_shell import Step, type_keys
+from vdbgsh.errors import ConnectError
 from vdbgsh.guest.definitions import qemu_binary
 from vdbgsh.guest.libvirt_guest import destroy_quietly
 from vdbgsh.guest.plain_qemu import PlainQemu
-from vdbgsh.link import STAYS_OPEN
+from vdbgsh.link import STAYS_OPEN, Reopen
 from vdbgsh.schema.loading import SchemaCache, load_schema
 from vdbgsh.session import Session
 from vdbgsh.transport import Target
+from vdbgsh.transport.base import Monitor
 from vdbgsh.ui.shell import Shell
 
 
@@ -45,7 +47,13 @@ class Ended:
 
 
 def run_shell(
-    loop: LoopThread, target: Target, keys: Sequence[str | Step], cache: Path, log: Path | None = None
+    loop: LoopThread,
+    target: Target,
+    keys: Sequence[str | Step],
+    cache: Path,
+    log: Path | None = None,
+    *,
+    reopen: Reopen | None = None,
 ) -> Ended:
     """The shell as attach builds it (reopening the same target when the monitor goes), typed into."""
 
@@ -59,7 +67,10 @@ def run_shell(
             if log is not None:
                 session.start_log(str(log))
             shell = Shell(
-                session, target.describe(), history=InMemoryHistory(), reopen=lambda: target.open(events=True)
+                session,
+                target.describe(),
+                history=InMemoryHistory(),
+                reopen=reopen or (lambda: target.open(events=True)),
             )
             typist = asyncio.get_running_loop().create_task(type_keys(shell, pipe, keys))
             try:
@@ -304,6 +315,51 @@ def test_libvirtd_restarted_the_shell_reconnects(loop: LoopThread, guest: str, c
     messages = [str(r["message"]) for r in records(log) if r["type"] == "notice"]
     assert any(m.startswith("lost the connection to libvirtd") for m in messages)
     assert any(m.startswith("reconnected to libvirtd after") for m in messages)
+    assert "started again meanwhile" not in text  # the same QEMU as before
+
+
+def test_libvirtd_restarted_and_the_guest_too(loop: LoopThread, guest: str, cache: Path) -> None:
+    target = Target(domain=guest)
+    restarted: list[bool] = []
+
+    def restart_guest() -> None:
+        conn = libvirt.open("qemu:///system")
+        try:
+            dom = conn.lookupByName(guest)
+            xml = dom.XMLDesc(0)
+            dom.destroy()
+            conn.createXML(xml, 0)
+        finally:
+            conn.close()
+
+    async def reopen() -> Monitor:
+        # Fault injection: the guest is restarted once libvirtd is back, before the shell finds it again.
+        if not restarted:
+            try:
+                await asyncio.to_thread(restart_guest)
+            except libvirt.libvirtError as err:
+                raise ConnectError(f"libvirtd is not back yet: {err}") from None
+            restarted.append(True)
+        return await target.open(events=True)
+
+    with libvirtd_restored():
+        ended = run_shell(
+            loop,
+            target,
+            [
+                "query-name\r",
+                meanwhile(restart_libvirtd),
+                until("reconnecting to libvirtd…"),
+                until("reconnected to libvirtd"),
+                "query-name\r",
+                ":quit\r",
+            ],
+            cache,
+            reopen=reopen,
+        )
+    text = ended.text
+    assert f"error: {guest} was started again meanwhile: a new QEMU, not the one the commands above ran on" in text
+    assert text.count(f'"name": "{guest}"') == 2  # the shell works on with the new QEMU
 
 
 def test_qmp_socket_closed(loop: LoopThread, qemu: PlainQemu, cache: Path) -> None:

@@ -117,6 +117,7 @@ class MonitorLink:
 
     async def _reconnect(self, since: float) -> None:
         assert self.reopen is not None
+        before = self.session.monitor.instance
         await self._drop_monitor()
         for delay in retry_delays():
             await asyncio.sleep(delay)
@@ -137,6 +138,11 @@ class MonitorLink:
                 f"{'' if attempts == 1 else 's'}); events re-registered (any emitted meanwhile were missed)",
                 error=False,
             )
+            if before and monitor.instance and monitor.instance != before:
+                self._tell(
+                    f"{monitor.target} was started again meanwhile: a new QEMU, not the one the commands above ran on",
+                    error=True,
+                )
             return
 
     async def ready(self) -> str | None:

@@ -96,6 +96,8 @@ class Monitor(abc.ABC):
     target: str
     #: Whether libvirt manages the guest (and so keeps state a raw command can change behind its back).
     libvirt: bool = False
+    #: Which run of the guest this is (libvirt's domain id), to tell a restarted guest from the same one; "" unknown.
+    instance: str = ""
 
     @abc.abstractmethod
     async def execute_message(self, message: JSONObject) -> Reply:

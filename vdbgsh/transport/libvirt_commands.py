@@ -28,6 +28,7 @@ class LibvirtCommands:
         self.uri = uri
         self.dom: libvirt.virDomain | None = dom
         self.target = dom.name()
+        self.instance = str(dom.ID())  # libvirt's domain id: a new one each time the domain starts
 
     @classmethod
     def open(cls, uri: str | None, domain: str) -> LibvirtCommands:

@@ -50,6 +50,7 @@ class LibvirtMonitor(Monitor):
         self.commands = commands
         self.conn = commands.conn
         self.target = commands.target
+        self.instance = commands.instance
         self._callbacks: set[int] = set()
         self._listeners: list[list[EventCallback]] = []
         self._unwatch: list[Subscription] = []
