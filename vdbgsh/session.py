@@ -16,13 +16,14 @@ from vdbgsh import transaction_block
 from vdbgsh.errors import VdbgshError
 from vdbgsh.guard.effects import classify_request
 from vdbgsh.guard.policy import ASK, REFUSE, GuardPolicy
-from vdbgsh.hmp.dump_size import dump_bytes
+from vdbgsh.hmp.dump_size import dump_refusal
 from vdbgsh.hmp.table import BY_NAME as HMP_BY_NAME
 from vdbgsh.hmp.table import INFO_BY_NAME
 from vdbgsh.hmp.translate import Translation, Translator
 from vdbgsh.render.ansi import DIM, paint
 from vdbgsh.render.help import help_command, help_event, help_overview
 from vdbgsh.render.help_hmp import help_hmp
+from vdbgsh.render.hmp_text import hmp_output
 from vdbgsh.render.info import render_info
 from vdbgsh.render.messages import error_text, meta_overview, note_text, request_echo
 from vdbgsh.render.reply_view import format_elapsed, render_reply
@@ -35,7 +36,6 @@ from vdbgsh.syntax.transaction import is_action_line
 from vdbgsh.transaction_block import PendingTransaction
 from vdbgsh.transport import Event, Monitor, Reply
 from vdbgsh.transport.base import JSONObject
-from vdbgsh.transport.limits import LIBVIRT_REPLY_LIMIT_MIB
 
 if TYPE_CHECKING:
     from vdbgsh.transcript.writer import TranscriptWriter
@@ -43,11 +43,6 @@ if TYPE_CHECKING:
 # Events after which the run state is worth asking for again.
 HMP_PASSTHROUGH = "human-monitor-command"
 _MEMORY_DUMP = re.compile(r"\s*xp?(?![^\s/])")  # HMP's x and xp: "x /4xb 0", "xp/4xb 0"
-
-
-def hmp_output(text: str) -> str:
-    """What the text monitor printed, as it printed it: QEMU ends its lines with CR LF."""
-    return text.replace("\r\n", "\n").rstrip("\n")
 
 
 RUN_STATE_EVENTS = frozenset(
@@ -267,24 +262,7 @@ class Session:
         return self._outcome(shown)
 
     def _dump_too_big(self, translation: Translation) -> list[str] | None:
-        """A memory dump whose text libvirt could not carry: refused before QEMU writes it (past 10 MiB libvirtd
-        would give up this guest's monitor for good)."""
-        if translation.entry.name not in ("x", "xp") or not self.guard.libvirt:
-            return None
-        size = dump_bytes(translation.hmp_args)
-        limit = LIBVIRT_REPLY_LIMIT_MIB * 1024 * 1024
-        if size <= limit:
-            return None
-        count = translation.hmp_args.get("count")
-        fitting = int(count * limit / size) if isinstance(count, int) else 0
-        step = 10 ** max(0, len(str(fitting)) - 2)
-        fitting -= fitting % step  # a round number to type: 490,000 rather than 499,321
-        return [
-            f"refused: {translation.entry.name} would print about {size / 1e6:.0f} MB, and through libvirt a reply "
-            f"over {LIBVIRT_REPLY_LIMIT_MIB} MiB fails"
-            " (past 10 MiB libvirtd gives up this guest's monitor until it restarts)",
-            f"hint: ask for at most {fitting:,} at a time, or use --qmp on a plain QEMU",
-        ]
+        return dump_refusal(translation.entry.name, translation.hmp_args) if self.guard.libvirt else None
 
     def _device_properties(self, driver: str) -> dict[str, str] | None:
         if driver not in self._device_types:

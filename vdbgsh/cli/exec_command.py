@@ -1,4 +1,4 @@
-"""``vdbgsh exec``: one QMP command, or a batch from stdin, for scripts.
+"""``vdbgsh exec``: one QMP command (or HMP line, translated as the shell does), or a batch from stdin, for scripts.
 
 Start-up is most of a one-shot's cost, so this path stays blocking (no asyncio for libvirt), must not import
 prompt_toolkit, and loads the schema only when there is something to type or check.
@@ -14,6 +14,7 @@ from vdbgsh.cli.guard_rails import ExecGuard
 from vdbgsh.cli.target import take_target
 from vdbgsh.errors import EXIT_GUEST_ERROR, EXIT_OK, EXIT_USAGE, UsageError, VdbgshError
 from vdbgsh.render.errors import qmp_error_line
+from vdbgsh.render.hmp_text import hmp_output
 from vdbgsh.render.json_text import as_text
 from vdbgsh.syntax.request import UNCHECKED_MARK, parse_request_line, parse_request_words
 from vdbgsh.transport import Reply, Target
@@ -33,7 +34,12 @@ class ReplyPrinter:
     def value(self, value: object) -> None:
         print(as_text(value, layout=self.layout, colour=self.env.colour), file=self.env.stdout, flush=True)
 
-    def show(self, reply: Reply, prefix: str = "") -> None:
+    def show(self, reply: Reply, prefix: str = "", *, hmp_text: bool = False) -> None:
+        if hmp_text and reply.ok and isinstance(reply.value, str) and self.layout == "pretty" and not self.raw:
+            # On a terminal the text monitor's output reads as it prints it; piped, it stays a JSON string.
+            if reply.value:
+                print(hmp_output(reply.value), file=self.env.stdout, flush=True)
+            return
         if reply.ok or self.raw:
             self.value(reply.message if self.raw else reply.value)
         if not reply.ok:
@@ -92,20 +98,73 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
                 raise UsageError(f"unexpected '{rest[0]}' after '-'", "with '-', commands come one per line on stdin")
             return _run_batch(guest, env, printer, args.keep_going, args.dry_run)
         if not rest and _is_line(command):
-            # One quoted 'CMD key=value ...' (a line as the shell takes it, or as virsh users quote a command):
-            # read as that line, never sent to the guest as one long command name.
-            request = parse_request_line(command).message
-            if not command.startswith(UNCHECKED_MARK):
-                request = parse_request_line(command, guest.schema_for(True)).message
-            return _send(guest, printer, request, args.dry_run)
+            # One quoted line, read as the shell reads it (QMP 'CMD key=value ...' or HMP), never sent to the guest
+            # as one long command name.
+            return _send_all(guest, printer, _line_requests(guest, env, command), args.dry_run)
+        if rest and not command.startswith(UNCHECKED_MARK) and _reads_as_hmp(guest, command, rest):
+            line = " ".join([command, *rest])
+            return _send_all(guest, printer, _line_requests(guest, env, line), args.dry_run)
         # Shape first (no connection needed: malformed JSON is a usage error whether or not the guest is there),
         # then types against the guest's schema when there are arguments to type.
         request = parse_request_words(command, rest).message
         if rest or "arguments" in request or args.dry_run:
             request = parse_request_words(command, rest, guest.schema_for(True)).message
-        return _send(guest, printer, request, args.dry_run)
+            return _send(guest, printer, request, args.dry_run)
+        if "execute" not in request or command.startswith("{") or not guest.validate:
+            return _send(guest, printer, request, args.dry_run)
+        # A bare name goes without the schema (the fast path); the schema is read only if QEMU knows no such
+        # command: an HMP name (savevm, info) is then run as HMP, a misspelt one gets a suggestion.
+        return _send(guest, printer, request, args.dry_run, bare=command)
     finally:
         guest.close()
+
+
+def _reads_as_hmp(guest: Guest, command: str, rest: list[str]) -> bool:
+    """Words that are no QMP (``info status``, ``device_del net0``) as HMP; the schema only when the name is HMP's."""
+    from vdbgsh.hmp.table import BY_NAME
+
+    if command not in BY_NAME:
+        return False
+    schema = guest.schema_for(True)
+    if schema is None:
+        return False
+    from vdbgsh.syntax.classify import classify
+
+    return classify(" ".join([command, *rest]), schema) == "hmp"
+
+
+def _line_requests(guest: Guest, env: Environment, line: str) -> list[JSONObject]:
+    """A line as the shell reads it: QMP checked against the guest's schema, or HMP translated into QMP."""
+    if line.startswith(UNCHECKED_MARK):
+        return [parse_request_line(line).message]
+    schema = guest.schema_for(True)
+    if schema is None:  # --no-validate: QMP as typed
+        return [parse_request_line(line).message]
+    from vdbgsh.syntax.classify import classify
+
+    if classify(line, schema) != "hmp":
+        return [parse_request_line(line, schema).message]
+    from vdbgsh.hmp.dump_size import dump_refusal
+    from vdbgsh.hmp.translate import Translator
+
+    translation = Translator(schema).translate(line)
+    refused = dump_refusal(translation.entry.name, translation.hmp_args) if guest.target.qmp is None else None
+    if refused is not None:
+        raise UsageError(refused[0].removeprefix("refused: "), refused[1].removeprefix("hint: "))
+    if env.stderr.isatty():
+        for note in translation.notes:
+            print(f"vdbgsh: note: {note}", file=env.stderr, flush=True)
+    return translation.requests
+
+
+def _send_all(guest: Guest, printer: ReplyPrinter, requests: list[JSONObject], dry_run: bool, prefix: str = "") -> int:
+    """The requests one line became, in order, up to the first that fails."""
+    status = EXIT_OK
+    for request in requests:
+        status = _send(guest, printer, request, dry_run, prefix)
+        if status != EXIT_OK:
+            break
+    return status
 
 
 def _is_line(command: str) -> bool:
@@ -139,7 +198,9 @@ def _run_transaction(args: argparse.Namespace, env: Environment, target: Target,
         guest.close()
 
 
-def _send(guest: Guest, printer: ReplyPrinter, request: JSONObject, dry_run: bool, prefix: str = "") -> int:
+def _send(
+    guest: Guest, printer: ReplyPrinter, request: JSONObject, dry_run: bool, prefix: str = "", *, bare: str = ""
+) -> int:
     if dry_run:
         from vdbgsh.syntax.secrets import mask_request  # what is printed is echoed, and echoes keep secrets out
 
@@ -152,8 +213,26 @@ def _send(guest: Guest, printer: ReplyPrinter, request: JSONObject, dry_run: boo
     reply = guest.monitor.execute_message(request)
     if guest.transcript is not None:
         guest.transcript.record(guest.line, request, reply)
-    printer.show(reply, prefix)
+    if bare and not reply.ok and reply.error_class == "CommandNotFound":
+        return _not_found(guest, printer, reply, bare)
+    printer.show(reply, prefix, hmp_text=request.get("execute") == "human-monitor-command")
     return EXIT_OK if reply.ok else EXIT_GUEST_ERROR
+
+
+def _not_found(guest: Guest, printer: ReplyPrinter, reply: Reply, name: str) -> int:
+    schema = guest.schema_for(True)
+    if schema is not None:
+        from vdbgsh.syntax.classify import classify
+
+        if classify(name, schema) == "hmp":
+            return _send_all(guest, printer, _line_requests(guest, printer.env, name), dry_run=False)
+    printer.show(reply)
+    if schema is not None:
+        from vdbgsh.syntax.values import did_you_mean
+
+        if suggestion := did_you_mean(name, list(schema.commands)):
+            print(f"hint:{suggestion.removeprefix(';')}", file=printer.env.stderr, flush=True)
+    return EXIT_GUEST_ERROR
 
 
 def _run_batch(guest: Guest, env: Environment, printer: ReplyPrinter, keep_going: bool, dry_run: bool) -> int:
@@ -164,8 +243,13 @@ def _run_batch(guest: Guest, env: Environment, printer: ReplyPrinter, keep_going
         if not text or text.startswith("#"):
             continue
         try:
-            checked = not text.startswith(UNCHECKED_MARK) and (dry_run or " " in text or "arguments" in text)
-            request = parse_request_line(text, guest.schema_for(checked)).message
+            if text.startswith("{"):
+                checked = dry_run or "arguments" in text
+                requests = [parse_request_line(text, guest.schema_for(checked)).message]
+            elif " " in text or dry_run:
+                requests = _line_requests(guest, env, text)
+            else:  # a bare name: sent without the schema, as on the command line
+                requests = [parse_request_line(text).message]
         except VdbgshError as err:
             if not isinstance(err, UsageError):
                 raise
@@ -176,7 +260,7 @@ def _run_batch(guest: Guest, env: Environment, printer: ReplyPrinter, keep_going
                 continue
             break
         guest.line = text
-        outcome = _send(guest, printer, request, dry_run, prefix=f"line {line_no}: ")
+        outcome = _send_all(guest, printer, requests, dry_run, prefix=f"line {line_no}: ")
         status = max(status, outcome)
         if outcome != EXIT_OK and not keep_going:
             break

@@ -103,9 +103,11 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         formatter_class=_Formatter,
         help="run one QMP command (or a batch from stdin) and print the reply",
         description="Run a QMP command on a guest and print its reply: pretty on a terminal, compact JSON of "
-        "the return value when piped. Exit 0 on a return, 1 on a QMP error, 2 on usage or connection errors.",
+        "the return value when piped. An HMP line ('info status') is translated into QMP as in the shell. "
+        "Exit 0 on a return, 1 on a QMP error, 2 on usage or connection errors.",
         usage="vdbgsh exec [-h] [-c URI | --qmp ADDR] [options] DOMAIN COMMAND [key=value ...]\n"
         "       vdbgsh exec [options] DOMAIN '{\"execute\": ...}'\n"
+        "       vdbgsh exec [options] DOMAIN 'HMP LINE'\n"
         "       vdbgsh exec [options] DOMAIN -    (one command per line from stdin)\n"
         "       vdbgsh exec [options] DOMAIN --transaction [key=value ...] 'TYPE key=value ...' ... | -",
     )
