@@ -293,3 +293,19 @@ def test_undecodable_and_missing_transcripts(tmp_path: Path) -> None:
         2,
         f"vdbgsh: error: cannot read transcript {tmp_path}/missing.jsonl: No such file or directory\n",
     )
+
+
+def test_a_secret_read_back_is_masked_in_the_log_and_shown_on_asking(guest: str, tmp_path: Path) -> None:
+    log = tmp_path / "readback.jsonl"
+    created = vdbgsh("exec", "--yes", guest, "object-add", "qom-type=secret", "id=rb0", "data=hunter2")
+    assert created.returncode == 0, created.stderr
+    read = vdbgsh("exec", "--log", str(log), guest, "qom-get", "path=/objects/rb0", "property=data")
+    assert json.loads(read.stdout) == "hunter2"  # asked for: shown
+    other = vdbgsh("exec", "--log", str(log), guest, "qom-get", "path=/objects/rb0", "property=format")
+    assert json.loads(other.stdout) == "raw"
+    assert "hunter2" not in log.read_text()
+    replies = [r for r in records(log) if r["type"] == "reply"]
+    assert replies[0]["reply"]["return"] == "********"
+    assert replies[0]["masked"] == ["return"]
+    assert replies[1]["reply"]["return"] == "raw"
+    assert "masked" not in replies[1]

@@ -81,6 +81,17 @@ def _walk(command: str, value: Any, path: Path) -> Iterator[Path]:
             yield from _walk(command, element, (*path, index))
 
 
+def returns_secret(message: Mapping[str, Any]) -> bool:
+    """Whether the reply to a request carries a secret: ``qom-get`` of a property named like one (a secret
+    object's ``data`` reads back as it was set)."""
+    arguments = message.get("arguments")
+    return (
+        message.get("execute", message.get("exec-oob")) == "qom-get"
+        and isinstance(arguments, dict)
+        and arguments.get("property") in QOM_SET_SECRET_PROPERTIES
+    )
+
+
 def mask_request(message: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``message`` with every secret replaced by the mask (the message itself is left alone)."""
     paths = secret_paths(message)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from vdbgsh import __version__
 from vdbgsh.errors import UsageError
 from vdbgsh.events.format import iso_utc
-from vdbgsh.syntax.secrets import mask_line, mask_request, secret_paths
+from vdbgsh.syntax.secrets import MASK, mask_line, mask_request, returns_secret, secret_paths
 from vdbgsh.transport.base import Event, JSONObject, Reply
 
 if TYPE_CHECKING:
@@ -80,15 +80,23 @@ def request_record(
     return record
 
 
-def reply_record(at: float, domain: str, seq: int, reply: Reply) -> JSONObject:
-    return {
+def reply_record(at: float, domain: str, seq: int, reply: Reply, request: JSONObject | None = None) -> JSONObject:
+    """``request``, when given, says whether the return is a secret read back (then it is masked)."""
+    message = reply.message
+    masked = request is not None and reply.ok and returns_secret(request)
+    if masked:
+        message = {**message, "return": MASK}
+    record: JSONObject = {
         "timestamp": iso_utc(at),
         "type": "reply",
         "domain": domain,
         "seq": seq,
-        "reply": reply.message,
+        "reply": message,
         "elapsed": round(reply.elapsed, 6),
     }
+    if masked:
+        record["masked"] = ["return"]
+    return record
 
 
 def event_record(event: Event) -> JSONObject:

@@ -91,7 +91,7 @@ class TranscriptWriter:
         now = self.clock()
         self._seq += 1
         self._write(request_record(now - reply.elapsed, self.domain, self._seq, line, request, schema=self.schema))
-        self._write(reply_record(now, self.domain, self._seq, reply))
+        self._write(reply_record(now, self.domain, self._seq, reply, request))
 
     def unanswered(self, line: str, request: JSONObject, why: str) -> None:
         """A request that was sent but got no reply (the guest went away, or nobody waited for it)."""
