@@ -5,12 +5,14 @@ events while a command runs, F2/F3 and the unseen count."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import libvirt
+import libvirt_qemu
 import pytest
 from prompt_toolkit.input import PipeInput
 
@@ -174,6 +176,57 @@ def test_events_reach_the_pane_while_a_command_runs(
 
     run_shell(loop, guest, [cause_and_watch, ":quit\r"], cache, SlowQueryUUID)
     assert during == {"busy": True, "names": ["STOP", "RESUME"]}
+
+
+def test_commands_are_answered_while_events_pour_in(loop: LoopThread, guest: str, cache: Path) -> None:
+    """A stop/cont loop from another client (STOP and RESUME without end): lines typed meanwhile are answered
+    while it still runs, not once it is over, and the prompt says running once it is."""
+    seen: dict[str, Any] = {}
+
+    def flood(until: threading.Event) -> None:
+        own = libvirt.open("qemu:///system")
+        try:
+            dom = own.lookupByName(guest)
+            while not until.is_set():
+                libvirt_qemu.qemuMonitorCommand(dom, '{"execute":"stop"}', 0)
+                libvirt_qemu.qemuMonitorCommand(dom, '{"execute":"cont"}', 0)
+        finally:
+            own.close()
+
+    async def type_during_the_flood(shell: Shell) -> None:
+        typed = shell.app.input
+        assert isinstance(typed, PipeInput)
+        done = threading.Event()
+        flooding = asyncio.get_running_loop().run_in_executor(None, flood, done)
+        try:
+            while shell.events.ring.total < 200:
+                await asyncio.sleep(0.01)
+            meanwhile = []  # events that arrived while each line waited for its answer
+            for _ in range(3):
+                before = shell.events.ring.total
+                typed.send_text("query-name\r")
+                wanted = shell.lines_accepted + 1
+                deadline = time.monotonic() + 60
+                while shell.lines_done < wanted and time.monotonic() < deadline:
+                    await asyncio.sleep(0.01)
+                meanwhile.append(shell.events.ring.total - before)
+            seen["answered while flooding"] = shell.lines_done == shell.lines_accepted and not flooding.done()
+            # Counted in events rather than seconds (the machine may be slow): a few while a command is answered,
+            # not the thousands that came while lines waited for the flood to pause.
+            seen["most events during a line"] = max(meanwhile)
+        finally:
+            done.set()
+            await flooding
+        deadline = time.monotonic() + 10
+        while shell.session.run_state != "running" and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        seen["state after"] = shell.session.run_state
+
+    text, _source = run_shell(loop, guest, [type_during_the_flood, ":quit\r"], cache)
+    assert seen["answered while flooding"], seen
+    assert seen["most events during a line"] < 200, seen
+    assert seen["state after"] == "running"
+    assert text.count(f'"name": "{guest}"') == 3
 
 
 @pytest.fixture

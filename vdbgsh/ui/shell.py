@@ -44,6 +44,7 @@ from vdbgsh.ui.style import STYLE, continuation, prompt_ansi, prompt_fragments
 from vdbgsh.ui.transcript import Transcript
 
 _LEAVE = None  # queued after the lines typed before Ctrl-D, so that they still run
+STATE_EVERY = 0.05  # seconds: while events pour in, the run state is asked at most this often
 
 
 class Shell:
@@ -70,6 +71,8 @@ class Shell:
         self._running_line = ""
         self._refresh: asyncio.Task[str] | None = None
         self._ask_again = False
+        self._last_asked = 0.0  # loop time of the last run-state query
+        self._state_timer: asyncio.TimerHandle | None = None
         self.lines_accepted = self.lines_done = 0  # how far the typed lines have got (tests wait on these)
         self.buffer = Buffer(
             name="input",
@@ -176,31 +179,61 @@ class Shell:
 
     def on_event(self, event: Event) -> None:
         if self.session.on_event(event):
-            self._ask_run_state()
+            self._ask_run_state_soon()
         self.events.add(event)
         self._invalidate()
 
     def _ask_run_state(self) -> asyncio.Task[str]:
-        """Ask for the run state; while an answer is on its way, ask once more after it (the state may have
-        changed after QEMU answered, e.g. stop then cont in quick succession)."""
+        """Ask for the run state now: one query at a time; asked while an answer is on its way, ask once more
+        after it (the state may have changed after QEMU answered: a pause, then a resume by another client)."""
         if self._refresh is None or self._refresh.done():
+            self._ask_again = False
+            self._last_asked = asyncio.get_running_loop().time()
             self._refresh = asyncio.get_running_loop().create_task(self._refresh_state())
+            self._refresh.add_done_callback(self._answered)
         else:
             self._ask_again = True
         return self._refresh
 
+    def _ask_run_state_soon(self) -> None:
+        """For events: while they pour in (a stop/cont loop), the state is asked at most every STATE_EVERY
+        seconds, so that the monitor stays free for the user's commands; the last event is always followed by
+        an answer asked after it."""
+        if self._state_timer is not None:
+            return  # an ask is due: it comes after this event
+        if self._refresh is not None and not self._refresh.done():
+            self._ask_again = True
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._last_asked + STATE_EVERY - loop.time()
+        if wait <= 0:
+            self._ask_run_state()
+        else:
+            self._state_timer = loop.call_later(wait, self._state_timer_fired)
+
+    def _state_timer_fired(self) -> None:
+        self._state_timer = None
+        if self.link.state == UP and self.app.is_running:
+            self._ask_run_state()
+
+    def _answered(self, _task: asyncio.Task[str]) -> None:
+        if self._ask_again and self.link.state == UP and self.app.is_running:
+            self._ask_run_state_soon()
+
     async def _refresh_state(self) -> str:
-        state = self.session.run_state
-        again = True
-        while again:
-            self._ask_again = False
-            try:
-                state = await self.session.refresh_run_state()
-            except (MonitorGone, VdbgshError):
-                return self.session.run_state
-            self._invalidate()
-            again = self._ask_again
+        try:
+            state = await self.session.refresh_run_state()
+        except (MonitorGone, VdbgshError):
+            return self.session.run_state
+        self._invalidate()
         return state
+
+    async def _settle_run_state(self) -> None:
+        """After a command that may change the run state: an answer asked for after it, not one already on its
+        way (asked before the command took effect)."""
+        if self._refresh is not None and not self._refresh.done():
+            await self._refresh
+        await self._ask_run_state()
 
     def toggle_pane(self) -> None:
         self.show_pane(not self.screen.pane_shown)
@@ -381,9 +414,7 @@ class Shell:
             self.transcript.clear()
         await self._show(outcome.text, force_page=outcome.page)
         if self.link.state == UP and self.session.run_state_stale:
-            self._ask_run_state()
-        if self._refresh is not None and not self._refresh.done():
-            await self._refresh  # the next prompt shows the state the command left, not the one before
+            await self._settle_run_state()  # the next prompt shows the state the command left, not the one before
         return True
 
     async def _run_line(self, line: str) -> Outcome | None:
@@ -422,6 +453,8 @@ class Shell:
             worker = asyncio.get_running_loop().create_task(self._work())
             await self.app.run_async()
         finally:
+            if self._state_timer is not None:
+                self._state_timer.cancel()
             await self.link.close()
             if worker is not None:
                 if not worker.done():
