@@ -450,3 +450,16 @@ def test_a_memory_dump_libvirt_cannot_carry_is_refused_before_it_is_sent(shared_
     assert result.returncode == 2
     assert result.stderr.startswith("vdbgsh: error: xp would print about 12 MB, and through libvirt a reply over 4 MiB")
     assert vdbgsh("exec", shared_guest, "query-name").returncode == 0  # the monitor is fine
+
+
+def test_an_error_hmp_reports_in_its_text_exits_1(shared_guest: str) -> None:
+    # QEMU answers HMP through a successful QMP reply whatever happened; its "Error: ..." text is an error here.
+    failed = vdbgsh("exec", "--yes", shared_guest, "savevm")  # a bare HMP name: no disk can hold the state
+    assert (failed.returncode, failed.stdout) == (1, "")
+    assert failed.stderr == "vdbgsh: Error: no block device can store vmstate for snapshot\n"
+    parse = vdbgsh("exec", shared_guest, "human-monitor-command", "command-line=info block -x")
+    assert parse.returncode == 1
+    assert parse.stderr.splitlines() == [
+        "vdbgsh: block: unsupported option -x",
+        'vdbgsh: Try "help info block" for more information',
+    ]

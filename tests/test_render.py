@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from vdbgsh.render.highlight import KEY, STRING, highlight_json, strip_ansi
+from vdbgsh.render.hmp_text import hmp_error
 from vdbgsh.render.reply_view import render_reply
 from vdbgsh.render.table import as_table
 
@@ -254,3 +255,21 @@ def test_error_reply_shows_class_in_bold_red_and_description() -> None:
 def test_unknown_mode_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="yaml"):
         render_reply({"return": {}}, mode="yaml", width=80, colour=False, elapsed=None)
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("Error: no block device can store vmstate for snapshot\r\n", True),
+        ('block: unsupported option -x\r\nTry "help info block" for more information\r\n', True),
+        ('ringbuf_write: string expected\r\nTry "help ringbuf_write" for more information\r\n', True),
+        ("VM status: running\r\n", False),
+        ("", False),
+        ("0000000000000000: 0x53 0xff\r\n", False),
+        ("  Error: in the middle of output is output\r\n", False),
+    ],
+)
+def test_hmp_errors_are_told_from_output(text: str, error: bool) -> None:
+    assert (hmp_error(text) is not None) is error
+    if error:
+        assert hmp_error(text) == text.replace("\r\n", "\n").rstrip("\n")

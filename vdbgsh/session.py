@@ -20,10 +20,10 @@ from vdbgsh.hmp.dump_size import dump_refusal
 from vdbgsh.hmp.table import BY_NAME as HMP_BY_NAME
 from vdbgsh.hmp.table import INFO_BY_NAME
 from vdbgsh.hmp.translate import Translation, Translator
-from vdbgsh.render.ansi import DIM, paint
+from vdbgsh.render.ansi import DIM, RED_BOLD, paint
 from vdbgsh.render.help import help_command, help_event, help_overview
 from vdbgsh.render.help_hmp import help_hmp
-from vdbgsh.render.hmp_text import hmp_output
+from vdbgsh.render.hmp_text import hmp_error, hmp_output
 from vdbgsh.render.info import render_info
 from vdbgsh.render.messages import error_text, meta_overview, note_text, request_echo
 from vdbgsh.render.reply_view import format_elapsed, render_reply
@@ -141,12 +141,18 @@ class Session:
         if request.message.get("execute") == HMP_PASSTHROUGH and isinstance(reply.value, str) and self._as_text():
             # The text monitor's output is text: shown as HMP would show it, not as one escaped JSON string.
             if reply.value:  # no output (stop, cont ...): nothing but the time, as HMP prints nothing
-                shown.append(hmp_output(reply.value))
+                shown.append(self._hmp_text(reply.value))
             if self.options.timing:
                 shown.append(paint(format_elapsed(reply.elapsed), DIM, self.colour))
         else:
             shown.append(self._rendered(reply))
         return self._outcome(shown)
+
+    def _hmp_text(self, text: str) -> str:
+        """HMP's output; an error it reported (in a successful reply) in the error colour."""
+        if hmp_error(text) is not None:  # each line painted: the transcript colours line by line
+            return "\n".join(paint(line, RED_BOLD, self.colour) for line in hmp_output(text).split("\n"))
+        return hmp_output(text)
 
     def _as_text(self) -> bool:
         return self.options.mode != "compact"
@@ -244,7 +250,9 @@ class Session:
         for request in translation.requests:
             reply = await self._send(text, request)
             if translation.fallback and reply.ok:
-                shown.append(hmp_output(str(reply.value)))
+                shown.append(self._hmp_text(str(reply.value)))
+                if hmp_error(str(reply.value)) is not None:
+                    break
             elif translation.info and reply.ok and self.options.view == "human":
                 view = render_info(
                     translation.info, translation.hmp_args, reply.value, colour=self.colour, width=self.width()

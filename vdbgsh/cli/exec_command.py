@@ -14,7 +14,7 @@ from vdbgsh.cli.guard_rails import ExecGuard
 from vdbgsh.cli.target import take_target
 from vdbgsh.errors import EXIT_GUEST_ERROR, EXIT_OK, EXIT_USAGE, UsageError, VdbgshError
 from vdbgsh.render.errors import qmp_error_line
-from vdbgsh.render.hmp_text import hmp_output
+from vdbgsh.render.hmp_text import hmp_error, hmp_output
 from vdbgsh.render.json_text import as_text
 from vdbgsh.syntax.request import UNCHECKED_MARK, parse_request_line, parse_request_words
 from vdbgsh.transport import Reply, Target
@@ -215,7 +215,16 @@ def _send(
         guest.transcript.record(guest.line, request, reply)
     if bare and not reply.ok and reply.error_class == "CommandNotFound":
         return _not_found(guest, printer, reply, bare)
-    printer.show(reply, prefix, hmp_text=request.get("execute") == "human-monitor-command")
+    hmp_text = request.get("execute") == "human-monitor-command"
+    failed = hmp_error(reply.value) if hmp_text and reply.ok and isinstance(reply.value, str) else None
+    if failed is not None:
+        # The guest answered with an error, in text: said on stderr, and the status says so.
+        if printer.raw:
+            printer.value(reply.message)
+        for line in failed.split("\n"):
+            print(f"vdbgsh: {prefix}{line}", file=printer.env.stderr, flush=True)
+        return EXIT_GUEST_ERROR
+    printer.show(reply, prefix, hmp_text=hmp_text)
     return EXIT_OK if reply.ok else EXIT_GUEST_ERROR
 
 
