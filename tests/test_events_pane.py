@@ -289,7 +289,9 @@ def test_in_a_narrow_terminal_below_the_transcript(
         narrow.wait_for(f"{shared_guest} (running)>")
         qmp(conn, shared_guest, "stop")
         qmp(conn, shared_guest, "cont")
-        screen = narrow.wait_for("RESUME")
+        narrow.wait_for("RESUME")
+        # The prompt follows the guest: it says running again once the state asked after RESUME has come.
+        screen = narrow.wait_for(f"{shared_guest} (running)>")
         rows = screen.splitlines()
         title = next(i for i, row in enumerate(rows) if row.startswith(" events "))
         assert "STOP" in rows[title + 1]
