@@ -463,3 +463,11 @@ def test_an_error_hmp_reports_in_its_text_exits_1(shared_guest: str) -> None:
         "vdbgsh: block: unsupported option -x",
         'vdbgsh: Try "help info block" for more information',
     ]
+
+
+def test_hmp_state_carries_from_line_to_line_of_a_batch(shared_guest: str) -> None:
+    shown = vdbgsh("exec", "--dry-run", shared_guest, "-", input="x /1xb 0\ncpu 1\nx /1xb 0\n")
+    assert shown.returncode == 0, shown.stderr
+    first, after_cpu = (json.loads(line)["arguments"] for line in shown.stdout.splitlines())
+    assert "cpu-index" not in first
+    assert after_cpu == {"command-line": "x /1xb 0", "cpu-index": 1}  # as `cpu 1` set it, like the text monitor

@@ -21,6 +21,7 @@ from vdbgsh.transport import Reply, Target
 from vdbgsh.transport.base import BlockingMonitor, JSONObject
 
 if TYPE_CHECKING:
+    from vdbgsh.hmp.translate import Translator
     from vdbgsh.schema.model import Schema
     from vdbgsh.transcript.writer import TranscriptWriter
 
@@ -57,6 +58,7 @@ class Guest:
         self.guard: ExecGuard | None = None  # None: sent unguarded
         self.transcript: TranscriptWriter | None = None  # --log
         self.line = ""  # the request as typed, for the transcript
+        self._translator: Translator | None = None
 
     @property
     def monitor(self) -> BlockingMonitor:
@@ -72,6 +74,15 @@ class Guest:
 
             self._schema = load_schema_blocking(self.monitor, SchemaCache.default()).schema
         return self._schema
+
+    def translator(self, schema: Schema) -> Translator:
+        """One for all the lines of a batch: HMP's state (the current CPU of ``cpu N``, x/xp formats) carries
+        from line to line, as in the text monitor."""
+        if self._translator is None:
+            from vdbgsh.hmp.translate import Translator
+
+            self._translator = Translator(schema)
+        return self._translator
 
     def close(self) -> None:
         if self.transcript is not None:
@@ -145,9 +156,8 @@ def _line_requests(guest: Guest, env: Environment, line: str) -> list[JSONObject
     if classify(line, schema) != "hmp":
         return [parse_request_line(line, schema).message]
     from vdbgsh.hmp.dump_size import dump_refusal
-    from vdbgsh.hmp.translate import Translator
 
-    translation = Translator(schema).translate(line)
+    translation = guest.translator(schema).translate(line)
     refused = dump_refusal(translation.entry.name, translation.hmp_args) if guest.target.qmp is None else None
     if refused is not None:
         raise UsageError(refused[0].removeprefix("refused: "), refused[1].removeprefix("hint: "))
