@@ -318,6 +318,36 @@ def test_libvirtd_restarted_the_shell_reconnects(loop: LoopThread, guest: str, c
     assert "started again meanwhile" not in text  # the same QEMU as before
 
 
+def test_libvirtd_restarted_while_a_command_waits(loop: LoopThread, guest: str, cache: Path) -> None:
+    # The thread waiting for the reply is the one that sees the connection go: libvirt runs its close callback
+    # there, not in the loop (which once left the shell "reconnecting" for ever, seen under load).
+    pid = qemu_pid(guest)
+
+    def outage() -> None:
+        stop_libvirtd()
+        os.kill(pid, signal.SIGCONT)
+        start_libvirtd()
+
+    with libvirtd_restored():
+        ended = run_shell(
+            loop,
+            Target(domain=guest),
+            [
+                "query-name\r",
+                blocking(lambda: os.kill(pid, signal.SIGSTOP)),  # QEMU cannot answer: the next command waits
+                meanwhile(outage, delay=0.5),
+                "query-status\r",
+                until("reconnected to libvirtd"),
+                "query-name\r",
+                ":quit\r",
+            ],
+            cache,
+        )
+    text = ended.text
+    assert "error: lost the connection to libvirtd at qemu:///system" in text
+    assert text.count(f'"name": "{guest}"') == 2  # and the shell works again
+
+
 def test_libvirtd_restarted_and_the_guest_too(loop: LoopThread, guest: str, cache: Path) -> None:
     target = Target(domain=guest)
     restarted: list[bool] = []

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple, Protocol
 from vdbgsh.errors import ConnectError, VdbgshError
 from vdbgsh.transport.address import QMPAddress
 from vdbgsh.transport.base import Event, Subscription
+from vdbgsh.transport.loop_calls import call_in_loop, current_loop
 
 
 class Notice(NamedTuple):
@@ -209,6 +210,7 @@ class LibvirtFollower:
         self._closing = False
         self._reconnecting: asyncio.Task[None] | None = None
         self._released = False  # self.conn is closed: libvirt-python must not be asked to close it twice
+        self._loop: asyncio.AbstractEventLoop | None = None  # where the callbacks act
 
     @classmethod
     async def open(cls, uri: str | None, refs: list[str], sink: Sink, *, wait: bool) -> LibvirtFollower:
@@ -248,6 +250,7 @@ class LibvirtFollower:
         import libvirt
         import libvirt_qemu
 
+        self._loop = current_loop()
         try:
             # A dead libvirtd is noticed within ~15 s instead of never.
             self.conn.setKeepAlive(5, 3)
@@ -318,6 +321,9 @@ class LibvirtFollower:
         import libvirt
 
         if self._closing or reason == libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT or conn is not self.conn:
+            return
+        if current_loop() is not self._loop:  # noticed by a thread in a blocking call: handled in the loop
+            call_in_loop(self._loop, self._on_close, conn, reason, _opaque)
             return
         if self._reconnecting is not None and not self._reconnecting.done():
             return

@@ -15,6 +15,7 @@ from vdbgsh.transport.base import Event, EventCallback, JSONObject, Lost, LostCa
 from vdbgsh.transport.gone import ShutdownSeen, libvirt_stopped
 from vdbgsh.transport.libvirt_commands import LibvirtCommands
 from vdbgsh.transport.libvirt_errors import SOCKET_HINT, command_error
+from vdbgsh.transport.loop_calls import call_in_loop, current_loop
 
 
 def ensure_event_loop_impl() -> None:
@@ -117,15 +118,16 @@ class LibvirtMonitor(Monitor):
         shutdown = ShutdownSeen()
         events = self.subscribe(shutdown)
         conn, uri = self.conn, self.commands.uri
+        loop = current_loop()
 
         def on_close(_conn: object, reason: int, _opaque: object) -> None:
             if reason != libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT and self.commands.dom is not None:
                 why = "it stopped answering" if reason == libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE else "it closed"
-                callback(Lost(True, f"lost the connection to libvirtd at {uri} ({why})"))
+                call_in_loop(loop, callback, Lost(True, f"lost the connection to libvirtd at {uri} ({why})"))
 
         def on_lifecycle(_conn: object, _dom: object, kind: int, detail: int, _opaque: object) -> None:
             if kind == libvirt.VIR_DOMAIN_EVENT_STOPPED and self.commands.dom is not None:
-                callback(Lost(False, libvirt_stopped(self.target, detail, shutdown.reason)))
+                call_in_loop(loop, callback, Lost(False, libvirt_stopped(self.target, detail, shutdown.reason)))
 
         try:
             conn.setKeepAlive(5, 3)
