@@ -40,11 +40,11 @@ from vdbgsh.ui.json_continuation import json_is_open
 from vdbgsh.ui.keys import shell_key_bindings
 from vdbgsh.ui.layout import PaneSetting, ShellScreen
 from vdbgsh.ui.pager import page
+from vdbgsh.ui.run_state import RunStateKeeper
 from vdbgsh.ui.style import STYLE, continuation, prompt_ansi, prompt_fragments
 from vdbgsh.ui.transcript import Transcript
 
 _LEAVE = None  # queued after the lines typed before Ctrl-D, so that they still run
-STATE_EVERY = 0.05  # seconds: while events pour in, the run state is asked at most this often
 
 
 class Shell:
@@ -69,10 +69,6 @@ class Shell:
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
         self._current: asyncio.Task[Outcome] | None = None
         self._running_line = ""
-        self._refresh: asyncio.Task[str] | None = None
-        self._ask_again = False
-        self._last_asked = 0.0  # loop time of the last run-state query
-        self._state_timer: asyncio.TimerHandle | None = None
         self.lines_accepted = self.lines_done = 0  # how far the typed lines have got (tests wait on these)
         self.buffer = Buffer(
             name="input",
@@ -109,6 +105,9 @@ class Shell:
         session.show = self.write
         # The monitor's events and its going away; reopen (when given) reconnects and attaches again.
         self.link = MonitorLink(session, self.on_event, self._said_by_link, reopen=reopen)
+        self.run_state = RunStateKeeper(
+            session, self._invalidate, lambda: self.link.state == UP and self.app.is_running
+        )
 
     # What the user sees.
 
@@ -179,61 +178,9 @@ class Shell:
 
     def on_event(self, event: Event) -> None:
         if self.session.on_event(event):
-            self._ask_run_state_soon()
+            self.run_state.ask_soon()
         self.events.add(event)
         self._invalidate()
-
-    def _ask_run_state(self) -> asyncio.Task[str]:
-        """Ask for the run state now: one query at a time; asked while an answer is on its way, ask once more
-        after it (the state may have changed after QEMU answered: a pause, then a resume by another client)."""
-        if self._refresh is None or self._refresh.done():
-            self._ask_again = False
-            self._last_asked = asyncio.get_running_loop().time()
-            self._refresh = asyncio.get_running_loop().create_task(self._refresh_state())
-            self._refresh.add_done_callback(self._answered)
-        else:
-            self._ask_again = True
-        return self._refresh
-
-    def _ask_run_state_soon(self) -> None:
-        """For events: while they pour in (a stop/cont loop), the state is asked at most every STATE_EVERY
-        seconds, so that the monitor stays free for the user's commands; the last event is always followed by
-        an answer asked after it."""
-        if self._state_timer is not None:
-            return  # an ask is due: it comes after this event
-        if self._refresh is not None and not self._refresh.done():
-            self._ask_again = True
-            return
-        loop = asyncio.get_running_loop()
-        wait = self._last_asked + STATE_EVERY - loop.time()
-        if wait <= 0:
-            self._ask_run_state()
-        else:
-            self._state_timer = loop.call_later(wait, self._state_timer_fired)
-
-    def _state_timer_fired(self) -> None:
-        self._state_timer = None
-        if self.link.state == UP and self.app.is_running:
-            self._ask_run_state()
-
-    def _answered(self, _task: asyncio.Task[str]) -> None:
-        if self._ask_again and self.link.state == UP and self.app.is_running:
-            self._ask_run_state_soon()
-
-    async def _refresh_state(self) -> str:
-        try:
-            state = await self.session.refresh_run_state()
-        except (MonitorGone, VdbgshError):
-            return self.session.run_state
-        self._invalidate()
-        return state
-
-    async def _settle_run_state(self) -> None:
-        """After a command that may change the run state: an answer asked for after it, not one already on its
-        way (asked before the command took effect)."""
-        if self._refresh is not None and not self._refresh.done():
-            await self._refresh
-        await self._ask_run_state()
 
     def toggle_pane(self) -> None:
         self.show_pane(not self.screen.pane_shown)
@@ -393,8 +340,7 @@ class Shell:
 
     async def _handle(self, line: str) -> bool:
         """Run one line and show what came of it; False when the shell should end."""
-        if self._refresh is not None and not self._refresh.done():
-            await self._refresh  # the prompt kept above this line shows the state it was typed in
+        await self.run_state.pending()  # the prompt kept above this line shows the state it was typed in
         self._echo(line)
         self.screen.transcript_control.follow()
         try:
@@ -414,7 +360,7 @@ class Shell:
             self.transcript.clear()
         await self._show(outcome.text, force_page=outcome.page)
         if self.link.state == UP and self.session.run_state_stale:
-            await self._settle_run_state()  # the next prompt shows the state the command left, not the one before
+            await self.run_state.settled()  # the next prompt shows the state the command left, not the one before
         return True
 
     async def _run_line(self, line: str) -> Outcome | None:
@@ -453,8 +399,7 @@ class Shell:
             worker = asyncio.get_running_loop().create_task(self._work())
             await self.app.run_async()
         finally:
-            if self._state_timer is not None:
-                self._state_timer.cancel()
+            self.run_state.close()
             await self.link.close()
             if worker is not None:
                 if not worker.done():
