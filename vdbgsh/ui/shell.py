@@ -359,8 +359,12 @@ class Shell:
         if outcome.clear:
             self.transcript.clear()
         await self._show(outcome.text, force_page=outcome.page)
+        # The next prompt shows the state the command left, not the one before: asked after it, or already being
+        # asked (an event's query that started after the reply, and took the stale mark with it).
         if self.link.state == UP and self.session.run_state_stale:
-            await self.run_state.settled()  # the next prompt shows the state the command left, not the one before
+            await self.run_state.settled()
+        else:
+            await self.run_state.pending()
         return True
 
     async def _run_line(self, line: str) -> Outcome | None:
