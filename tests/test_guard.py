@@ -277,7 +277,8 @@ def test_read_only_refuses_all_but_reads_whatever_else_is_set() -> None:
 
 def test_config_file(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    assert load_config(str(path)) == (str(path), False)
+    missing = load_config(str(path))
+    assert (missing.path, missing.read_only) == (str(path), False)
     path.write_text("read_only = true\n")
     assert load_config(str(path)).read_only is True
 

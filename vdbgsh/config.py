@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, NamedTuple
+from typing import Any
 
 from vdbgsh.errors import UsageError
 
@@ -21,9 +21,14 @@ KEYS: dict[str, tuple[type, str]] = {
 }
 
 
-class Config(NamedTuple):
-    path: str
-    read_only: bool = False
+class Config:
+    """The settings read (a plain class: a NamedTuple costs a one-shot exec ~1 ms to define)."""
+
+    __slots__ = ("path", "read_only")
+
+    def __init__(self, path: str, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
 
 
 class ConfigError(UsageError):

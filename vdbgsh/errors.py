@@ -5,6 +5,7 @@ Exit statuses follow libvirt's tools: 0 success, 1 the guest answered with an er
 
 from __future__ import annotations
 
+import functools
 import re
 
 EXIT_OK = 0
@@ -30,13 +31,19 @@ class VdbgshError(Exception):
 # Messages quote what was typed. A terminal acts on control characters (ESC starts a sequence, CR rewinds the
 # line), Unicode line separators break the one line in two, and lone surrogates (invalid UTF-8 bytes as Python
 # decodes argv and stdin) cannot be printed at all.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# Compiled on first use (~0.7 ms, a one-shot exec's budget): only an error needs it.
+_UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]"
 LONGEST_LINE = 400
+
+
+@functools.cache
+def _unprintable() -> re.Pattern[str]:
+    return re.compile(_UNPRINTABLE)
 
 
 def printable(text: str) -> str:
     """``text`` with every unprintable character as its escape (an undecodable byte as that byte, ``\\xff``)."""
-    return _UNPRINTABLE.sub(_escape, text)
+    return _unprintable().sub(_escape, text)
 
 
 def _escape(found: re.Match[str]) -> str:

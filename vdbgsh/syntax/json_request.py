@@ -36,16 +36,19 @@ def load_json(text: str) -> Any:
 
 
 # Lone surrogates: invalid UTF-8 bytes as Python decodes argv and stdin, or JSON escapes such as \ud800.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"  # searched only once encoding has failed: no compiling on the way of a good request
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def refuse_non_text(request: JSONObject, source: str) -> None:
     """QMP is UTF-8 JSON: a request holding a lone surrogate cannot be sent (the socket transport loses its
     connection trying to encode one), so it is refused here, with a caret under the first one in ``source``."""
-    if not _SURROGATE.search(json.dumps(request, ensure_ascii=False)):
+    try:
+        json.dumps(request, ensure_ascii=False).encode("utf-8")
         return
-    raw = _SURROGATE.search(source)
+    except UnicodeEncodeError:  # a lone surrogate: the only text UTF-8 cannot encode
+        pass
+    raw = re.search(_SURROGATE, source)
     if raw:
         raise ParseError(f"invalid UTF-8 ({printable(raw.group())}): QMP takes UTF-8 text only", source, raw.start())
     escape = _SURROGATE_ESCAPE.search(source)
