@@ -70,12 +70,20 @@ async def type_keys(shell: Shell, pipe: PipeInput, keys: Sequence[str | Step]) -
 
 
 async def _type_keys(shell: Shell, pipe: PipeInput, keys: Sequence[str | Step]) -> None:
+    loop = asyncio.get_running_loop()
+    # Keys sent before the shell listens would be read late, after the steps meant to follow them (a busy machine).
+    while not shell.app.is_running:
+        await asyncio.sleep(0.01)
     for key in keys:
         if not isinstance(key, str):
             await key(shell)
             continue
+        wanted = shell.lines_accepted + key.count("\r")
         pipe.send_text(key)
         await asyncio.sleep(0.05)  # the keys reach the shell
+        deadline = loop.time() + 5  # an Enter may not end a line (an open JSON object, a question asked)
+        while shell.lines_accepted < wanted and loop.time() < deadline:
+            await asyncio.sleep(0.01)
         while shell.lines_done < shell.lines_accepted:
             await asyncio.sleep(0.02)
 
