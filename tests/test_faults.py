@@ -143,6 +143,17 @@ def blocking(action: Callable[[], object]) -> Step:
     return step
 
 
+def while_a_command_waits(pid: int, action: Callable[[], object]) -> list[str | Step]:
+    """A line answered; then QEMU (``pid``) is stopped, so that the next line (query-status) waits for its
+    reply while ``action`` runs."""
+    return [
+        "query-name\r",
+        blocking(lambda: os.kill(pid, signal.SIGSTOP)),
+        meanwhile(action, delay=0.5),
+        "query-status\r",
+    ]
+
+
 def qemu_pid(domain: str) -> int:
     return int(Path(f"/var/run/libvirt/qemu/{domain}.pid").read_text())
 
@@ -171,10 +182,7 @@ def test_guest_destroyed_during_a_command(
         loop,
         Target(domain=guest),
         [
-            "query-name\r",
-            blocking(lambda: os.kill(pid, signal.SIGSTOP)),  # QEMU cannot answer: the next command hangs
-            meanwhile(destroy, delay=0.5),
-            "query-status\r",
+            *while_a_command_waits(pid, destroy),
             until(f"guest {guest} is gone: destroyed"),
             "query-chardev\r",
             ":history\r",
@@ -333,10 +341,7 @@ def test_libvirtd_restarted_while_a_command_waits(loop: LoopThread, guest: str, 
             loop,
             Target(domain=guest),
             [
-                "query-name\r",
-                blocking(lambda: os.kill(pid, signal.SIGSTOP)),  # QEMU cannot answer: the next command waits
-                meanwhile(outage, delay=0.5),
-                "query-status\r",
+                *while_a_command_waits(pid, outage),
                 until("reconnected to libvirtd"),
                 "query-name\r",
                 ":quit\r",
