@@ -157,14 +157,31 @@ def loop() -> Iterator[LoopThread]:
     runner.stop()
 
 
+def user_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment vdbgsh runs in under the tests: each test names its libvirt URI (no LIBVIRT_DEFAULT_URI)."""
+    full_env = {key: value for key, value in os.environ.items() if key != "LIBVIRT_DEFAULT_URI"}
+    full_env.update(env or {})
+    return full_env
+
+
 def vdbgsh(
     *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed ``vdbgsh`` command as a user would, its output piped."""
-    full_env = {key: value for key, value in os.environ.items() if key != "LIBVIRT_DEFAULT_URI"}
-    full_env.update(env or {})
     return subprocess.run(
-        [VDBGSH, *args], input=input, capture_output=True, text=True, env=full_env, timeout=timeout, check=False
+        [VDBGSH, *args], input=input, capture_output=True, text=True, env=user_env(env), timeout=timeout, check=False
+    )
+
+
+def vdbgsh_running(*args: str) -> subprocess.Popen[str]:
+    """Start the installed ``vdbgsh`` command, its stdout and stderr piped to be read while it runs."""
+    return subprocess.Popen(
+        [VDBGSH, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=user_env(),
     )
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import re
 import signal
-import subprocess
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +14,7 @@ import libvirt
 import libvirt_qemu
 import pytest
 
-from tests.conftest import VDBGSH, running_guest, unique_name, vdbgsh
+from tests.conftest import running_guest, unique_name, vdbgsh, vdbgsh_running
 from vdbgsh.events.filter import EventFilter
 from vdbgsh.events.follow import Notice
 from vdbgsh.events.format import human_line, iso_utc, json_line, notice_human_line
@@ -31,15 +29,7 @@ class Follow:
     """A running ``vdbgsh events``: its stdout lines arrive in a queue as it prints them."""
 
     def __init__(self, *args: str) -> None:
-        env = {key: value for key, value in os.environ.items() if key != "LIBVIRT_DEFAULT_URI"}
-        self.process = subprocess.Popen(
-            [VDBGSH, "events", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            env=env,
-        )
+        self.process = vdbgsh_running("events", *args)
         assert self.process.stdout is not None
         assert self.process.stderr is not None
         self.lines: queue.Queue[str | None] = queue.Queue()

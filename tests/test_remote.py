@@ -19,7 +19,7 @@ from typing import IO
 import libvirt
 import pytest
 
-from tests.conftest import VDBGSH, unique_name, vdbgsh
+from tests.conftest import VDBGSH, unique_name, vdbgsh, vdbgsh_running
 from tests.remote import RemoteLibvirtd, free_port
 from tests.terminal import Tmux
 from vdbgsh.events.follow import Notice
@@ -35,15 +35,7 @@ class Tail:
     """A running ``vdbgsh events``; its stdout and stderr lines arrive in queues as it prints them."""
 
     def __init__(self, *args: str) -> None:
-        env = {key: value for key, value in os.environ.items() if key != "LIBVIRT_DEFAULT_URI"}
-        self.process = subprocess.Popen(
-            [VDBGSH, "events", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            env=env,
-        )
+        self.process = vdbgsh_running("events", *args)
         self.out: queue.Queue[str | None] = queue.Queue()
         self.err: queue.Queue[str | None] = queue.Queue()
         self.said: list[str] = []  # every stderr line read so far
