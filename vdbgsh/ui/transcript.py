@@ -32,8 +32,7 @@ class Transcript:
     def append(self, text: str) -> None:
         for line in text.replace("\r\n", "\n").split("\n"):
             if len(self._lines) == self._lines.maxlen:
-                self._parsed.pop(self.dropped, None)
-                self._rows.clear()
+                self._parsed.pop(self.dropped, None)  # (its rows go when the row cache fills: keys are absolute)
                 self.dropped += 1
             self._lines.append(line.expandtabs())
 
