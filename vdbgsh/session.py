@@ -35,16 +35,14 @@ from vdbgsh.syntax.secrets import refuse_masked
 from vdbgsh.syntax.transaction import is_action_line
 from vdbgsh.transaction_block import PendingTransaction
 from vdbgsh.transport import Event, Monitor, Reply
-from vdbgsh.transport.base import JSONObject
+from vdbgsh.transport.base import HMP_PASSTHROUGH, JSONObject
 
 if TYPE_CHECKING:
     from vdbgsh.transcript.writer import TranscriptWriter
 
-# Events after which the run state is worth asking for again.
-HMP_PASSTHROUGH = "human-monitor-command"
 _MEMORY_DUMP = re.compile(r"\s*xp?(?![^\s/])")  # HMP's x and xp: "x /4xb 0", "xp/4xb 0"
 
-
+# Events after which the run state is worth asking for again.
 RUN_STATE_EVENTS = frozenset(
     {"STOP", "RESUME", "RESET", "SHUTDOWN", "POWERDOWN", "SUSPEND", "WAKEUP", "GUEST_PANICKED"}
 )
@@ -141,17 +139,17 @@ class Session:
         if request.message.get("execute") == HMP_PASSTHROUGH and isinstance(reply.value, str) and self._as_text():
             # The text monitor's output is text: shown as HMP would show it, not as one escaped JSON string.
             if reply.value:  # no output (stop, cont ...): nothing but the time, as HMP prints nothing
-                shown.append(self._hmp_text(reply.value))
+                shown.append(self._hmp_text(reply.value, hmp_error(reply.value)))
             if self.options.timing:
                 shown.append(paint(format_elapsed(reply.elapsed), DIM, self.colour))
         else:
             shown.append(self._rendered(reply))
         return self._outcome(shown)
 
-    def _hmp_text(self, text: str) -> str:
-        """HMP's output; an error it reported (in a successful reply) in the error colour."""
-        if hmp_error(text) is not None:  # each line painted: the transcript colours line by line
-            return "\n".join(paint(line, RED_BOLD, self.colour) for line in hmp_output(text).split("\n"))
+    def _hmp_text(self, text: str, failed: str | None) -> str:
+        """HMP's output; ``failed``, the error it reported (in a successful reply), in the error colour."""
+        if failed is not None:  # each line painted: the transcript colours line by line
+            return "\n".join(paint(line, RED_BOLD, self.colour) for line in failed.split("\n"))
         return hmp_output(text)
 
     def _as_text(self) -> bool:
@@ -250,8 +248,9 @@ class Session:
         for request in translation.requests:
             reply = await self._send(text, request)
             if translation.fallback and reply.ok:
-                shown.append(self._hmp_text(str(reply.value)))
-                if hmp_error(str(reply.value)) is not None:
+                failed = hmp_error(str(reply.value))
+                shown.append(self._hmp_text(str(reply.value), failed))
+                if failed is not None:
                     break
             elif translation.info and reply.ok and self.options.view == "human":
                 view = render_info(

@@ -18,7 +18,7 @@ from vdbgsh.render.hmp_text import hmp_error, hmp_output
 from vdbgsh.render.json_text import as_text
 from vdbgsh.syntax.request import UNCHECKED_MARK, parse_request_line, parse_request_words
 from vdbgsh.transport import Reply, Target
-from vdbgsh.transport.base import BlockingMonitor, JSONObject
+from vdbgsh.transport.base import HMP_PASSTHROUGH, BlockingMonitor, JSONObject
 
 if TYPE_CHECKING:
     from vdbgsh.hmp.translate import Translator
@@ -225,7 +225,7 @@ def _send(
         guest.transcript.record(guest.line, request, reply)
     if bare and not reply.ok and reply.error_class == "CommandNotFound":
         return _not_found(guest, printer, reply, bare)
-    hmp_text = request.get("execute") == "human-monitor-command"
+    hmp_text = request.get("execute") == HMP_PASSTHROUGH
     failed = hmp_error(reply.value) if hmp_text and reply.ok and isinstance(reply.value, str) else None
     if failed is not None:
         # The guest answered with an error, in text: said on stderr, and the status says so.

@@ -19,7 +19,7 @@ from vdbgsh.hmp.table import BY_NAME, INFO_BY_NAME, Entry
 from vdbgsh.schema.model import Schema
 from vdbgsh.syntax.errors import ParseError
 from vdbgsh.syntax.json_request import refuse_non_text
-from vdbgsh.transport.base import JSONObject
+from vdbgsh.transport.base import HMP_PASSTHROUGH, JSONObject
 
 HMP_TEXT_NOTE = "HMP only: the reply is HMP's text, whose form QEMU may change in any release"
 
@@ -128,7 +128,7 @@ class Translator:
         notes = [HMP_TEXT_NOTE]
         if entry.qmp is not None:
             notes.insert(0, f"this QEMU has no {entry.qmp}")
-        request = {"execute": "human-monitor-command", "arguments": arguments}
+        request = {"execute": HMP_PASSTHROUGH, "arguments": arguments}
         return Translation(line, entry, args, [request], True, notes)
 
     def _guest_has(self, command: str) -> bool:

@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from vdbgsh.transport.base import HMP_PASSTHROUGH
+
 if TYPE_CHECKING:
     from vdbgsh.schema.model import Schema
 
@@ -37,7 +39,6 @@ COMMAND_SECRETS = frozenset({("sev-inject-launch-secret", "secret")})
 # object-add: qom-type -> members holding the secret.
 OBJECT_SECRETS: Mapping[str, frozenset[str]] = {"secret": frozenset({"data"})}
 QOM_SET_SECRET_PROPERTIES = SECRET_NAMES | {"data"}
-HMP_PASSTHROUGH = "human-monitor-command"
 
 Path = tuple[str | int, ...]
 

@@ -66,6 +66,9 @@ class Subscription(NamedTuple):
     cancel: Callable[[], None]
 
 
+HMP_PASSTHROUGH = "human-monitor-command"  # QMP's way to run a text-monitor (HMP) line
+
+
 def request_message(command: str, arguments: JSONObject | None = None) -> JSONObject:
     message: JSONObject = {"execute": command}
     if arguments:
@@ -108,7 +111,7 @@ class Monitor(abc.ABC):
 
     async def hmp(self, line: str) -> str:
         """Run a text-monitor line through QMP's ``human-monitor-command`` and return its text output."""
-        reply = await self.execute("human-monitor-command", {"command-line": line})
+        reply = await self.execute(HMP_PASSTHROUGH, {"command-line": line})
         if not reply.ok:
             raise HMPError(reply)
         return str(reply.value)
