@@ -17,7 +17,7 @@ import re
 from typing import Literal
 
 from vdbgsh.schema.model import Schema
-from vdbgsh.syntax.meta import is_meta
+from vdbgsh.syntax.meta_names import is_meta
 
 Kind = Literal["meta", "json", "qmp", "hmp"]
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from vdbgsh.syntax.errors import ParseError
+from vdbgsh.syntax.meta_names import BARE_WORDS, META_PREFIX, is_meta
 from vdbgsh.syntax.values import did_you_mean
 
-META_PREFIX = ":"
+__all__ = ["ALIASES", "BARE_WORDS", "META_COMMANDS", "META_PREFIX", "PROPERTY_METAS", "MetaCommand", "MetaSpec"]
+__all__ += ["is_meta", "parse_meta"]
 
 
 class MetaSpec(NamedTuple):
@@ -76,17 +78,11 @@ META_COMMANDS: dict[str, MetaSpec] = {
 ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help", "transaction": "begin"}
 # Meta-commands whose arguments are the transaction's properties (key=value, completed from the schema).
 PROPERTY_METAS = frozenset({"begin", "transaction", "commit"})
-BARE_WORDS = {"help": "help", "exit": "quit"}  # meta without the colon
 
 
 class MetaCommand(NamedTuple):
     name: str
     args: tuple[str, ...]
-
-
-def is_meta(text: str) -> bool:
-    word = text.split(maxsplit=1)[0] if text.strip() else ""
-    return text.startswith(META_PREFIX) or word in BARE_WORDS
 
 
 def parse_meta(text: str) -> MetaCommand:

@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from vdbgsh.syntax.meta_names import is_meta
+from vdbgsh.syntax.shell_words import scan_words
 from vdbgsh.transport.base import HMP_PASSTHROUGH
 
 if TYPE_CHECKING:
@@ -159,7 +161,6 @@ def mask_at(line: str, offset: int, schema: Schema | None = None) -> tuple[str, 
 
 def _line_spans(line: str, schema: Schema | None) -> list[Span]:
     from vdbgsh.syntax.classify import classify
-    from vdbgsh.syntax.meta import is_meta
 
     start = len(line) - len(line.lstrip())
     text = line[start:]
@@ -214,9 +215,7 @@ def _all_member_words(text: str) -> bool:
 
 
 def _qmp_spans(source: str) -> list[Span]:
-    from vdbgsh.syntax.words import split_words
-
-    words = split_words(source, partial=True)
+    words, _unclosed = scan_words(source)
     if not words:
         return []
     arguments: dict[str, Any] = {}
@@ -328,9 +327,7 @@ def _hmp_masked(line: str) -> bool:
 
 
 def _hmp_spans(line: str) -> list[Span]:
-    from vdbgsh.syntax.words import split_words
-
-    words = split_words(line, partial=True)
+    words, _unclosed = scan_words(line)
     if not words:
         return []
     name, args = words[0].text, words[1:]

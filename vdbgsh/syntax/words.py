@@ -1,79 +1,16 @@
-"""Shell-like words with their positions: quotes and backslashes as in sh, offsets kept for carets.
-
-``'...'`` is literal; ``"..."`` allows ``\\"`` and ``\\\\``; a backslash outside quotes escapes the next character.
-"""
+"""Shell-like words with their positions (shell_words.py splits them), an open quote an error with a caret."""
 
 from __future__ import annotations
 
-import re
-from typing import NamedTuple
-
 from vdbgsh.syntax.errors import ParseError
+from vdbgsh.syntax.shell_words import Word, scan_words
 
-
-class Word(NamedTuple):
-    text: str  # the word with quotes removed
-    start: int  # offset of its first character in the source
-    end: int  # offset just past its last character
-    # Offset in the source where the value starts, for key=value words (after the first unquoted '='); -1 if none.
-    value_start: int = -1
-
-
-# Runs of characters with no meaning here, taken in one step: a line can be a megabyte long.
-_PLAIN = re.compile(r"[^\s'\"\\=]+")
-_PLAIN_AFTER_EQUALS = re.compile(r"[^\s'\"\\]+")
+__all__ = ["Word", "split_words"]
 
 
 def split_words(source: str, *, partial: bool = False) -> list[Word]:
     """Split ``source`` into words. With ``partial`` (text before the cursor), an open quote is not an error."""
-    words: list[Word] = []
-    i, n = 0, len(source)
-    while i < n:
-        if source[i].isspace():
-            i += 1
-            continue
-        start = i
-        chars: list[str] = []
-        value_start = -1
-        while i < n and not source[i].isspace():
-            ch = source[i]
-            if ch == "=" and value_start < 0:
-                value_start = i + 1
-                chars.append(ch)
-                i += 1
-            elif ch == "'":
-                close = source.find("'", i + 1)
-                if close < 0:
-                    if not partial:
-                        raise ParseError("no closing quotation", source, i, "close the quote, or escape it with \\")
-                    close = n
-                chars.append(source[i + 1 : close])
-                i = close + 1
-            elif ch == '"':
-                i += 1
-                while i < n and source[i] != '"':
-                    if source[i] == "\\" and i + 1 < n and source[i + 1] in '"\\':
-                        i += 1
-                    chars.append(source[i])
-                    i += 1
-                if i >= n and not partial:
-                    raise ParseError(
-                        "no closing quotation",
-                        source,
-                        start + source[start:].index('"'),
-                        "close the quote, or escape it with \\",
-                    )
-                i += 1
-            elif ch == "\\" and i + 1 < n:
-                chars.append(source[i + 1])
-                i += 2
-            else:
-                run = (_PLAIN if value_start < 0 else _PLAIN_AFTER_EQUALS).match(source, i)
-                if run is None:  # a backslash that ends the source, or '=' once the value has begun
-                    chars.append(ch)
-                    i += 1
-                else:
-                    chars.append(run.group())
-                    i = run.end()
-        words.append(Word("".join(chars), start, min(i, n), value_start))
+    words, unclosed = scan_words(source)
+    if unclosed >= 0 and not partial:
+        raise ParseError("no closing quotation", source, unclosed, "close the quote, or escape it with \\")
     return words
