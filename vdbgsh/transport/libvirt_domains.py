@@ -10,6 +10,7 @@ import libvirt
 from vdbgsh.errors import ConnectError, NotRunning
 from vdbgsh.transport.libvirt_errors import connect_error, silence_libvirt
 from vdbgsh.transport.remote_uri import is_remote, unreachable_hint
+from vdbgsh.transport.uri_trust import refuse_program_uri, uri_source
 
 DEFAULT_URI = "qemu:///system"
 HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
@@ -39,9 +40,11 @@ def resolve_uri(uri: str | None) -> str:
 
 
 def open_connection(uri: str | None) -> tuple[libvirt.virConnect, str]:
-    """Open a read-write connection; returns it with the URI it was opened with."""
+    """Open a read-write connection; returns it with the URI it was opened with. Every libvirt connection
+    opens here: a URI that makes libvirt run a program is refused whoever gave it."""
     silence_libvirt()
     resolved = resolve_uri(uri)
+    refuse_program_uri(resolved, uri_source(uri))
     try:
         if is_remote(resolved):
             return _open_within(resolved, connect_timeout()), resolved
