@@ -129,8 +129,11 @@ def test_one_shot_commands(remote: RemoteLibvirtd, remote_guest: str, tmp_path: 
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in log.read_text().splitlines()]
     assert remote.uri in [record.get("uri") for record in records]
-    # The transcript names the remote URI: replay goes back there without being told.
+    # The transcript names the remote URI: replay goes back there only when told (a transcript is data).
     result = vdbgsh("replay", str(log))
+    assert result.returncode == 2
+    assert f"was recorded on {remote.uri}" in result.stderr
+    result = vdbgsh("replay", "-c", remote.uri, str(log))
     assert result.returncode == 0, result.stderr
     assert '"running"' in result.stdout
 

@@ -22,7 +22,7 @@ from vdbgsh.transport import Target, parse_qmp_address
 def run_replay(args: argparse.Namespace, env: Environment) -> int:
     records = read_transcript(args.file, env)
     requests = [record for record in records if record.type == "request"]
-    domain, uri, qmp = _where(args, records, requests)
+    domain, uri, qmp = _where(args, records, requests, env)
     if args.script:
         from vdbgsh.transcript.script import shell_script
 
@@ -81,9 +81,10 @@ def read_transcript(name: str, env: Environment) -> list[Record]:
 
 
 def _where(
-    args: argparse.Namespace, records: list[Record], requests: list[Record]
+    args: argparse.Namespace, records: list[Record], requests: list[Record], env: Environment
 ) -> tuple[str | None, str | None, str | None]:
-    """Domain, libvirt URI and QMP address to replay on: the command line's, else the transcript's."""
+    """Domain, libvirt URI and QMP address to replay on: the command line's; the transcript's connection only
+    once the user agreed to it (replay_connection); --dry-run connects nowhere and so asks nothing."""
     if args.qmp is not None:
         if args.domain is not None:
             raise UsageError("--qmp names the guest: give no DOMAIN with it")
@@ -99,13 +100,27 @@ def _where(
         domain = recorded[0] if recorded else None
     starts = [record.fields for record in records if record.type == "start" and record.domain == domain]
     start = starts[-1] if starts else {}
+    from vdbgsh.cli.replay_connection import recorded_connection
+
+    connects = args.script or not args.dry_run
     if args.domain is None and isinstance(start.get("qmp"), str) and args.uri is None:
-        return None, None, str(start["qmp"])
+        if not connects:
+            return None, None, str(start["qmp"])
+        return None, None, recorded_connection(env, args.file, str(start["qmp"]), "--qmp", may_ask=not args.script)
     recorded_uri = start.get("uri")
-    uri = args.uri if args.uri is not None else recorded_uri if isinstance(recorded_uri, str) else None
+    uri = args.uri
+    if uri is None and isinstance(recorded_uri, str) and connects and not _is_default(recorded_uri):
+        uri = recorded_connection(env, args.file, recorded_uri, "-c", may_ask=not args.script)
     if domain is None and requests and not args.script:
         raise UsageError(f"{args.file} does not say which guest: name the DOMAIN")
     return domain, uri, None
+
+
+def _is_default(uri: str) -> bool:
+    """The URI vdbgsh opens when none is given: a transcript naming it chooses nothing."""
+    from vdbgsh.transport.libvirt_domains import resolve_uri
+
+    return uri == resolve_uri(None)
 
 
 def _command(record: Record) -> str:
