@@ -7,7 +7,6 @@ request and reply (the hook for transcripts).
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -16,10 +15,10 @@ from vdbgsh import transaction_block
 from vdbgsh.errors import VdbgshError
 from vdbgsh.guard.effects import classify_request
 from vdbgsh.guard.policy import ASK, REFUSE, GuardPolicy
-from vdbgsh.hmp.dump_size import dump_refusal
 from vdbgsh.hmp.table import BY_NAME as HMP_BY_NAME
 from vdbgsh.hmp.table import INFO_BY_NAME
 from vdbgsh.hmp.translate import Translation, Translator
+from vdbgsh.plan import Plan, PlanContext, plan_async, plan_line, plan_request
 from vdbgsh.render.ansi import DIM, RED_BOLD, paint
 from vdbgsh.render.help import help_command, help_event, help_overview
 from vdbgsh.render.help_hmp import help_hmp
@@ -27,20 +26,17 @@ from vdbgsh.render.hmp_text import hmp_error, hmp_output
 from vdbgsh.render.info import render_info
 from vdbgsh.render.messages import error_text, meta_overview, note_text, request_echo
 from vdbgsh.render.reply_view import format_elapsed, render_reply
+from vdbgsh.render.untrusted import untrusted_text
 from vdbgsh.schema.loading import LoadedSchema
 from vdbgsh.syntax.classify import classify
 from vdbgsh.syntax.meta import ALIASES, META_COMMANDS, MetaCommand, parse_meta
-from vdbgsh.syntax.request import parse_request_line
-from vdbgsh.syntax.secrets import refuse_masked
 from vdbgsh.syntax.transaction import is_action_line
 from vdbgsh.transaction_block import PendingTransaction
 from vdbgsh.transport import Event, Monitor, Reply
-from vdbgsh.transport.base import HMP_PASSTHROUGH, JSONObject
+from vdbgsh.transport.base import JSONObject
 
 if TYPE_CHECKING:
     from vdbgsh.transcript.writer import TranscriptWriter
-
-_MEMORY_DUMP = re.compile(r"\s*xp?(?![^\s/])")  # HMP's x and xp: "x /4xb 0", "xp/4xb 0"
 
 # Events after which the run state is worth asking for again.
 RUN_STATE_EVENTS = frozenset(
@@ -103,12 +99,11 @@ class Session:
     run_state_stale: bool = False
     events_seen: int = 0
     last_text: str = ""
-    _device_types: dict[str, dict[str, str]] = field(default_factory=dict)
-    _unknown_drivers: set[str] = field(default_factory=set)
+    planning: PlanContext = field(init=False)  # the planner's state for this guest (HMP's, device types)
 
     def __post_init__(self) -> None:
         self.translator.schema = self.loaded.schema
-        self.translator.context.device_properties = self._device_properties
+        self.planning = PlanContext(self.translator, libvirt=self.monitor.libvirt)
         self.guard.bind(self.monitor.target, libvirt=self.monitor.libvirt)
 
     async def run(self, line: str) -> Outcome:
@@ -121,29 +116,52 @@ class Session:
             if kind == "meta":
                 return await self._meta(parse_meta(text), text)
             if self.pending_transaction is not None and is_action_line(text, self.loaded.schema):
-                return Outcome(transaction_block.add_action(self, text))
-            if kind == "hmp":
-                return await self._hmp(text)
-            request = parse_request_line(text, self.loaded.schema)
-            refuse_masked(request.message)
+                block = self.pending_transaction
+                return Outcome(transaction_block.add_action(block, text, self.loaded.schema, self.guard, self.colour))
+            plan = await self.plan(text)
         except VdbgshError as err:
             return Outcome(error_text(err.lines(), self.colour))
-        too_big = self._passed_dump_too_big(request.message) if request.checked else None  # "!": as typed
-        if too_big is not None:
-            return Outcome(error_text(too_big, self.colour))
-        stopped = await self._guarded([request.message])
+        return await self._carry_out(plan)
+
+    async def plan(self, text: str) -> Plan:
+        """What a line becomes (the requests, or a VdbgshError saying why none): the same planner as exec's."""
+        return await plan_async(plan_line(text, self.planning), self.loaded.schema, self.monitor.execute_message)
+
+    async def _carry_out(self, plan: Plan) -> Outcome:
+        """A plan's requests in order, up to the first that fails; an HMP line's translation shown first."""
+        translation = plan.translation
+        shown = [request_echo(r, self.colour) for r in plan.requests] if translation is not None else []
+        stopped = await self._guarded(plan.requests, before=shown)
         if stopped is not None:
-            return Outcome(stopped)
-        shown = [request_echo(request.message, self.colour)] if self.options.verbose else []
-        reply = await self._send(text, request.message)
-        if request.message.get("execute") == HMP_PASSTHROUGH and isinstance(reply.value, str) and self._as_text():
-            # The text monitor's output is text: shown as HMP would show it, not as one escaped JSON string.
-            if reply.value:  # no output (stop, cont ...): nothing but the time, as HMP prints nothing
-                shown.append(self._hmp_text(reply.value, hmp_error(reply.value)))
-            if self.options.timing:
-                shown.append(paint(format_elapsed(reply.elapsed), DIM, self.colour))
-        else:
-            shown.append(self._rendered(reply))
+            return Outcome("\n".join([*shown, stopped]))
+        if translation is None and self.options.verbose:
+            shown += [request_echo(request, self.colour) for request in plan.requests]
+        shown += [note_text(note, self.colour) for note in plan.notes]
+        for step in plan.steps:
+            reply = await self._send(plan.source, step.request)
+            if step.hmp_text and reply.ok and isinstance(reply.value, str) and self._as_text(translation):
+                # The text monitor's output is text: shown as HMP would show it, not as one escaped JSON string.
+                failed = hmp_error(reply.value)
+                if reply.value:  # no output (stop, cont ...): nothing but the time, as HMP prints nothing
+                    shown.append(self._hmp_text(reply.value, failed))
+                if translation is None and self.options.timing:
+                    shown.append(paint(format_elapsed(reply.elapsed), DIM, self.colour))
+                if failed is not None:
+                    break
+            elif translation is not None and translation.info and reply.ok and self.options.view == "human":
+                view = render_info(
+                    translation.info, translation.hmp_args, reply.value, colour=self.colour, width=self.width()
+                )
+                if view is None:
+                    shown.append(self._rendered(reply))
+                else:
+                    shown.append(view)
+                    if self.options.timing:
+                        shown.append(paint(format_elapsed(reply.elapsed), DIM, self.colour))
+            else:
+                shown.append(self._rendered(reply))
+            if not reply.ok:
+                break
         return self._outcome(shown)
 
     def _hmp_text(self, text: str, failed: str | None) -> str:
@@ -152,25 +170,17 @@ class Session:
             return "\n".join(paint(line, RED_BOLD, self.colour) for line in failed.split("\n"))
         return hmp_output(text)
 
-    def _as_text(self) -> bool:
-        return self.options.mode != "compact"
+    def _as_text(self, translation: Translation | None) -> bool:
+        """HMP's text shown as text: always for an HMP line, for human-monitor-command typed as QMP unless
+        ``:output compact`` asks for its JSON."""
+        return translation is not None or self.options.mode != "compact"
 
-    def _passed_dump_too_big(self, request: JSONObject) -> list[str] | None:
-        """A memory dump typed inside human-monitor-command: checked as the same HMP line typed bare would be."""
-        arguments = request.get("arguments")
-        if request.get("execute") != HMP_PASSTHROUGH or not isinstance(arguments, dict):
-            return None
-        command_line = arguments.get("command-line")
-        if not isinstance(command_line, str) or not _MEMORY_DUMP.match(command_line):
-            return None
-        try:
-            return self._dump_too_big(self.translator.translate(command_line))
-        except VdbgshError:
-            return None  # QEMU says what is wrong with it
-
-    async def _guarded(self, requests: Sequence[Mapping[str, object]], *, committing: bool = False) -> str | None:
+    async def _guarded(
+        self, requests: Sequence[Mapping[str, object]], *, committing: bool = False, before: list[str] | None = None
+    ) -> str | None:
         """Check requests against the guard rails before any is sent: None to send them, else what to show.
-        While a transaction is open only read-only commands run, besides its commit."""
+        While a transaction is open only read-only commands run, besides its commit. ``before``: what to show
+        ahead of a question (an HMP line's translation: what is asked about is in view), taken out of the list."""
         decision = self.guard.decide(requests)
         if self.pending_transaction is not None and not committing and not decision.effect.read_only:
             return error_text(
@@ -189,6 +199,9 @@ class Session:
             return error_text(
                 [self.guard.refusal_without_asking(decision, "this shell cannot ask", "':confirm off'")], self.colour
             )
+        if before and self.show is not None:
+            self.show("\n".join(before))
+            before.clear()
         if await self.confirm(decision.message):
             return None
         return note_text(f"cancelled: {decision.effect.command} was not sent", self.colour)
@@ -221,61 +234,6 @@ class Session:
     def _outcome(self, shown: list[str]) -> Outcome:
         self.last_text = "\n".join(shown)
         return Outcome(self.last_text)
-
-    async def translate(self, text: str) -> Translation:
-        """An HMP line's translation; a device_add first asks the guest for its driver's property types."""
-        translation = self.translator.translate(text)
-        if self._unknown_drivers:
-            for driver in self._unknown_drivers:
-                reply = await self.monitor.execute("device-list-properties", {"typename": driver})
-                properties = reply.value if reply.ok and isinstance(reply.value, list) else []
-                self._device_types[driver] = {p["name"]: str(p.get("type", "")) for p in properties}
-            self._unknown_drivers.clear()
-            translation = self.translator.translate(text)
-        return translation
-
-    async def _hmp(self, text: str) -> Outcome:
-        translation = await self.translate(text)
-        refuse_masked(*translation.requests)
-        too_big = self._dump_too_big(translation)
-        if too_big is not None:
-            return Outcome(error_text(too_big, self.colour))
-        shown = [request_echo(request, self.colour) for request in translation.requests]
-        stopped = await self._guarded(translation.requests)
-        if stopped is not None:
-            return Outcome("\n".join([*shown, stopped]))
-        shown += [note_text(note, self.colour) for note in translation.notes]
-        for request in translation.requests:
-            reply = await self._send(text, request)
-            if translation.fallback and reply.ok:
-                failed = hmp_error(str(reply.value))
-                shown.append(self._hmp_text(str(reply.value), failed))
-                if failed is not None:
-                    break
-            elif translation.info and reply.ok and self.options.view == "human":
-                view = render_info(
-                    translation.info, translation.hmp_args, reply.value, colour=self.colour, width=self.width()
-                )
-                if view is None:
-                    shown.append(self._rendered(reply))
-                else:
-                    shown.append(view)
-                    if self.options.timing:
-                        shown.append(paint(format_elapsed(reply.elapsed), DIM, self.colour))
-            else:
-                shown.append(self._rendered(reply))
-            if not reply.ok:
-                break
-        return self._outcome(shown)
-
-    def _dump_too_big(self, translation: Translation) -> list[str] | None:
-        return dump_refusal(translation.entry.name, translation.hmp_args) if self.guard.libvirt else None
-
-    def _device_properties(self, driver: str) -> dict[str, str] | None:
-        if driver not in self._device_types:
-            self._unknown_drivers.add(driver)
-            return None
-        return self._device_types[driver]
 
     async def refresh_run_state(self) -> str:
         self.run_state_stale = False
@@ -321,7 +279,7 @@ class Session:
             count = int(args[0]) if args else 20
             lines = self.history()[-count:]
             start = len(self.history()) - len(lines) + 1
-            return Outcome("\n".join(f"{start + i:5}  {entry}" for i, entry in enumerate(lines)))
+            return Outcome("\n".join(f"{start + i:5}  {untrusted_text(entry)}" for i, entry in enumerate(lines)))
         if name == "last":
             return Outcome(self.last_text or "no reply yet", page=bool(self.last_text))
         if name == "read-only":
@@ -344,15 +302,48 @@ class Session:
 
     async def _transaction_meta(self, meta: MetaCommand, text: str) -> Outcome:
         name, args = meta
+        block = self.pending_transaction
         if name == "begin":
-            return Outcome(transaction_block.begin(self, text))
+            self.pending_transaction = transaction_block.begin(block, text, self.loaded.schema, self.guard)
+            return Outcome(transaction_block.begun(self.pending_transaction, self.colour))
         if name == "commit":
-            return Outcome(await transaction_block.commit(self, text))
+            return Outcome(await self._commit(text))
         if name == "abort":
-            return Outcome(transaction_block.abort(self))
+            self.pending_transaction = None
+            return Outcome(transaction_block.aborted(block))
         if name == "drop":
-            return Outcome(transaction_block.drop(self, args))
-        return Outcome(transaction_block.listing(self))
+            return Outcome(transaction_block.drop(block, args))
+        return Outcome(transaction_block.listing(block))
+
+    async def _commit(self, text: str) -> str:
+        """Show the request, then send it through the planner's gate and the guard rails like any other line; the
+        block closes once QEMU has taken it."""
+        schema, colour = self.loaded.schema, self.colour
+        request = transaction_block.commit_request(self.pending_transaction, text, schema)
+        block = self.pending_transaction
+        assert block is not None
+        if not block.actions:
+            self.pending_transaction = None
+            return note_text("the transaction had no actions: nothing was sent, and it is closed", colour)
+        plan = plan_request(request, self.planning, transaction_block.commit_line(block, text, schema))
+        shown = [transaction_block.commit_echo(request, colour)]
+        if self.show is not None:  # before any question: what is asked about is in view
+            self.show(shown.pop())
+        stopped = await self._guarded(plan.requests, committing=True)
+        if stopped is not None:
+            return "\n".join([*shown, stopped, transaction_block.still_open(colour)])
+        try:
+            reply = await self._send(plan.source, request)
+        except (VdbgshError, asyncio.CancelledError):
+            if self.show is not None:
+                self.show(transaction_block.unanswered(block, colour))
+            else:
+                transaction_block.unanswered(block, colour)
+            raise
+        shown += [self._rendered(reply), transaction_block.committed(block, reply.ok, colour)]
+        if reply.ok:
+            self.pending_transaction = None
+        return self._outcome(shown).text
 
     def start_log(self, path: str, *, uri: str | None = None, qmp: str | None = None) -> str:
         """Record every request, reply and event in ``path`` (JSON lines, mode 0600, appended to), secrets
@@ -390,14 +381,15 @@ class Session:
         return Outcome(f"log: recording to {writer.path}" if writer is not None else "log: off")
 
     async def _translate_only(self, line: str) -> Outcome:
+        """``:translate LINE``: what a line becomes, through the same planner, nothing sent."""
         if not line.strip():
             return Outcome(error_text([":translate takes an HMP line: :translate info block"], self.colour))
         try:
-            translation = await self.translate(line)
+            plan = await self.plan(line)
         except VdbgshError as err:
             return Outcome(error_text(err.lines(), self.colour))
-        shown = [request_echo(request, self.colour) for request in translation.requests]
-        return Outcome("\n".join(shown + [note_text(note, self.colour) for note in translation.notes]))
+        shown = [request_echo(request, self.colour) for request in plan.requests]
+        return Outcome("\n".join(shown + [note_text(note, self.colour) for note in plan.notes]))
 
     def _help(self, args: tuple[str, ...]) -> str:
         schema = self.loaded.schema

@@ -7,7 +7,8 @@ the transaction changes the guest on its own. ``:commit`` shows the whole reques
 rails like any other: QEMU runs every action or none. A commit that is refused, declined or that QEMU fails leaves
 the block open, to mend (``:drop N``, more actions) and commit again, or to drop with ``:abort``.
 
-The session's other business (sending, guard rails, observers) stays the Session's: these functions use it.
+The session's business (sending, guard rails, observers) stays the Session's: these functions only check, keep
+and describe the block, and know nothing of the Session.
 """
 
 from __future__ import annotations
@@ -35,9 +36,15 @@ from vdbgsh.syntax.words import Word, split_words
 from vdbgsh.transport.base import JSONObject
 
 if TYPE_CHECKING:
-    from vdbgsh.session import Session
+    from vdbgsh.guard.policy import GuardPolicy
+    from vdbgsh.schema.model import Schema
 
 HOW_TO_END = "':commit' sends it, ':abort' drops it"
+UNKNOWN_OUTCOME = "the commit was sent and no answer came: QEMU may have applied every action, or none"
+CHECK_OUTCOME = (
+    "Check what its actions change before sending it again (query-named-block-nodes, query-block, "
+    "query-block-jobs, query-block-dirty-bitmaps)"
+)
 
 
 @dataclass
@@ -48,6 +55,8 @@ class PendingTransaction:
     properties: JSONObject = field(default_factory=dict)
     actions: list[Action] = field(default_factory=list)
     quit_asked: bool = False  # :quit was typed once with this open: the next one leaves without it
+    # A commit was sent and no answer came (Ctrl-C, a lost connection): QEMU may have applied every action.
+    outcome_unknown: bool = False
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -68,49 +77,47 @@ def _arguments(text: str) -> list[Word]:
     return split_words(text)[1:]
 
 
-def begin(session: Session, text: str) -> str:
-    schema = session.loaded.schema
-    if session.pending_transaction is not None:
-        raise UsageError(
-            f"a transaction is already open ({plural(len(session.pending_transaction), 'action')})", HOW_TO_END
-        )
+def begin(block: PendingTransaction | None, text: str, schema: Schema, guard: GuardPolicy) -> PendingTransaction:
+    """``:begin``'s block; the note to show is ``begun``."""
+    if block is not None:
+        raise UsageError(f"a transaction is already open ({plural(len(block), 'action')})", HOW_TO_END)
     if schema.commands and TRANSACTION not in schema.commands:
         raise UsageError("this QEMU has no transaction command")
-    if session.guard.read_only:
-        raise UsageError(f"refused: a transaction changes the guest, and read-only mode is on ({session.guard.source})")
-    properties = parse_properties(_arguments(text), text, schema)
-    session.pending_transaction = PendingTransaction(text, properties)
-    given = f" with {compact(properties)}" if properties else ""
+    if guard.read_only:
+        raise UsageError(f"refused: a transaction changes the guest, and read-only mode is on ({guard.source})")
+    return PendingTransaction(text, parse_properties(_arguments(text), text, schema))
+
+
+def begun(block: PendingTransaction, colour: bool) -> str:
+    given = f" with {compact(block.properties)}" if block.properties else ""
     return note_text(
         f"transaction begun{given}: type its actions, one a line (TYPE key=value, or JSON; Tab lists the types); "
         "read-only commands still run meanwhile. ':actions' lists them, ':drop N' removes one, "
         "':commit' sends them as one transaction, ':abort' drops them",
-        session.colour,
+        colour,
     )
 
 
-def add_action(session: Session, text: str) -> str:
+def add_action(block: PendingTransaction, text: str, schema: Schema, guard: GuardPolicy, colour: bool) -> str:
     """A line typed in the block: checked, then kept as the next action (nothing is sent)."""
-    block = session.pending_transaction
-    assert block is not None
-    action = parse_action_line(text, session.loaded.schema)
+    action = parse_action_line(text, schema)
     alone = transaction_request([action.message])
     refuse_masked(alone)
-    decision = session.guard.decide([alone])
+    decision = guard.decide([alone])
     if decision.verdict == REFUSE:
-        return error_text([decision.message], session.colour)
+        return error_text([decision.message], colour)
     block.actions.append(action)
-    shown = [paint(f"+ action {len(block)}: {compact(_masked(action))}", DIM, session.colour)]
+    shown = [paint(f"+ action {len(block)}: {compact(_masked(action))}", DIM, colour)]
     if action.type == "abort":
         shown.append(
             note_text(
                 "the action abort makes the whole transaction fail when committed (QEMU then rolls every action "
                 "back); ':abort' drops the transaction instead",
-                session.colour,
+                colour,
             )
         )
     elif not action.checked:
-        shown.append(note_text("not checked against the schema", session.colour))
+        shown.append(note_text("not checked against the schema", colour))
     return "\n".join(shown)
 
 
@@ -119,19 +126,19 @@ def _masked(action: Action) -> JSONObject:
     return masked["arguments"]["actions"][0]  # type: ignore[no-any-return]
 
 
-def listing(session: Session) -> str:
-    block = session.pending_transaction
+def listing(block: PendingTransaction | None) -> str:
     if block is None:
         return "no transaction is open (':begin' starts one)"
     lines = [f"{block.label()}: {HOW_TO_END}, ':drop N' removes action N"]
+    if block.outcome_unknown:
+        lines.append(f"  {UNKNOWN_OUTCOME}")
     lines += [f"  {number:>2}  {compact(_masked(action))}" for number, action in enumerate(block.actions, start=1)]
     if block.properties:
         lines.append(f"  properties: {compact(block.properties)}")
     return "\n".join(lines)
 
 
-def drop(session: Session, args: tuple[str, ...]) -> str:
-    block = session.pending_transaction
+def drop(block: PendingTransaction | None, args: tuple[str, ...]) -> str:
     if block is None:
         raise UsageError(":drop: no transaction is open", "':begin' starts one")
     if not block.actions:
@@ -143,53 +150,57 @@ def drop(session: Session, args: tuple[str, ...]) -> str:
     return f"dropped action {number}: {compact(_masked(action))} ({block.label()} left)"
 
 
-def abort(session: Session) -> str:
-    block, session.pending_transaction = session.pending_transaction, None
+def aborted(block: PendingTransaction | None) -> str:
+    """What ``:abort`` says of the block it closes."""
     if block is None:
         return "no transaction is open: nothing to drop"
-    return f"transaction dropped: {plural(len(block), 'action')} not sent"
+    count = plural(len(block), "action")
+    if block.outcome_unknown:
+        return f"transaction closed: it was sent, and whether QEMU applied its {count} is unknown. {CHECK_OUTCOME}"
+    return f"transaction dropped: {count} not sent"
 
 
-async def commit(session: Session, text: str) -> str:
-    """Show the request, then send it through the guard rails; the block closes once QEMU has taken it."""
-    block = session.pending_transaction
-    schema = session.loaded.schema
-    colour = session.colour
+def commit_request(block: PendingTransaction | None, text: str, schema: Schema) -> JSONObject:
+    """The ``transaction`` request ``:commit`` sends, checked against the schema; a block with no actions is
+    said so (nothing to send)."""
     if block is None:
         raise UsageError(":commit: no transaction is open", "':begin' starts one; its actions follow it")
     properties = parse_properties(_arguments(text), text, schema)
-    if not block.actions:
-        session.pending_transaction = None
-        return note_text("the transaction had no actions: nothing was sent, and it is closed", colour)
     request = block.request(properties)
     if all(action.checked for action in block.actions):
         problem = transaction_problem(schema, request)
         if problem:
             raise UsageError(f"the transaction does not fit the schema: {problem}", HOW_TO_END)
-    refuse_masked(request)
-    shown = [commit_echo(request, colour)]
-    if session.show is not None:  # before any question: what is asked about is in view
-        session.show(shown.pop())
-    still_open = note_text(f"the transaction is still open: {HOW_TO_END}", colour)
-    stopped = await session._guarded([request], committing=True)
-    if stopped is not None:
-        return "\n".join([*shown, stopped, still_open])
-    line = "\n".join(mask_line(typed, schema) for typed in [block.begun, *(a.line for a in block.actions), text])
-    reply = await session._send(line, request)
-    shown.append(session._rendered(reply))
+    return request
+
+
+def commit_line(block: PendingTransaction, text: str, schema: Schema) -> str:
+    """The lines that made the transaction, secrets masked: what a transcript records as its line."""
+    return "\n".join(mask_line(typed, schema) for typed in [block.begun, *(a.line for a in block.actions), text])
+
+
+def still_open(colour: bool) -> str:
+    return note_text(f"the transaction is still open: {HOW_TO_END}", colour)
+
+
+def committed(block: PendingTransaction, ok: bool, colour: bool) -> str:
+    """The note after QEMU's answer to the commit."""
     count = plural(len(block), "action")
-    if reply.ok:
-        session.pending_transaction = None
-        shown.append(note_text(f"committed: {count} as one transaction", colour))
-    else:
-        shown.append(
-            note_text(
-                f"QEMU rolled the transaction back: none of its {count} took effect. It is still open: mend it "
-                "(':drop N', more actions) and ':commit' again, or ':abort'",
-                colour,
-            )
-        )
-    return session._outcome(shown).text
+    if ok:
+        return note_text(f"committed: {count} as one transaction", colour)
+    return note_text(
+        f"QEMU rolled the transaction back: none of its {count} took effect. It is still open: mend it "
+        "(':drop N', more actions) and ':commit' again, or ':abort'",
+        colour,
+    )
+
+
+def unanswered(block: PendingTransaction, colour: bool) -> str:
+    """The note when the commit was sent and no answer came (Ctrl-C, a lost connection)."""
+    block.outcome_unknown = True
+    return note_text(
+        f"{UNKNOWN_OUTCOME}. {CHECK_OUTCOME}; ':abort' closes the transaction, ':commit' sends it again", colour
+    )
 
 
 def commit_echo(request: JSONObject, colour: bool) -> str:

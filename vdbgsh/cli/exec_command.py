@@ -13,15 +13,16 @@ from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.guard_rails import ExecGuard
 from vdbgsh.cli.target import take_target
 from vdbgsh.errors import EXIT_GUEST_ERROR, EXIT_OK, EXIT_USAGE, UsageError, VdbgshError
+from vdbgsh.plan.drive import plan_blocking
+from vdbgsh.plan.model import Plan, PlanContext, Steps
+from vdbgsh.plan.planner import plan_line, plan_request, plan_words
 from vdbgsh.render.errors import qmp_error_line
 from vdbgsh.render.hmp_text import hmp_error, hmp_output
 from vdbgsh.render.json_text import as_text
-from vdbgsh.syntax.request import UNCHECKED_MARK, parse_request_line, parse_request_words
 from vdbgsh.transport import Reply, Target
-from vdbgsh.transport.base import HMP_PASSTHROUGH, BlockingMonitor, JSONObject
+from vdbgsh.transport.base import BlockingMonitor, JSONObject
 
 if TYPE_CHECKING:
-    from vdbgsh.hmp.translate import Translator
     from vdbgsh.schema.model import Schema
     from vdbgsh.transcript.writer import TranscriptWriter
 
@@ -50,7 +51,7 @@ class ReplyPrinter:
 class Guest:
     """The monitor and the schema, each opened or loaded on first need."""
 
-    def __init__(self, target: Target, validate: bool) -> None:
+    def __init__(self, target: Target, validate: bool, *, always_check: bool = False) -> None:
         self.target = target
         self.validate = validate
         self._monitor: BlockingMonitor | None = None
@@ -58,7 +59,8 @@ class Guest:
         self.guard: ExecGuard | None = None  # None: sent unguarded
         self.transcript: TranscriptWriter | None = None  # --log
         self.line = ""  # the request as typed, for the transcript
-        self._translator: Translator | None = None
+        self._always_check = always_check
+        self._planning: PlanContext | None = None
 
     @property
     def monitor(self) -> BlockingMonitor:
@@ -75,14 +77,25 @@ class Guest:
             self._schema = load_schema_blocking(self.monitor, SchemaCache.default()).schema
         return self._schema
 
-    def translator(self, schema: Schema) -> Translator:
+    @property
+    def planning(self) -> PlanContext:
         """One for all the lines of a batch: HMP's state (the current CPU of ``cpu N``, x/xp formats) carries
         from line to line, as in the text monitor."""
-        if self._translator is None:
+        if self._planning is None:
             from vdbgsh.hmp.translate import Translator
 
-            self._translator = Translator(schema)
-        return self._translator
+            self._planning = PlanContext(
+                Translator(), libvirt=self.target.qmp is None, validate=self.validate, always_check=self._always_check
+            )
+        return self._planning
+
+    def plan(self, steps: Steps) -> Plan:
+        """The planner driven here, blocking: the schema loaded only if it asks for it."""
+
+        def query(request: JSONObject) -> Reply:  # the monitor opened only when the planner asks the guest
+            return self.monitor.execute_message(request)
+
+        return plan_blocking(steps, lambda: self.schema_for(True), query)
 
     def close(self) -> None:
         if self.transcript is not None:
@@ -98,91 +111,21 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
     if not words:
         raise UsageError("no COMMAND given", "e.g. vdbgsh exec DOMAIN query-status, or '-' to read stdin")
     command, *rest = words
-    command = command.strip()  # a stray blank is no part of a command name
-    if not command:
-        raise UsageError("the COMMAND is empty", "e.g. vdbgsh exec DOMAIN query-status, or '-' to read stdin")
     printer = ReplyPrinter(env, args.raw, args.layout)
-    guest = _guest(args, env, target, words, batch=command == "-")
+    guest = _guest(args, env, target, words, batch=command.strip() == "-")
     try:
-        if command == "-":
+        if command.strip() == "-":
             if rest:
                 raise UsageError(f"unexpected '{rest[0]}' after '-'", "with '-', commands come one per line on stdin")
             return _run_batch(guest, env, printer, args.keep_going, args.dry_run)
-        if not rest and _is_line(command):
-            # One quoted line, read as the shell reads it (QMP 'CMD key=value ...' or HMP), never sent to the guest
-            # as one long command name.
-            return _send_all(guest, printer, _line_requests(guest, env, command), args.dry_run)
-        if rest and not command.startswith(UNCHECKED_MARK) and _reads_as_hmp(guest, command, rest):
-            line = " ".join([command, *rest])
-            return _send_all(guest, printer, _line_requests(guest, env, line), args.dry_run)
-        # Shape first (no connection needed: malformed JSON is a usage error whether or not the guest is there),
-        # then types against the guest's schema when there are arguments to type.
-        request = parse_request_words(command, rest).message
-        if rest or "arguments" in request or args.dry_run:
-            request = parse_request_words(command, rest, guest.schema_for(True)).message
-            return _send(guest, printer, request, args.dry_run)
-        if "execute" not in request or command.startswith("{") or not guest.validate:
-            return _send(guest, printer, request, args.dry_run)
-        # A bare name goes without the schema (the fast path); the schema is read only if QEMU knows no such
-        # command: an HMP name (savevm, info) is then run as HMP, a misspelt one gets a suggestion.
-        return _send(guest, printer, request, args.dry_run, bare=command)
+        plan = guest.plan(plan_words(command, rest, guest.planning))
+        return carry_out(guest, printer, plan, args.dry_run)
     finally:
         guest.close()
 
 
-def _reads_as_hmp(guest: Guest, command: str, rest: list[str]) -> bool:
-    """Words that are no QMP (``info status``, ``device_del net0``) as HMP; the schema only when the name is HMP's."""
-    from vdbgsh.hmp.table import BY_NAME
-
-    if command not in BY_NAME:
-        return False
-    schema = guest.schema_for(True)
-    if schema is None:
-        return False
-    from vdbgsh.syntax.classify import classify
-
-    return classify(" ".join([command, *rest]), schema) == "hmp"
-
-
-def _line_requests(guest: Guest, env: Environment, line: str) -> list[JSONObject]:
-    """A line as the shell reads it: QMP checked against the guest's schema, or HMP translated into QMP."""
-    if line.startswith(UNCHECKED_MARK):
-        return [parse_request_line(line).message]
-    schema = guest.schema_for(True)
-    if schema is None:  # --no-validate: QMP as typed
-        return [parse_request_line(line).message]
-    from vdbgsh.syntax.classify import classify
-
-    if classify(line, schema) != "hmp":
-        return [parse_request_line(line, schema).message]
-    from vdbgsh.hmp.dump_size import dump_refusal
-
-    translation = guest.translator(schema).translate(line)
-    refused = dump_refusal(translation.entry.name, translation.hmp_args) if guest.target.qmp is None else None
-    if refused is not None:
-        raise UsageError(refused[0].removeprefix("refused: "), refused[1].removeprefix("hint: "))
-    if env.stderr.isatty():
-        for note in translation.notes:
-            print(f"vdbgsh: note: {note}", file=env.stderr, flush=True)
-    return translation.requests
-
-
-def _send_all(guest: Guest, printer: ReplyPrinter, requests: list[JSONObject], dry_run: bool, prefix: str = "") -> int:
-    """The requests one line became, in order, up to the first that fails."""
-    status = EXIT_OK
-    for request in requests:
-        status = _send(guest, printer, request, dry_run, prefix)
-        if status != EXIT_OK:
-            break
-    return status
-
-
-def _is_line(command: str) -> bool:
-    return not command.startswith(("{", "!{")) and any(blank in command for blank in " \t\n")
-
-
 def _guest(args: argparse.Namespace, env: Environment, target: Target, words: list[str], *, batch: bool) -> Guest:
-    guest = Guest(target, validate=not args.no_validate)
+    guest = Guest(target, validate=not args.no_validate, always_check=args.dry_run)
     guest.guard = ExecGuard.from_args(args, env, libvirt=target.qmp is None, batch=batch)
     if args.log:
         from vdbgsh.cli.exec_log import open_exec_log
@@ -203,29 +146,42 @@ def _run_transaction(args: argparse.Namespace, env: Environment, target: Target,
         guest.line = "--transaction " + guest.line
     try:
         request = transaction_from(words, lines, guest.schema_for(True))
-        return _send(guest, ReplyPrinter(env, args.raw, args.layout), request, args.dry_run)
+        plan = plan_request(request, guest.planning, guest.line)
+        return carry_out(guest, ReplyPrinter(env, args.raw, args.layout), plan, args.dry_run)
     finally:
         guest.close()
 
 
-def _send(
-    guest: Guest, printer: ReplyPrinter, request: JSONObject, dry_run: bool, prefix: str = "", *, bare: str = ""
-) -> int:
+def carry_out(guest: Guest, printer: ReplyPrinter, plan: Plan, dry_run: bool, prefix: str = "") -> int:
+    """A plan's requests in order, up to the first that fails: after the guard rails (one question for them
+    all), each sent, recorded and printed; the status is the last one's."""
     if dry_run:
         from vdbgsh.syntax.secrets import mask_request  # what is printed is echoed, and echoes keep secrets out
 
-        printer.value(mask_request(request))
+        for request in plan.requests:
+            printer.value(mask_request(request))
         return EXIT_OK
-    refused = guest.guard.refusal(guest.monitor.target, request) if guest.guard is not None else None
+    if plan.translation is not None and printer.env.stderr.isatty():
+        for note in plan.notes:
+            print(f"vdbgsh: {prefix}note: {note}", file=printer.env.stderr, flush=True)
+    refused = guest.guard.refusal(guest.monitor.target, plan.requests) if guest.guard is not None else None
     if refused is not None:
         print(f"vdbgsh: {prefix}{refused}", file=printer.env.stderr, flush=True)
         return EXIT_USAGE
-    reply = guest.monitor.execute_message(request)
-    if guest.transcript is not None:
-        guest.transcript.record(guest.line, request, reply)
-    if bare and not reply.ok and reply.error_class == "CommandNotFound":
-        return _not_found(guest, printer, reply, bare)
-    hmp_text = request.get("execute") == HMP_PASSTHROUGH
+    status = EXIT_OK
+    for step in plan.steps:
+        reply = guest.monitor.execute_message(step.request)
+        if guest.transcript is not None:
+            guest.transcript.record(guest.line or plan.source, step.request, reply)
+        if plan.retry_as_hmp and not reply.ok and reply.error_class == "CommandNotFound":
+            return _not_found(guest, printer, reply, plan.retry_as_hmp)
+        status = _shown(printer, step.hmp_text, reply, prefix)
+        if status != EXIT_OK:
+            break
+    return status
+
+
+def _shown(printer: ReplyPrinter, hmp_text: bool, reply: Reply, prefix: str) -> int:
     failed = hmp_error(reply.value) if hmp_text and reply.ok and isinstance(reply.value, str) else None
     if failed is not None:
         # The guest answered with an error, in text: said on stderr, and the status says so.
@@ -239,12 +195,14 @@ def _send(
 
 
 def _not_found(guest: Guest, printer: ReplyPrinter, reply: Reply, name: str) -> int:
+    """A bare name QEMU does not know (sent without the schema): an HMP command is run as HMP, a misspelt one
+    gets the schema's nearest names."""
     schema = guest.schema_for(True)
     if schema is not None:
         from vdbgsh.syntax.classify import classify
 
         if classify(name, schema) == "hmp":
-            return _send_all(guest, printer, _line_requests(guest, printer.env, name), dry_run=False)
+            return carry_out(guest, printer, guest.plan(plan_line(name, guest.planning)), dry_run=False)
     printer.show(reply)
     if schema is not None:
         from vdbgsh.syntax.values import did_you_mean
@@ -262,13 +220,7 @@ def _run_batch(guest: Guest, env: Environment, printer: ReplyPrinter, keep_going
         if not text or text.startswith("#"):
             continue
         try:
-            if text.startswith("{"):
-                checked = dry_run or "arguments" in text
-                requests = [parse_request_line(text, guest.schema_for(checked)).message]
-            elif " " in text or dry_run:
-                requests = _line_requests(guest, env, text)
-            else:  # a bare name: sent without the schema, as on the command line
-                requests = [parse_request_line(text).message]
+            plan = guest.plan(plan_line(text, guest.planning, fast=True))
         except VdbgshError as err:
             if not isinstance(err, UsageError):
                 raise
@@ -279,7 +231,7 @@ def _run_batch(guest: Guest, env: Environment, printer: ReplyPrinter, keep_going
                 continue
             break
         guest.line = text
-        outcome = _send_all(guest, printer, requests, dry_run, prefix=f"line {line_no}: ")
+        outcome = carry_out(guest, printer, plan, dry_run, prefix=f"line {line_no}: ")
         status = max(status, outcome)
         if outcome != EXIT_OK and not keep_going:
             break

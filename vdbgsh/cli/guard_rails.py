@@ -16,6 +16,7 @@ from vdbgsh.cli.environment import Environment, _isatty
 from vdbgsh.config import load_config
 from vdbgsh.guard.policy import REFUSE, SEND, GuardPolicy
 from vdbgsh.transport.base import JSONObject
+from vdbgsh.ui.typeahead import discard_terminal_input
 
 Ask = Callable[[str], bool]
 YES = ("y", "yes")
@@ -47,6 +48,9 @@ def _asker(answers: TextIO, questions: TextIO) -> Ask:
     def ask(question: str) -> bool:
         print(f"vdbgsh: {question}", file=questions)
         print("Send it? [y/N] ", end="", file=questions, flush=True)
+        # Only what is typed once the question shows answers it: a "y" typed ahead (before the question was
+        # printed) is thrown away, not taken as consent. exec has no later line for typeahead to go to.
+        discard_terminal_input(answers.fileno())
         answer = answers.readline()
         if not answer.endswith("\n"):
             print(file=questions)  # end of input: the next message starts on its own line
@@ -70,10 +74,11 @@ class ExecGuard:
     def from_args(cls, args: argparse.Namespace, env: Environment, *, libvirt: bool, batch: bool) -> ExecGuard:
         return cls(policy_from_args(args), env, libvirt=libvirt, batch=batch)
 
-    def refusal(self, target: str, request: JSONObject) -> str | None:
-        """Why ``request`` is not sent (refused, or declined on the terminal); None to send it."""
+    def refusal(self, target: str, requests: list[JSONObject]) -> str | None:
+        """Why ``requests`` (what one line became) are not sent (refused, or declined on the terminal); None to
+        send them. One question for them all, as in the shell."""
         self.policy.bind(target, libvirt=self.libvirt)
-        decision = self.policy.decide([request])
+        decision = self.policy.decide(requests)
         if decision.verdict == SEND:
             return None
         if decision.verdict == REFUSE:
@@ -81,11 +86,12 @@ class ExecGuard:
         ask = self._asker()
         if ask is None:
             return self.policy.refusal_without_asking(decision)
-        if request.get("execute") == "transaction":  # what is asked about, in full: one action a line
-            from vdbgsh.syntax.secrets import mask_request
-            from vdbgsh.syntax.transaction import transaction_layout
+        for request in requests:
+            if request.get("execute") == "transaction":  # what is asked about, in full: one action a line
+                from vdbgsh.syntax.secrets import mask_request
+                from vdbgsh.syntax.transaction import transaction_layout
 
-            print(transaction_layout(mask_request(request)), file=self.env.stderr)
+                print(transaction_layout(mask_request(request)), file=self.env.stderr)
         return None if ask(decision.message) else f"cancelled: {decision.effect.command} was not sent"
 
     def _asker(self) -> Ask | None:

@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from vdbgsh.cli.environment import Environment
-from vdbgsh.cli.exec_command import Guest, ReplyPrinter, _send
+from vdbgsh.cli.exec_command import Guest, ReplyPrinter, carry_out
 from vdbgsh.errors import EXIT_OK, UsageError
 from vdbgsh.syntax.secrets import masked_secrets
 from vdbgsh.transcript.records import Record, parse_transcript
@@ -49,8 +49,11 @@ def run_replay(args: argparse.Namespace, env: Environment) -> int:
 def _replay(
     args: argparse.Namespace, env: Environment, target: Target, requests: list[Record], skipped: set[int]
 ) -> int:
-    """Each request through exec's own sending (guard rails, printing, status); the first failure ends it."""
+    """Each request through the planner's gate and exec's own sending (guard rails, printing, status); the first
+    failure ends it."""
     from vdbgsh.cli.guard_rails import ExecGuard
+    from vdbgsh.plan.planner import plan_request
+    from vdbgsh.render.json_text import compact
 
     printer = ReplyPrinter(env, args.raw, args.layout)
     guest = Guest(target, validate=False)
@@ -61,7 +64,11 @@ def _replay(
             if record.line_no in skipped:
                 print(f"vdbgsh: {prefix}{_command(record)} skipped: its secret was masked", file=env.stderr)
                 continue
-            status = _send(guest, printer, record.fields["request"], args.dry_run, prefix)
+            try:
+                plan = plan_request(record.fields["request"], guest.planning, compact(record.fields["request"]))
+            except UsageError as err:
+                raise UsageError(f"{prefix}{err.message}", err.hint) from None
+            status = carry_out(guest, printer, plan, args.dry_run, prefix)
             if status != EXIT_OK:
                 return status
     finally:

@@ -16,17 +16,11 @@ LINE_BYTES = 8  # bytes of memory per line for the numeric formats, as QEMU prin
 INSTRUCTION_CHARS = 64  # a disassembled instruction, its address and padding: generous
 
 
-def dump_refusal(command: str, hmp_args: JSONObject) -> list[str] | None:
-    """Through libvirt: why a memory dump is refused before QEMU writes it, and how much would fit; None when
-    ``command`` is no dump or its text fits."""
-    if command not in ("x", "xp"):
-        return None
-    size = dump_bytes(hmp_args)
-    limit = LIBVIRT_REPLY_LIMIT_MIB * 1024 * 1024
+def _refusal(command: str, size: int, count: int, limit_mib: float) -> list[str] | None:
+    limit = limit_mib * 1024 * 1024
     if size <= limit:
         return None
-    count = hmp_args.get("count")
-    fitting = int(count * limit / size) if isinstance(count, int) else 0
+    fitting = int(count * limit / size)
     step = 10 ** max(0, len(str(fitting)) - 2)
     fitting -= fitting % step  # a round number to type: 490,000 rather than 499,321
     return [
@@ -53,3 +47,56 @@ def dump_bytes(hmp_args: JSONObject) -> int:
         per_item, per_line = 3 + digits, max(1, LINE_BYTES // width)  # " 0x" and the digits
     lines = -(-count // per_line)
     return round((count * per_item + lines * LINE_PREFIX) * MARGIN)
+
+
+# What QEMU may have kept from an earlier x/xp (its defaults are the monitor's, and libvirt's monitor is shared):
+# when a line leaves the format or the size out, the worst of them is assumed.
+_ANY_FORMAT = "xduoci"
+_ANY_SIZE = (1, 2, 4, 8)
+_SIZE_LETTERS = {"b": 1, "h": 2, "w": 4, "g": 8, "L": 8}
+
+
+def line_dump_bytes(command_line: str) -> tuple[str, int, int] | None:
+    """The command (x or xp), its count and an upper estimate of the text the HMP line ``command_line`` prints;
+    None when it is another command. Only the ``/FMT`` is read, never the address: ``xp /1500000xb $pc`` is as
+    big as with 0."""
+    from vdbgsh.hmp.arguments import split_command
+
+    name, pos = split_command(command_line)
+    if name not in ("x", "xp"):
+        return None
+    while pos < len(command_line) and command_line[pos] in " \t\n\v\f\r":
+        pos += 1
+    if pos >= len(command_line) or command_line[pos] != "/":
+        return name, 1, dump_bytes({"count": 1, "format": "i", "size": -1})  # no format: one unit
+    pos += 1
+    digits = pos
+    while pos < len(command_line) and command_line[pos] in "0123456789":
+        pos += 1
+    count = int(command_line[digits:pos]) if pos > digits else 1
+    if count & 0x80000000:  # HMP keeps the count in a C int: past 2**31 it is negative and prints nothing
+        return name, count, 0
+    count &= 0xFFFFFFFF
+    forms, sizes = "", list(_ANY_SIZE)
+    while pos < len(command_line) and (command_line[pos] in _ANY_FORMAT or command_line[pos] in _SIZE_LETTERS):
+        letter = command_line[pos]
+        if letter in _SIZE_LETTERS:
+            sizes = [_SIZE_LETTERS[letter]]
+        else:
+            forms = letter
+        pos += 1
+    size = max(
+        dump_bytes({"count": count, "format": form, "size": unit}) for form in forms or _ANY_FORMAT for unit in sizes
+    )
+    return name, count, size
+
+
+def line_dump_refusal(command_line: str, *, limit_mib: float = LIBVIRT_REPLY_LIMIT_MIB) -> list[str] | None:
+    """Why a memory dump is refused before QEMU writes it, and how much would fit, for an HMP line as it will be
+    sent (typed bare, or inside human-monitor-command); past
+    ``limit_mib`` (libvirt's 4 MiB, or the 10 MiB past which it drops the monitor for a line sent with '!')."""
+    found = line_dump_bytes(command_line)
+    if found is None:
+        return None
+    name, count, size = found
+    return _refusal(name, size, count, limit_mib)

@@ -55,6 +55,22 @@ def classify(text: str, schema: Schema | None) -> Kind:
     return "qmp" if _reads_as_qmp(stripped.split()[1:]) else "hmp"
 
 
+def classify_words(command: str, words: list[str], schema: Schema | None) -> Kind:
+    """``classify`` for argv: the command and its arguments as separate words, each kept whole (a value with a
+    blank in it is one argument, not two)."""
+    if command.startswith(("{", "!")) or is_meta(command):
+        return classify(command, schema)
+    from vdbgsh.hmp.table import BY_NAME
+
+    is_qmp = schema is not None and command in schema.commands
+    is_hmp = command in BY_NAME
+    if is_hmp and not is_qmp:
+        return "hmp"
+    if not is_hmp:
+        return "qmp"
+    return "qmp" if _reads_as_qmp(words) else "hmp"
+
+
 def _reads_as_qmp(words: list[str]) -> bool:
     if not all(_MEMBER_WORD.match(word) for word in words):
         return False

@@ -1,0 +1,97 @@
+"""What the planner works with and what it produces."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from vdbgsh.transport.base import HMP_PASSTHROUGH, JSONObject
+
+if TYPE_CHECKING:
+    from vdbgsh.hmp.translate import Translation, Translator
+    from vdbgsh.schema.model import Schema
+
+
+@dataclass(frozen=True)
+class Need:
+    """What the planner asks its driver for: the schema (``request`` None; the answer is a Schema, or None when
+    the user asked for no checking), or the reply to a read-only query (a Reply)."""
+
+    request: JSONObject | None = None
+
+
+NEED_SCHEMA = Need()
+
+Steps = Generator[Need, Any, "Plan"]
+
+
+@dataclass
+class PlanContext:
+    """What planning a line depends on besides the line: the guest's HMP state and how its replies travel.
+
+    ``translator`` keeps HMP's state (``cpu N``, x/xp formats) from line to line, as the text monitor does.
+    ``libvirt``: replies and requests travel through libvirtd, whose size limits apply. ``validate`` False
+    (``--no-validate``): QMP as typed, no schema. ``always_check``: type even a line the fast path would send
+    as typed (``--dry-run`` shows what would be sent).
+    """
+
+    translator: Translator
+    libvirt: bool = True
+    validate: bool = True
+    always_check: bool = False
+    # Property types of device drivers (for HMP device_add's option strings), asked of the guest once each.
+    device_types: dict[str, dict[str, str]] = field(default_factory=dict)
+    _unknown_drivers: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.translator.context.device_properties = self._device_properties
+
+    def _device_properties(self, driver: str) -> dict[str, str] | None:
+        if driver not in self.device_types:
+            if driver not in self._unknown_drivers:
+                self._unknown_drivers.append(driver)
+            return None
+        return self.device_types[driver]
+
+    def take_unknown_drivers(self) -> list[str]:
+        """The drivers a translation wanted property types of and that were not known yet."""
+        unknown, self._unknown_drivers = self._unknown_drivers, []
+        return unknown
+
+    @property
+    def schema(self) -> Schema | None:
+        return self.translator.schema
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request to send, and how its reply reads."""
+
+    request: JSONObject
+
+    @property
+    def hmp_text(self) -> bool:
+        """The reply is the text monitor's output (human-monitor-command)."""
+        return self.request.get("execute") == HMP_PASSTHROUGH
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The requests one input becomes, in order, each sent only if the one before it succeeded.
+
+    Made only by the planner, after the gate: holding a Plan means its requests may be sent.
+    """
+
+    source: str  # the input as given (a line, argv words joined, a record's JSON), for transcripts
+    steps: tuple[Step, ...]
+    notes: tuple[str, ...] = ()
+    checked: bool = False  # typed and validated against the guest's schema
+    forced: bool = False  # '!': sent as typed, unchecked
+    translation: Translation | None = None  # an HMP line: what it was translated from (the shell echoes it)
+    # exec's schema-free fast path: a bare name QEMU may not know, to try as HMP if QEMU says CommandNotFound.
+    retry_as_hmp: str = ""
+
+    @property
+    def requests(self) -> list[JSONObject]:
+        return [step.request for step in self.steps]
