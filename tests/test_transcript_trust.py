@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import vdbgsh
+from tests.conftest import VDBGSH, vdbgsh
 from vdbgsh.transport.uri_trust import program_in_uri
 
 # --- URIs that run programs -----------------------------------------------------------------------------------
@@ -192,3 +193,97 @@ def test_replay_asks_on_a_terminal_showing_the_uri_neutralised(
 )
 def test_which_uris_run_a_program(uri: str, found: str | None) -> None:
     assert program_in_uri(uri) == found
+
+
+# --- replay --script ------------------------------------------------------------------------------------------
+
+HOSTILE_NAME = "a\ntouch {marker}\n#"  # a member name that, written raw into a comment, ends it and runs touch
+
+
+def recorder(tmp_path: Path) -> tuple[Path, Path]:
+    """A stand-in for vdbgsh that writes down the words it was run with, one JSON list a line."""
+    calls = tmp_path / "calls.jsonl"
+    stand_in = tmp_path / "vdbgsh-words"
+    stand_in.write_text(
+        f"#!{sys.executable}\nimport json, sys\n"
+        f"with open({str(calls)!r}, 'a') as out:\n    out.write(json.dumps(sys.argv[1:]) + '\\n')\n"
+    )
+    stand_in.chmod(0o755)
+    return stand_in, calls
+
+
+def test_a_hostile_transcript_makes_a_script_that_runs_nothing_else(tmp_path: Path) -> None:
+    marker = tmp_path / "injected"
+    hostile_name = HOSTILE_NAME.format(marker=marker)
+    odd_command = f"query-status\ntouch {marker}"
+    odd_value = "x'$(touch " + str(marker) + ")'\x1b]0;t\x07\x9b2J\u2028\U000e0001"
+    log = transcript(
+        tmp_path / "hostile.jsonl",
+        request_record(
+            "g", "block_passwd", "x\x1b[2J\rtouch\u2028y", arguments={hostile_name: {"password": "********"}}
+        ),
+        request_record("g", odd_command),
+        request_record("g", "qom-set", "qom-set", arguments={"path": "/machine", "property": "x", "value": odd_value}),
+    )
+    done = vdbgsh("replay", "--script", str(log))
+    assert done.returncode == 0, done.stderr
+    script = done.stdout
+    assert all(line.isprintable() for line in script.split("\n")), "a control character reached the script"
+    stand_in, calls = recorder(tmp_path)
+    run = subprocess.run(
+        ["bash", "-c", script, "script"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "VDBGSH": str(stand_in)},
+        timeout=30,
+    )
+    assert run.returncode == 0, run.stderr
+    assert not marker.exists(), "the script ran a command the transcript smuggled in"
+    assert run.stderr == "skipped line 1 (block_passwd): its secret was masked\n"
+    words = [json.loads(line) for line in calls.read_text().splitlines()]
+    assert [call[:2] for call in words] == [["exec", "g"], ["exec", "g"]]
+    assert json.loads(words[0][2]) == {"execute": odd_command}  # the same request, as JSON: no line to misread
+    sent = json.loads(words[1][2])
+    assert sent["arguments"]["value"] == odd_value
+
+
+@pytest.mark.parametrize("domain", ["--log=/etc/shadow", "g\ntouch /tmp/x"])
+def test_a_script_refuses_a_domain_it_cannot_write_safely(tmp_path: Path, domain: str) -> None:
+    log = transcript(tmp_path / "t.jsonl", request_record(domain, "query-status"))
+    done = vdbgsh("replay", "--script", str(log))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.startswith("vdbgsh: error: the domain ")
+    assert len(done.stderr.splitlines()) == 2
+    # Named on the command line, the script is written for that one.
+    named = vdbgsh("replay", "--script", str(log), "g")
+    assert named.returncode == 0, named.stderr
+    assert "target=${1:-g}" in named.stdout
+
+
+def test_a_script_from_a_hostile_transcript_still_works_on_a_real_guest(guest: str, tmp_path: Path) -> None:
+    marker = tmp_path / "injected"
+    log = transcript(
+        tmp_path / "t.jsonl",
+        request_record(guest, "query-name", f"query-name\ntouch {marker}\n\x1b]0;x\x07"),
+        request_record(guest, "stop"),
+    )
+    done = vdbgsh("replay", "--yes", "--script", str(log))
+    assert done.returncode == 0, done.stderr
+    assert all(line.isprintable() for line in done.stdout.split("\n"))
+    env = {key: value for key, value in os.environ.items() if key != "LIBVIRT_DEFAULT_URI"}
+    run = subprocess.run(
+        ["bash", "-c", done.stdout, "script"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**env, "VDBGSH": VDBGSH},
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert not marker.exists()
+    first, second = run.stdout.splitlines()
+    assert json.loads(first) == {"name": guest}
+    assert second == "{}"
+    assert guest_status(guest) == "paused"
