@@ -20,7 +20,16 @@ from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.schema.loading import SchemaCache, load_schema
 from vdbgsh.schema.model import Schema
 from vdbgsh.session import Session
-from vdbgsh.syntax.secrets import MASK, is_secret, mask_at, mask_line, mask_request, masked_secrets, secret_paths
+from vdbgsh.syntax.secrets import (
+    MASK,
+    is_secret,
+    mask_at,
+    mask_line,
+    mask_request,
+    masked_secrets,
+    returns_secret,
+    secret_paths,
+)
 from vdbgsh.transport import Target
 from vdbgsh.ui.history_file import open_history
 
@@ -139,6 +148,40 @@ def test_secret_ids_and_keys_are_not_masked(schema: Schema) -> None:
             '{"execute":"human-monitor-command","arguments":{"command-line":"set_password vnc hunter2"}}',
             '{"execute":"human-monitor-command","arguments":{"command-line":"set_password vnc ********"}}',
         ),
+        # Spellings of a secret's name in any case.
+        ("set_password protocol=vnc Password=hunter2", "set_password protocol=vnc Password=********"),
+        ('{"execute":"x","arguments":{"PASSWORD":"hunter2"}}', '{"execute":"x","arguments":{"PASSWORD":"********"}}'),
+        ("x-y Passphrase=hunter2", "x-y Passphrase=********"),
+        ('{"execute":"x","arguments":{"Passwd":"hunter2"', '{"execute":"x","arguments":{"Passwd":"********"'),
+        ("qom-set path=/o property=PASSWORD value=hunter2", "qom-set path=/o property=PASSWORD value=********"),
+        ("qom-set /objects/o Password hunter2", "qom-set /objects/o Password ********"),
+        ("object_add secret,id=s0,Data=hunter2", "object_add secret,id=s0,Data=********"),
+        # Lines that do not parse (a quote left open), and quotes inside an option string.
+        ("object_add 'secret,id=s0,data=hunter2", "object_add 'secret,id=s0,data=********"),
+        ('object_add "secret,id=s0,data=hunter2', 'object_add "secret,id=s0,data=********'),
+        ("object_add secret,id=s0,'data=hunter2", "object_add secret,id=s0,'data=********"),
+        ("object_add 'secret,id=s0',data=hunter2", "object_add 'secret,id=s0',data=********"),
+        ("set_password 'vnc hunter2", "set_password 'vnc ********"),
+        ("'set_password vnc hunter2", "'set_password vnc ********"),
+        ("set_password protocol=vnc password='hunter2", "set_password protocol=vnc password=********"),
+        ("object-add qom-type=secret id=s0 'data=hunter2", "object-add qom-type=secret id=s0 data=********"),
+        # A whole line quoted as one word (how shlex.join writes exec's one-word line).
+        ("'set_password protocol=vnc password=hunter2'", "'set_password protocol=vnc password=********'"),
+        ("'set_password vnc hunter2'", "'set_password vnc ********'"),
+        # Credentials in URIs: the password of the userinfo, or a userinfo without one (a token) whole.
+        ("migrate uri=tcp://admin:hunter2@10.0.0.1:4444", "migrate uri=tcp://admin:********@10.0.0.1:4444"),
+        ("migrate -d tcp://admin:hunter2@10.0.0.1:4444", "migrate -d tcp://admin:********@10.0.0.1:4444"),
+        ("migrate_incoming tcp://admin:hunter2@0:4444", "migrate_incoming tcp://admin:********@0:4444"),
+        ("migrate-incoming uri=tcp://hunter2@0:4444", "migrate-incoming uri=tcp://********@0:4444"),
+        ("migrate 'uri=tcp://a:hunter2 x@h:1'", "migrate uri=tcp://a:********@h:1"),
+        (
+            '{"execute":"migrate","arguments":{"uri":"tcp://admin:hunter2@h:4444"}}',
+            '{"execute":"migrate","arguments":{"uri":"tcp://admin:********@h:4444"}}',
+        ),
+        (
+            '{"execute":"human-monitor-command","arguments":{"command-line":"migrate tcp://a:hunter2@h:1"}}',
+            '{"execute":"human-monitor-command","arguments":{"command-line":"migrate tcp://a:********@h:1"}}',
+        ),
     ],
 )
 def test_a_line_keeps_its_form_with_its_secret_masked(schema: Schema, typed: str, kept: str) -> None:
@@ -156,6 +199,9 @@ def test_a_line_keeps_its_form_with_its_secret_masked(schema: Schema, typed: str
         "expire_password vnc now",
         "qom-get path=/objects/s0 property=data",
         ":log /tmp/session.jsonl",
+        "migrate uri=tcp://10.0.0.1:4444",
+        "migrate uri=exec:ssh root@host nc -l 4444",  # a user@host for a program: no credential
+        "device_add virtio-net,id=n0,mac=52:54:00:12:34:56",
         "",
     ],
 )
@@ -219,6 +265,37 @@ def test_mask_request_copies_and_says_where() -> None:
     assert masked_secrets(request) == []
 
 
+def test_uri_credentials_are_masked_in_requests_and_refused_when_masked() -> None:
+    request = {"execute": "migrate", "arguments": {"uri": "tcp://admin:p@ss@h:4444/x@y", "detach": True}}
+    assert mask_request(request)["arguments"]["uri"] == "tcp://admin:********@h:4444/x@y"
+    assert secret_paths(request) == [("arguments", "uri")]
+    incoming = {"execute": "migrate-incoming", "arguments": {"uri": "tcp://token@0:4444"}}
+    assert mask_request(incoming)["arguments"]["uri"] == "tcp://********@0:4444"
+    assert masked_secrets(mask_request(request)) == ["arguments.uri"]
+    assert masked_secrets(request) == []
+    hmp = {"execute": "human-monitor-command", "arguments": {"command-line": "migrate tcp://a:********@h:1"}}
+    assert masked_secrets(hmp) == ["arguments.command-line"]
+
+
+def test_secret_names_in_any_case() -> None:
+    assert is_secret("x", "Password", {})
+    assert is_secret("x", "PASSPHRASE", {})
+    assert is_secret("qom-set", "value", {"property": "Passwd"})
+    masked = mask_request({"execute": "x", "arguments": {"a": {"PassWord": "hunter2"}}})
+    assert masked["arguments"]["a"]["PassWord"] == MASK
+
+
+def test_a_secret_read_back_through_hmp_is_known() -> None:
+    def hmp(line: str) -> dict[str, Any]:
+        return {"execute": "human-monitor-command", "arguments": {"command-line": line}}
+
+    assert returns_secret(hmp("qom-get /objects/s0 data"))
+    assert returns_secret(hmp("  qom-get /objects/s0 'Password'"))
+    assert returns_secret({"execute": "qom-get", "arguments": {"path": "/objects/s0", "property": "DATA"}})
+    assert not returns_secret(hmp("qom-get /objects/s0 format"))
+    assert not returns_secret(hmp("info status"))
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200) | st.sampled_from(["set_password ", "object_add ", '{"execute":', "!", ":translate "]))
 def test_any_text_masks_without_error(text: str) -> None:
@@ -240,6 +317,21 @@ def test_history_file_is_private_and_masked(tmp_path: Path) -> None:
         "object_add secret,id=s0,data=********",
         "query-status",
     ]
+
+
+def test_history_masks_lines_that_do_not_parse_and_uri_credentials(tmp_path: Path) -> None:
+    path = tmp_path / "history"
+    history = open_history(path)
+    for line in [
+        "object_add 'secret,id=s0,data=hunter2",
+        "set_password 'vnc hunter2",
+        "set_password protocol=vnc PASSWORD=hunter2",
+        "migrate -d tcp://admin:hunter2@10.0.0.1:4444",
+        'migrate-incoming "uri=tcp://admin:hunter2@0:4444',
+    ]:
+        history.append_string(line)
+    assert "hunter2" not in path.read_text()
+    assert next(iter(history.get_strings())) == "object_add 'secret,id=s0,data=********"
 
 
 def test_an_existing_history_file_is_made_private(tmp_path: Path) -> None:

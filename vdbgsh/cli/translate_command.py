@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from vdbgsh.cli.environment import Environment
 from vdbgsh.errors import EXIT_OK, EXIT_USAGE, UsageError, VdbgshError
 from vdbgsh.render.json_text import compact
+from vdbgsh.syntax.secrets import mask_request
 
 if TYPE_CHECKING:
     from vdbgsh.schema.model import Schema
@@ -37,7 +38,9 @@ def run_translate(args: argparse.Namespace, env: Environment) -> int:
             status = EXIT_USAGE
             continue
         for request in translation.requests:
-            print(compact(request), file=env.stdout)
+            # Shown, not sent: like every echo, with its secrets masked (a script wanting the real request
+            # sends the line through exec instead).
+            print(compact(mask_request(request)), file=env.stdout)
         for note in translation.notes:
             print(f"vdbgsh: note: {note}", file=env.stderr)
     return status

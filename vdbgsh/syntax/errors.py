@@ -22,21 +22,28 @@ class ParseError(UsageError):
         before = self.source[: self.offset]
         return before.count("\n") + 1, self.offset - (before.rfind("\n") + 1) + 1
 
-    def _masked(self) -> tuple[str, int]:
-        """The source with its secrets masked, and the fault's offset in it. Of a very long source only the part up
-        to a blank past the window shown is masked and kept: masking reads every word before the cut."""
-        from vdbgsh.syntax.secrets import mask_at
+    def _masked(self) -> tuple[str, int, list[str]]:
+        """The source with its secrets masked, the fault's offset in it, and the secrets (which the message may
+        quote: "unknown command '!{...}'"). Of a very long source only the part up to a blank past the window
+        shown is masked and kept: masking reads every word before the cut."""
+        from vdbgsh.syntax.secrets import line_secrets, mask_at
 
         cut = len(self.source)
         if cut > _MASKED_WHOLE_UP_TO:
             blank = _BLANK.search(self.source, self.offset + LONGEST_LINE)
             cut = blank.start() if blank else cut
         source, offset = mask_at(self.source[:cut], self.offset)
-        return (source if cut == len(self.source) else source + " …"), offset
+        secrets = line_secrets(self.source[:cut]) if source != self.source[:cut] else []
+        return (source if cut == len(self.source) else source + " …"), offset, secrets
 
     def lines(self) -> list[str]:
-        # The input is shown again, and error lines reach the screen, transcripts and logs: its secrets masked.
-        source, offset = self._masked()
+        # The input is shown again, and error lines reach the screen, transcripts and logs: its secrets masked,
+        # in the line and wherever the message or the hint quote it.
+        from vdbgsh.syntax.secrets import mask_echoes
+
+        source, offset, secrets = self._masked()
+        message = mask_echoes(self.message, secrets) if secrets else self.message
+        hint = mask_echoes(self.hint, secrets) if secrets and self.hint else self.hint
         before_fault = source[:offset]
         line_no = before_fault.count("\n") + 1
         column = offset - (before_fault.rfind("\n") + 1) + 1
@@ -48,7 +55,7 @@ class ParseError(UsageError):
         start, end = max(0, column - 1 - half), column - 1 + half
         before = ("…" if start else "") + printable(text[start : column - 1].replace("\t", " "))
         after = printable(text[column - 1 : end].replace("\t", " ")) + ("…" if end < len(text) else "")
-        out = [shown(self.message), "  " + before + after, "  " + " " * len(before) + "^"]
-        if self.hint:
-            out.append(f"hint: {shown(self.hint)}")
+        out = [shown(message), "  " + before + after, "  " + " " * len(before) + "^"]
+        if hint:
+            out.append(f"hint: {shown(hint)}")
         return out

@@ -5,13 +5,17 @@ history and written to transcripts.
 
 What counts as a secret (reviewed against QEMU 7.2's schema; tests/test_secrets.py walks the whole schema):
 
-- Members named ``password``, ``passphrase`` or ``passwd``, wherever they appear (set_password,
-  change-vnc-password; any future command that takes a password inline).
+- Members named ``password``, ``passphrase`` or ``passwd`` in any case (``Password``, ``PASSWORD``), wherever they
+  appear (set_password, change-vnc-password; any future command that takes a password inline).
 - ``object-add`` of a ``secret`` object: its ``data`` (the secret itself). A ``secret_keyring`` object names a
   kernel key by its ``serial`` number, which is not the key: not masked.
 - ``sev-inject-launch-secret``: its ``secret`` (the secret payload; ``packet-header`` is not).
 - ``qom-set`` of a property named like a secret (or ``data``, a secret object's payload): its ``value``.
 - ``human-monitor-command``: the HMP line inside it, masked as a typed HMP line is.
+- Any string holding a URI with credentials (``tcp://user:pass@host``, a migrate or migrate-incoming ``uri``, HMP
+  ``migrate``): the password of its userinfo, or the whole userinfo when it has no ':' (a token).
+
+A line is masked even when it does not parse (a stray quote): it is read again as if that quote were a blank.
 
 Not secrets: QEMU passes secrets to block drivers, TLS credentials and the like *by reference*: members such as
 ``key-secret``, ``password-secret``, ``new-secret``, ``cookie-secret``, ``keyid``, ``passwordid`` (and LUKS
@@ -23,7 +27,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+import shlex
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from vdbgsh.syntax.meta_names import is_meta
@@ -35,7 +40,7 @@ if TYPE_CHECKING:
 
 MASK = "********"
 
-SECRET_NAMES = frozenset({"password", "passphrase", "passwd"})
+SECRET_NAMES = frozenset({"password", "passphrase", "passwd"})  # compared lower-cased
 # (command, member) pairs that are secrets in that command only.
 COMMAND_SECRETS = frozenset({("sev-inject-launch-secret", "secret")})
 # object-add: qom-type -> members holding the secret.
@@ -43,70 +48,113 @@ OBJECT_SECRETS: Mapping[str, frozenset[str]] = {"secret": frozenset({"data"})}
 QOM_SET_SECRET_PROPERTIES = SECRET_NAMES | {"data"}
 
 Path = tuple[str | int, ...]
+Masker = Callable[[Any], Any]  # a secret's value -> what is shown in its place
+
+
+def _secret_name(name: object) -> bool:
+    return str(name).lower() in SECRET_NAMES
 
 
 def is_secret(command: str, name: str, owner: Mapping[str, Any]) -> bool:
     """Whether member ``name`` of a request for ``command`` holds a secret; ``owner`` is the object holding it
     (its siblings decide for object-add's ``qom-type`` and qom-set's ``property``)."""
-    if name in SECRET_NAMES or (command, name) in COMMAND_SECRETS:
+    if _secret_name(name) or (command, name) in COMMAND_SECRETS:
         return True
     if command == "object-add":
-        return name in OBJECT_SECRETS.get(str(owner.get("qom-type")), ())
+        return name.lower() in OBJECT_SECRETS.get(str(owner.get("qom-type")), ())
     if command == "qom-set" and name == "value":
-        return owner.get("property") in QOM_SET_SECRET_PROPERTIES
+        return str(owner.get("property")).lower() in QOM_SET_SECRET_PROPERTIES
     return False
 
 
-def secret_paths(message: Mapping[str, Any]) -> list[Path]:
-    """Where a request's secrets are, as paths from the message (``("arguments", "password")``)."""
+# A URI's userinfo (scheme://userinfo@host): up to the last '@' before the path. In a request's string the value is
+# known exactly; in a line as typed it stops at a blank or a quote, which cannot be part of it unescaped there.
+_URI_USERINFO = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)@")
+_TYPED_URI_USERINFO = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://([^\s/?#\"']*)@")
+
+
+def _masked_userinfo(userinfo: str) -> str:
+    user, colon, _password = userinfo.partition(":")
+    return f"{user}:{MASK}" if colon else MASK
+
+
+def mask_uri_credentials(text: str) -> str:
+    """``text`` with the password of each URI's userinfo masked (``tcp://user:********@host``); a userinfo without
+    ':' is a token, masked whole."""
+    return _URI_USERINFO.sub(lambda m: m.group()[: m.start(1) - m.start()] + _masked_userinfo(m.group(1)) + "@", text)
+
+
+def _has_uri_credentials(value: object) -> bool:
+    return isinstance(value, str) and "@" in value and _URI_USERINFO.search(value) is not None
+
+
+def _uri_masked(value: str) -> bool:
+    return any(m.group(1) == MASK or m.group(1).endswith(":" + MASK) for m in _URI_USERINFO.finditer(value))
+
+
+def _spots(message: Mapping[str, Any]) -> list[tuple[Path, Masker]]:
+    """Where a request's secrets are, each with what masks it."""
     command = str(message.get("execute", message.get("exec-oob", "")))
     arguments = message.get("arguments")
     if not isinstance(arguments, dict):
         return []
     if command == HMP_PASSTHROUGH:
         line = arguments.get("command-line")
-        return [("arguments", "command-line")] if isinstance(line, str) and _hmp_spans(line) else []
+        return [(("arguments", "command-line"), mask_hmp_line)] if isinstance(line, str) and _hmp_spans(line) else []
     try:
-        return [("arguments", *path) for path in _walk(command, arguments, ())]
+        return [(("arguments", *path), masker) for path, masker in _walk(command, arguments, ())]
     except RecursionError:  # nested deeper than anything QEMU takes: it is refused before any secret matters
         return []
 
 
-def _walk(command: str, value: Any, path: Path) -> Iterator[Path]:
+def _mask_whole(_value: Any) -> str:
+    return MASK
+
+
+def _walk(command: str, value: Any, path: Path) -> Iterator[tuple[Path, Masker]]:
     if isinstance(value, dict):
         for name, member in value.items():
             if is_secret(command, str(name), value):
-                yield (*path, name)
+                yield (*path, name), _mask_whole
             else:
                 yield from _walk(command, member, (*path, name))
     elif isinstance(value, list):
         for index, element in enumerate(value):
             yield from _walk(command, element, (*path, index))
+    elif _has_uri_credentials(value):
+        yield path, mask_uri_credentials
+
+
+def secret_paths(message: Mapping[str, Any]) -> list[Path]:
+    """Where a request's secrets are, as paths from the message (``("arguments", "password")``)."""
+    return [path for path, _masker in _spots(message)]
 
 
 def returns_secret(message: Mapping[str, Any]) -> bool:
     """Whether the reply to a request carries a secret: ``qom-get`` of a property named like one (a secret
     object's ``data`` reads back as it was set)."""
     arguments = message.get("arguments")
-    return (
-        message.get("execute", message.get("exec-oob")) == "qom-get"
-        and isinstance(arguments, dict)
-        and arguments.get("property") in QOM_SET_SECRET_PROPERTIES
-    )
+    if not isinstance(arguments, dict):
+        return False
+    command = message.get("execute", message.get("exec-oob"))
+    if command == HMP_PASSTHROUGH and isinstance(arguments.get("command-line"), str):
+        # HMP qom-get PATH PROPERTY reads back the same secret, as text.
+        words = [word.text for word in scan_words(arguments["command-line"])[0]]
+        return len(words) > 2 and words[0] == "qom-get" and words[2].lower() in QOM_SET_SECRET_PROPERTIES
+    return command == "qom-get" and str(arguments.get("property")).lower() in QOM_SET_SECRET_PROPERTIES
 
 
 def mask_request(message: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``message`` with every secret replaced by the mask (the message itself is left alone)."""
-    paths = secret_paths(message)
-    if not paths:
+    spots = _spots(message)
+    if not spots:
         return message
     masked = json.loads(json.dumps(message))  # deep copy: only plain JSON values travel in a request
-    for path in paths:
+    for path, masker in spots:
         holder = masked
         for step in path[:-1]:
             holder = holder[step]
-        last = path[-1]
-        holder[last] = mask_hmp_line(holder[last]) if path == ("arguments", "command-line") else MASK
+        holder[path[-1]] = masker(holder[path[-1]])
     return masked  # type: ignore[no-any-return]
 
 
@@ -118,7 +166,8 @@ def masked_secrets(message: Mapping[str, Any]) -> list[str]:
         value: Any = message
         for step in path:
             value = value[step]
-        if value == MASK or (path == ("arguments", "command-line") and _hmp_masked(value)):
+        masked = value == MASK or (isinstance(value, str) and _uri_masked(value))
+        if masked or (path == ("arguments", "command-line") and _hmp_masked(value)):
             found.append(".".join(str(step) for step in path))
     return found
 
@@ -135,6 +184,75 @@ def refuse_masked(*messages: Mapping[str, Any]) -> None:
                 f"{command}: {', '.join(found)} is the mask {MASK}, not a secret",
                 "history and transcripts keep secrets masked: type the secret itself",
             )
+
+
+# --- secrets echoed back (QEMU's "The command ... has not been found", a parse error quoting the line) ---------
+
+_SHORT_SECRET = 4  # a secret this short is masked in an echo only as a whole token, not inside every word
+
+
+def line_secrets(line: str, schema: Schema | None = None) -> list[str]:
+    """The secrets a line as typed holds, as typed and unquoted: what an error quoting part of it must not show."""
+    return _held(line[start:end] for start, end, _text in _outermost(_line_spans(line, schema)))
+
+
+def request_secrets(message: Mapping[str, Any]) -> list[str]:
+    """The secrets a request holds, as sent (for an error reply that quotes them back)."""
+    found: list[str] = []
+    for path, masker in _spots(message):
+        value: Any = message
+        for step in path:
+            value = value[step]
+        if masker is mask_hmp_line:
+            found += line_secrets(value)
+        elif masker is mask_uri_credentials:
+            found += [m.group(1).partition(":")[2] or m.group(1) for m in _URI_USERINFO.finditer(value)]
+        else:
+            found += [value if isinstance(value, str) else json.dumps(value)]
+    command = message.get("execute", message.get("exec-oob"))
+    if isinstance(command, str) and not _COMMAND_NAME.fullmatch(command):
+        found += line_secrets(command.removeprefix("!"))  # a whole line sent as a name, which QEMU quotes back
+    return _held(found)
+
+
+def _held(texts: Iterator[str] | list[str]) -> list[str]:
+    """Each secret without its quotes (an echo keeps them round the mask) and, JSON-quoted, also as its decoded
+    value; longest first, so that a longer one is masked whole."""
+    held: set[str] = set()
+    for text in texts:
+        held.add(text[1:-1] if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"" else text)
+        if text.startswith('"'):
+            try:
+                decoded = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(decoded, str):
+                held.add(decoded)
+    return sorted((text for text in held if text and text != MASK), key=len, reverse=True)
+
+
+def mask_echoes(text: str, secrets: list[str]) -> str:
+    """``text`` (an error's description) with each of ``secrets`` masked where it quotes one back."""
+    for secret in secrets:
+        if len(secret) >= _SHORT_SECRET:
+            text = text.replace(secret, MASK)
+        else:
+            text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", MASK, text)
+    return text
+
+
+def mask_reply(reply: dict[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+    """``reply`` with the secrets of ``request`` masked where its error quotes them back (QEMU names the command
+    it did not find, and some values it refused); a copy when anything changed."""
+    error = reply.get("error")
+    if not isinstance(error, dict) or not isinstance(error.get("desc"), str):
+        return reply
+    secrets = request_secrets(request)
+    desc = mask_echoes(error["desc"], secrets) if secrets else error["desc"]
+    return reply if desc == error["desc"] else {**reply, "error": {**error, "desc": desc}}
+
+
+_COMMAND_NAME = re.compile(r"[\w.+-]*")
 
 
 def mask_line(line: str, schema: Schema | None = None) -> str:
@@ -160,6 +278,25 @@ def mask_at(line: str, offset: int, schema: Schema | None = None) -> tuple[str, 
 
 
 def _line_spans(line: str, schema: Schema | None) -> list[Span]:
+    spans = _parsed_line_spans(line, schema) + _uri_spans(line)
+    # A line that does not parse (a stray quote) is read again with that quote as a blank, which keeps every
+    # offset: its secrets are found as if the quote were not there (too much masked rather than too little).
+    for _attempt in range(8):
+        unclosed = scan_words(line)[1]
+        if unclosed < 0 or line.lstrip().startswith(("{", "!{")):
+            break
+        line = line[:unclosed] + " " + line[unclosed + 1 :]
+        # What the first reading found stays; the second adds only secrets away from those (a quote opened inside
+        # a value found already would make a second, shifted mask beside it).
+        spans += [
+            (start, end, text)
+            for start, end, text in _parsed_line_spans(line, schema)
+            if not any(start <= found_end and found_start <= end for found_start, found_end, _text in spans)
+        ]
+    return spans
+
+
+def _parsed_line_spans(line: str, schema: Schema | None) -> list[Span]:
     from vdbgsh.syntax.classify import classify
 
     start = len(line) - len(line.lstrip())
@@ -176,6 +313,12 @@ def _line_spans(line: str, schema: Schema | None) -> list[Span]:
         return _json_line_spans(line, start + text.index("{"))
     if text.startswith("!"):
         return _qmp_spans(line[:start] + " " + line[start + 1 :])
+    split, unclosed = scan_words(text)
+    first = split[0]
+    if unclosed < 0 and any(blank.isspace() for blank in first.text):
+        # A whole line quoted as one word (shlex.join of exec's one-word line): masked as that line, requoted.
+        inner = mask_line(first.text, schema)
+        return [] if inner == first.text else [(start + first.start, start + first.end, _shell_word(inner))]
     kind = classify(text, schema)
     if kind == "hmp" and (schema is not None or not _all_member_words(text)):
         return _hmp_spans(line)
@@ -184,6 +327,12 @@ def _line_spans(line: str, schema: Schema | None) -> list[Span]:
 
 def mask_hmp_line(line: str) -> str:
     return _replace(line, _hmp_spans(line))
+
+
+def _uri_spans(line: str) -> list[Span]:
+    if "@" not in line:
+        return []
+    return [(m.start(1), m.end(1), _masked_userinfo(m.group(1))) for m in _TYPED_URI_USERINFO.finditer(line)]
 
 
 Span = tuple[int, int, str]  # start, end, what goes there
@@ -207,6 +356,14 @@ def _outermost(spans: list[Span]) -> list[Span]:
 # --- QMP `cmd key=value` lines ---------------------------------------------------------------------------------
 
 _MEMBER_WORD = re.compile(r"[A-Za-z_][\w.-]*=")
+
+
+_SHELL_SAFE = re.compile(r"[\w@%+=:,./*-]+")
+
+
+def _shell_word(text: str) -> str:
+    """``text`` as one word of a typed line: quoted only when it must be (the mask's '*' need not)."""
+    return text if _SHELL_SAFE.fullmatch(text) else shlex.quote(text)
 
 
 def _all_member_words(text: str) -> bool:
@@ -238,14 +395,24 @@ def _qmp_spans(source: str) -> list[Span]:
             (word.value_start, word.end, MASK) if word.value_start >= 0 else (word.start, word.end, f"{key}={MASK}")
         )
     message = {"execute": words[0].text, "arguments": arguments}
-    return [span for path in secret_paths(message) for span in where.get(path, [])]
+    found: list[Span] = []
+    for path, masker in _spots(message):
+        for start, end, text in where.get(path, []):
+            if masker is _mask_whole:
+                found.append((start, end, text))
+                continue
+            # Part of the value masked (a URI's password): the value (or the whole word, quoted whole) requoted.
+            key, _equals, value = next(w for w in words if w.end == end).text.partition("=")
+            shown = masker(value) if text == MASK else f"{key}={masker(value)}"
+            found.append((start, end, _shell_word(shown)))
+    return found
 
 
 # --- JSON lines ------------------------------------------------------------------------------------------------
 
 _DECODER = json.JSONDecoder()
 # For JSON that does not parse: string values of members whose names say secret (too much rather than too little).
-_LOOSE_SECRET = re.compile(r'"(?:password|passphrase|passwd|data|secret|value)"\s*:\s*("(?:[^"\\]|\\.)*"?)')
+_LOOSE_SECRET = re.compile(r'(?i)"(?:password|passphrase|passwd|data|secret|value)"\s*:\s*("(?:[^"\\]|\\.)*"?)')
 
 
 def _json_line_spans(line: str, at: int) -> list[Span]:
@@ -323,7 +490,7 @@ _OPTION = re.compile(r"((?:[^,]++|,,)*+)(,?)")  # possessive: a megabyte option 
 
 
 def _hmp_masked(line: str) -> bool:
-    return any(line[start:end] == MASK for start, end, _text in _hmp_spans(line))
+    return _uri_masked(line) or any(line[start:end] == MASK for start, end, _text in _hmp_spans(line))
 
 
 def _hmp_spans(line: str) -> list[Span]:
@@ -334,6 +501,9 @@ def _hmp_spans(line: str) -> list[Span]:
     if name == "object_add" and args and line[args[0].start] == "{":
         return _object_json_spans(line, args[0].start)
     spans = [span for word in args for span in _option_spans(line, word.start, word.end, name == "object_add")]
+    # A URI's credentials, as typed and (quoted, with a blank or a quote in them) as the word HMP gets.
+    spans += _uri_spans(line)
+    spans += [(w.start, w.end, _shell_word(mask_uri_credentials(w.text))) for w in args if _has_uri_credentials(w.text)]
     if name == "qom-set":
         args = [word for word in args if not word.text.startswith("-")]  # qom-set -j PATH PROP VALUE
     secret = _hmp_secret_index(name, [word.text for word in args])
@@ -345,7 +515,7 @@ def _hmp_spans(line: str) -> list[Span]:
 def _hmp_secret_index(name: str, args: list[str]) -> int:
     if name == "change" and args[:2] == ["vnc", "password"]:
         return 2
-    if name == "qom-set" and len(args) > 1 and args[1] in QOM_SET_SECRET_PROPERTIES:
+    if name == "qom-set" and len(args) > 1 and args[1].lower() in QOM_SET_SECRET_PROPERTIES:
         return 2
     return HMP_SECRET_ARGUMENT.get(name, -1)
 
@@ -369,10 +539,11 @@ def _option_spans(line: str, start: int, end: int, object_add: bool) -> list[Spa
     while True:
         match = _OPTION.match(text, at)
         assert match is not None  # every part of it may be empty
-        key, equals, value = match.group(1).partition("=")
+        typed_key, equals, value = match.group(1).partition("=")
+        key = typed_key.replace("'", "").replace('"', "")  # object_add 'secret,id=s0',data=x: quotes are no part
         if equals:
             owner[key] = value
-            values.append((key, start + at + len(key) + 1, start + match.end(1)))
+            values.append((key, start + at + len(typed_key) + 1, start + match.end(1)))
         elif at == 0 and key:
             owner["qom-type"] = key  # object_add secret,id=s0: the first bare word is the type
         if not match.group(2):
