@@ -30,6 +30,7 @@ from vdbgsh.render.untrusted import untrusted_text
 from vdbgsh.schema.loading import LoadedSchema
 from vdbgsh.syntax.classify import classify
 from vdbgsh.syntax.meta import ALIASES, META_COMMANDS, MetaCommand, parse_meta
+from vdbgsh.syntax.secrets import mask_reply
 from vdbgsh.syntax.transaction import is_action_line
 from vdbgsh.transaction_block import PendingTransaction
 from vdbgsh.transport import Event, Monitor, Reply
@@ -117,7 +118,7 @@ class Session:
                 return await self._meta(parse_meta(text), text)
             if self.pending_transaction is not None and is_action_line(text, self.loaded.schema):
                 block = self.pending_transaction
-                return Outcome(transaction_block.add_action(block, text, self.loaded.schema, self.guard, self.colour))
+                return Outcome(transaction_block.add_action(block, text, self.planning, self.guard, self.colour))
             plan = await self.plan(text)
         except VdbgshError as err:
             return Outcome(error_text(err.lines(), self.colour))
@@ -215,6 +216,7 @@ class Session:
                 why = err.message if isinstance(err, VdbgshError) else "stopped waiting for the reply"
                 self.transcript.unanswered(line, request, why)
             raise
+        reply = reply._replace(message=mask_reply(reply.message, request))  # QEMU may quote a secret back
         if not classify_request(request, self.guard.domain).read_only:
             self.run_state_stale = True
         exchange = Exchange(line, request, reply)
@@ -352,6 +354,7 @@ class Session:
         from vdbgsh.transcript.writer import TranscriptWriter
 
         writer = TranscriptWriter(path, self.monitor.target, schema=self.loaded.schema, uri=uri, qmp=qmp)
+        writer.on_failure = lambda failure: self.show(error_text([failure], self.colour)) if self.show else None
         self.stop_log()
         self.transcript = writer
         self.observers.append(writer.exchange)

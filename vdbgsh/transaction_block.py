@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 
 from vdbgsh.errors import UsageError
 from vdbgsh.guard.policy import REFUSE
+from vdbgsh.plan.planner import plan_request
 from vdbgsh.render.ansi import DIM, paint
 from vdbgsh.render.json_text import compact
 from vdbgsh.render.messages import error_text, note_text
-from vdbgsh.syntax.secrets import mask_line, mask_request, refuse_masked
+from vdbgsh.syntax.secrets import mask_line, mask_request
 from vdbgsh.syntax.transaction import (
     TRANSACTION,
     Action,
@@ -37,6 +38,7 @@ from vdbgsh.transport.base import JSONObject
 
 if TYPE_CHECKING:
     from vdbgsh.guard.policy import GuardPolicy
+    from vdbgsh.plan.model import PlanContext
     from vdbgsh.schema.model import Schema
 
 HOW_TO_END = "':commit' sends it, ':abort' drops it"
@@ -98,11 +100,13 @@ def begun(block: PendingTransaction, colour: bool) -> str:
     )
 
 
-def add_action(block: PendingTransaction, text: str, schema: Schema, guard: GuardPolicy, colour: bool) -> str:
-    """A line typed in the block: checked, then kept as the next action (nothing is sent)."""
-    action = parse_action_line(text, schema)
+def add_action(block: PendingTransaction, text: str, planning: PlanContext, guard: GuardPolicy, colour: bool) -> str:
+    """A line typed in the block: checked (through the planner's gate too, as it will be sent), then kept as the
+    next action (nothing is sent)."""
+    assert planning.schema is not None
+    action = parse_action_line(text, planning.schema)
     alone = transaction_request([action.message])
-    refuse_masked(alone)
+    plan_request(alone, planning)
     decision = guard.decide([alone])
     if decision.verdict == REFUSE:
         return error_text([decision.message], colour)
