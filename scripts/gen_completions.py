@@ -38,6 +38,7 @@ VALUE_KINDS = {
     # Free text: nothing to offer.
     "N": "none",
     "S": "none",
+    "SECONDS": "none",
     "LINE": "none",
     "key=value": "none",
 }

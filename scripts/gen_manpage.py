@@ -44,6 +44,8 @@ EXIT_STATUS = (
     ("0", "success"),
     ("1", "the guest answered with an error (exec, replay)"),
     ("2", "a usage or connection error, a refused or cancelled command"),
+    ("124", "exec --timeout ran out before the reply came (the command may still run in QEMU)"),
+    ("130", "interrupted by Ctrl-C, also while waiting for a reply that does not come"),
 )
 
 

@@ -18,31 +18,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
 from vdbgsh.errors import LinkLost, MonitorGone, NotRunning, VdbgshError
 from vdbgsh.session import Session
 from vdbgsh.transport.base import EventCallback, Lost, Monitor, Subscription
+from vdbgsh.transport.connection_care import OPEN_TIMEOUT, retry_delays
 
 Reopen = Callable[[], Awaitable[Monitor]]
 # (text, is_error): the UI shows it.
 Say = Callable[[str, bool], None]
 
 UP, RECONNECTING, GONE = "up", "reconnecting", "gone"
-# Seconds between attempts: quick at first (a restart takes a few seconds), then every few seconds for as long as
-# the user waits.
-RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0)
-RETRY_EVERY = 5.0
 CLOSE_TIMEOUT = 2.0
 STAYS_OPEN = (
     "the shell stays open to read back (scroll, :history, :last, :log); a command tries to attach again; Ctrl-D leaves"
 )
-
-
-def retry_delays() -> Iterator[float]:
-    yield from RETRY_DELAYS
-    while True:
-        yield RETRY_EVERY
 
 
 class MonitorLink:
@@ -123,13 +114,14 @@ class MonitorLink:
             await asyncio.sleep(delay)
             self.attempts += 1
             try:
-                monitor = await self.reopen()
+                # Bounded: an attempt that hangs (a host that accepts and never answers) is given up for the next.
+                monitor = await asyncio.wait_for(self.reopen(), OPEN_TIMEOUT)
             except NotRunning as err:  # libvirtd answers; the guest is not there any more
                 self._set(GONE, err.message)
                 self._tell(err.message, error=True)
                 self._tell(STAYS_OPEN, error=False)
                 return
-            except VdbgshError:
+            except (VdbgshError, TimeoutError):
                 continue
             attempts = self.attempts
             await self._take(monitor)

@@ -41,6 +41,14 @@ def _run(target: Target, args: argparse.Namespace) -> None:
         asyncio.run(_attach(target, args))
     except asyncio.CancelledError:
         raise Hangup("terminated") from None
+    except KeyboardInterrupt:
+        # Only before the shell is up (it reads Ctrl-C as a key): the wait for QEMU's first replies.
+        from vdbgsh.transport.interruptible import StoppedWaiting
+
+        raise StoppedWaiting(
+            f"interrupted while attaching to {target.describe()}: QEMU did not answer yet",
+            "QEMU may be stopped (SIGSTOP) or busy; libvirt holds its monitor and keeps waiting for the reply",
+        ) from None
 
 
 async def _attach(target: Target, args: argparse.Namespace) -> None:

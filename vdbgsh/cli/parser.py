@@ -104,7 +104,8 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="run one QMP command (or a batch from stdin) and print the reply",
         description="Run a QMP command on a guest and print its reply: pretty on a terminal, compact JSON of "
         "the return value when piped. An HMP line ('info status') is translated into QMP as in the shell. "
-        "Exit 0 on a return, 1 on a QMP error, 2 on usage or connection errors.",
+        "Exit 0 on a return, 1 on a QMP error, 2 on usage or connection errors, 124 when --timeout ran out, "
+        "130 when Ctrl-C stopped the wait.",
         usage="vdbgsh exec [-h] [-c URI | --qmp ADDR] [options] DOMAIN COMMAND [key=value ...]\n"
         "       vdbgsh exec [options] DOMAIN '{\"execute\": ...}'\n"
         "       vdbgsh exec [options] DOMAIN 'HMP LINE'\n"
@@ -139,6 +140,13 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         action="store_const",
         const="compact",
         help="one-line JSON even on a terminal",
+    )
+    exec_parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="stop waiting for a reply after SECONDS and exit 124 (the command may still run in QEMU: libvirt "
+        "keeps waiting for its reply); Ctrl-C stops waiting at any time (exit 130)",
     )
     _add_log(exec_parser)
     exec_parser.add_argument(
@@ -198,6 +206,16 @@ def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
     return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, not {text!r}")
+    return seconds
 
 
 def _build_translate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -15,15 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import threading
 import time
-from collections.abc import Iterator
 from typing import Any, NamedTuple, Protocol
 
 from vdbgsh.errors import ConnectError, VdbgshError
 from vdbgsh.transport.address import QMPAddress
 from vdbgsh.transport.base import Event, Subscription
-from vdbgsh.transport.loop_calls import call_in_loop, current_loop
+from vdbgsh.transport.connection_care import OPEN_TIMEOUT, open_off_loop, retry_delays, watch_connection
 
 
 class Notice(NamedTuple):
@@ -64,52 +62,6 @@ class Follower(Protocol):
 STARTED_REASONS = ("booted", "migrated", "restored", "from snapshot", "woken up")
 STOPPED_REASONS = ("shut down", "destroyed", "crashed", "migrated", "saved", "failed", "from snapshot")
 WHILE_LOST = "while the connection was lost"
-
-
-# Seconds between attempts to reach a lost libvirtd: quick at first (a restart takes a second or two), then every
-# few seconds for as long as the user follows.
-RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0)
-RETRY_EVERY = 5.0
-# An attempt that has not connected by then is given up (an unreachable host can hold a TCP connect for minutes).
-OPEN_TIMEOUT = 15.0
-
-
-def retry_delays() -> Iterator[float]:
-    yield from RETRY_DELAYS
-    while True:
-        yield RETRY_EVERY
-
-
-async def _open_off_loop(uri: str | None) -> tuple[Any, str]:
-    """``open_connection`` in a daemon thread of its own. asyncio.to_thread's pool would hold up Ctrl-C and the
-    interpreter's exit for as long as a host that never answers keeps libvirt in connect() (minutes, for a TCP
-    SYN nobody answers); a connection that opens after nobody waits for it any more is closed."""
-    from vdbgsh.transport.libvirt_domains import open_connection
-
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[tuple[Any, str]] = loop.create_future()
-
-    def settle(opened: tuple[Any, str] | None, error: BaseException | None) -> None:
-        if future.done():
-            if opened is not None:
-                with contextlib.suppress(Exception):
-                    opened[0].close()
-        elif opened is not None:
-            future.set_result(opened)
-        else:
-            future.set_exception(error or RuntimeError("no connection"))
-
-    def run() -> None:
-        opened, error = None, None
-        try:
-            opened = open_connection(uri)
-        except BaseException as err:  # handed to the awaiting task, which reports it
-            error = err
-        with contextlib.suppress(RuntimeError):  # the loop is gone: so is whoever waited
-            loop.call_soon_threadsafe(settle, opened, error)
-
-    threading.Thread(target=run, name="vdbgsh-libvirt-open", daemon=True).start()
-    return await future
 
 
 def _reason(reasons: tuple[str, ...], detail: int) -> str:
@@ -210,7 +162,7 @@ class LibvirtFollower:
         self._closing = False
         self._reconnecting: asyncio.Task[None] | None = None
         self._released = False  # self.conn is closed: libvirt-python must not be asked to close it twice
-        self._loop: asyncio.AbstractEventLoop | None = None  # where the callbacks act
+        self._watching: Subscription | None = None  # the keepalive and close callback of self.conn
 
     @classmethod
     async def open(cls, uri: str | None, refs: list[str], sink: Sink, *, wait: bool) -> LibvirtFollower:
@@ -218,7 +170,7 @@ class LibvirtFollower:
 
         # Before the connection opens, or that connection never delivers an event.
         ensure_event_loop_impl()
-        conn, resolved = await _open_off_loop(uri)
+        conn, resolved = await open_off_loop(uri)
         follower = cls(conn, resolved, sink)
         try:
             follower._start(refs, wait)
@@ -250,11 +202,8 @@ class LibvirtFollower:
         import libvirt
         import libvirt_qemu
 
-        self._loop = current_loop()
         try:
-            # A dead libvirtd is noticed within ~15 s instead of never.
-            self.conn.setKeepAlive(5, 3)
-            self.conn.registerCloseCallback(self._on_close, None)
+            self._watching = watch_connection(self.conn, self._on_lost)
             self._qemu_callback = libvirt_qemu.qemuMonitorEventRegister(self.conn, None, None, self._on_qemu, None, 0)
             self._lifecycle_callback = self.conn.domainEventRegisterAny(
                 None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, self._on_lifecycle, None
@@ -317,17 +266,11 @@ class LibvirtFollower:
             if before.get(name) != domain_id:
                 self._started(name, WHILE_LOST, domain_id)
 
-    def _on_close(self, conn: object, reason: int, _opaque: object) -> None:
-        import libvirt
-
-        if self._closing or reason == libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT or conn is not self.conn:
-            return
-        if current_loop() is not self._loop:  # noticed by a thread in a blocking call: handled in the loop
-            call_in_loop(self._loop, self._on_close, conn, reason, _opaque)
+    def _on_lost(self, conn: object, why: str) -> None:
+        if self._closing or conn is not self.conn:
             return
         if self._reconnecting is not None and not self._reconnecting.done():
             return
-        why = {libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE: "it stopped answering"}.get(reason, "it closed")
         self.sink.connection(f"lost connection to {self.uri} ({why}); retrying")
         # Not from inside libvirt's callback: the dead connection is released, and a new one opened, in a task.
         self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect(time.monotonic()))
@@ -337,7 +280,7 @@ class LibvirtFollower:
         for attempt, delay in enumerate(retry_delays(), start=1):
             await asyncio.sleep(delay)
             try:
-                conn, _uri = await asyncio.wait_for(_open_off_loop(self.uri), OPEN_TIMEOUT)
+                conn, _uri = await asyncio.wait_for(open_off_loop(self.uri), OPEN_TIMEOUT)
             except (VdbgshError, TimeoutError):
                 continue
             self.conn = conn
@@ -368,9 +311,9 @@ class LibvirtFollower:
         with contextlib.suppress(libvirt.libvirtError):
             if self._lifecycle_callback is not None:
                 self.conn.domainEventDeregisterAny(self._lifecycle_callback)
-        with contextlib.suppress(libvirt.libvirtError):
-            self.conn.unregisterCloseCallback()
-        self._qemu_callback = self._lifecycle_callback = None
+        if self._watching is not None:
+            self._watching.cancel()
+        self._qemu_callback = self._lifecycle_callback = self._watching = None
         with contextlib.suppress(libvirt.libvirtError):
             self.conn.close()
 

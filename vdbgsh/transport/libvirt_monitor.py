@@ -12,6 +12,7 @@ import libvirt_qemu
 
 from vdbgsh.errors import ConnectError, MonitorGone
 from vdbgsh.transport.base import Event, EventCallback, JSONObject, Lost, LostCallback, Monitor, Reply, Subscription
+from vdbgsh.transport.connection_care import in_daemon_thread, watch_connection
 from vdbgsh.transport.gone import ShutdownSeen, libvirt_stopped
 from vdbgsh.transport.libvirt_commands import LibvirtCommands
 from vdbgsh.transport.libvirt_errors import SOCKET_HINT, command_error
@@ -61,14 +62,15 @@ class LibvirtMonitor(Monitor):
         """Connect to libvirtd and find the running domain (by name, UUID or id)."""
         if events:
             ensure_event_loop_impl()
-        return cls(await asyncio.to_thread(LibvirtCommands.open, uri, domain))
+        return cls(await in_daemon_thread(lambda: LibvirtCommands.open(uri, domain), unwanted=LibvirtCommands.close))
 
     async def execute_message(self, message: JSONObject) -> Reply:
-        # qemuMonitorCommand blocks: in a thread, the UI and the events stay live during a slow command.
-        return await asyncio.to_thread(self.commands.execute_message, message)
+        # qemuMonitorCommand blocks: in a thread, the UI and the events stay live during a slow command; a thread
+        # of its own, which a reply that never comes (QEMU stopped) leaves behind without holding up the exit.
+        return await in_daemon_thread(lambda: self.commands.execute_message(message))
 
     async def build_identity(self) -> str:
-        return await asyncio.to_thread(self.commands.build_identity)
+        return await in_daemon_thread(self.commands.build_identity)
 
     def subscribe(self, callback: EventCallback) -> Subscription:
         # One registration with libvirtd, shared by every subscriber: libvirt refuses a second one for the same
@@ -120,30 +122,31 @@ class LibvirtMonitor(Monitor):
         conn, uri = self.conn, self.commands.uri
         loop = current_loop()
 
-        def on_close(_conn: object, reason: int, _opaque: object) -> None:
-            if reason != libvirt.VIR_CONNECT_CLOSE_REASON_CLIENT and self.commands.dom is not None:
-                why = "it stopped answering" if reason == libvirt.VIR_CONNECT_CLOSE_REASON_KEEPALIVE else "it closed"
-                call_in_loop(loop, callback, Lost(True, f"lost the connection to libvirtd at {uri} ({why})"))
+        def on_close(_conn: object, why: str) -> None:
+            if self.commands.dom is not None:
+                callback(Lost(True, f"lost the connection to libvirtd at {uri} ({why})"))
 
         def on_lifecycle(_conn: object, _dom: object, kind: int, detail: int, _opaque: object) -> None:
             if kind == libvirt.VIR_DOMAIN_EVENT_STOPPED and self.commands.dom is not None:
                 call_in_loop(loop, callback, Lost(False, libvirt_stopped(self.target, detail, shutdown.reason)))
 
+        closing: Subscription | None = None
         try:
-            conn.setKeepAlive(5, 3)
-            conn.registerCloseCallback(on_close, None)
+            closing = watch_connection(conn, on_close)
             lifecycle = conn.domainEventRegisterAny(dom, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_lifecycle, None)
         except libvirt.libvirtError as err:
             events.cancel()
+            if closing is not None:
+                closing.cancel()
             raise MonitorGone(f"cannot watch {self.target} through libvirtd at {uri}: {err}", SOCKET_HINT) from None
+        watching = closing
 
         def cancel() -> None:
             events.cancel()
             # Failures mean the connection is gone, and the callbacks with it.
             with contextlib.suppress(libvirt.libvirtError):
                 conn.domainEventDeregisterAny(lifecycle)
-            with contextlib.suppress(libvirt.libvirtError):
-                conn.unregisterCloseCallback()
+            watching.cancel()
 
         subscription = Subscription(cancel)
         self._unwatch.append(subscription)

@@ -12,6 +12,8 @@ class Target(NamedTuple):
     uri: str | None = None
     domain: str | None = None
     qmp: QMPAddress | None = None
+    #: Seconds the blocking paths wait for a reply (``exec --timeout``); None: for as long as it takes.
+    timeout: float | None = None
 
     def describe(self) -> str:
         return self.domain if self.domain is not None else str(self.qmp)
@@ -28,12 +30,16 @@ class Target(NamedTuple):
         return await LibvirtMonitor.open(self.uri, self.domain, events=events)
 
     def open_blocking(self) -> BlockingMonitor:
-        """For one-shot use: libvirt directly (no event loop to import or start), a socket through a private loop."""
+        """For one-shot use: libvirt directly (no event loop to import or start), a socket through a private loop;
+        either waited for so that Ctrl-C and ``timeout`` end a wait for a reply that does not come."""
+        from vdbgsh.transport.interruptible import InterruptibleMonitor
+
         if self.qmp is not None:
             from vdbgsh.transport.blocking import BlockingAdapter
 
-            return BlockingAdapter(self)
-        assert self.domain is not None
+            return InterruptibleMonitor.open(lambda: BlockingAdapter(self), self.timeout, libvirt=False)
+        domain = self.domain
+        assert domain is not None
         from vdbgsh.transport.libvirt_commands import LibvirtCommands
 
-        return LibvirtCommands.open(self.uri, self.domain)
+        return InterruptibleMonitor.open(lambda: LibvirtCommands.open(self.uri, domain), self.timeout, libvirt=True)
