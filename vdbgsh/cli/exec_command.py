@@ -106,6 +106,7 @@ class Guest:
 
 def run_exec(args: argparse.Namespace, env: Environment) -> int:
     target, words = take_target(args, list(args.words), "exec")
+    target = target._replace(timeout=args.timeout)
     if args.transaction:
         return _run_transaction(args, env, target, words)
     if not words:
