@@ -13,6 +13,7 @@ from vdbgsh.render.highlight import KEY, STRING, highlight_json, strip_ansi
 from vdbgsh.render.hmp_text import hmp_error
 from vdbgsh.render.reply_view import render_reply
 from vdbgsh.render.table import as_table
+from vdbgsh.render.untrusted import json_safe
 
 SCHEMA_REPLY = json.loads((Path(__file__).parent / "data/qmp-schema-7.2.json").read_text())
 
@@ -93,7 +94,10 @@ def test_highlighted_schema_reads_exactly_as_json_dumps() -> None:
     ],
 )
 def test_stripping_the_colours_gives_back_json_dumps(value: Any) -> None:
-    assert strip_ansi(highlight_json(value)) == json.dumps(value, indent=2, ensure_ascii=False)
+    # json.dumps's text, but for what a terminal would act on (U+2028 here) as JSON's escape: the same value
+    plain = strip_ansi(highlight_json(value))
+    assert plain == json_safe(json.dumps(value, indent=2, ensure_ascii=False))
+    assert json.loads(plain) == value
 
 
 def test_keys_and_string_values_differ_in_colour() -> None:

@@ -7,6 +7,8 @@ import os
 import sys
 from typing import TextIO
 
+from vdbgsh.render.untrusted import untrusted_line
+
 
 class Environment:
     def __init__(self, stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> None:
@@ -23,10 +25,12 @@ class Environment:
         return self.stdout_is_terminal and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
     def error(self, *lines: str) -> None:
+        """Each line neutralised: an error can quote what QEMU, libvirt or a guest said (an internal error's
+        message too), and stderr is often the user's terminal."""
         first, *rest = lines
-        print(f"vdbgsh: error: {first}", file=self.stderr)
+        print(f"vdbgsh: error: {untrusted_line(first)}", file=self.stderr)
         for line in rest:
-            print(line, file=self.stderr)
+            print(untrusted_line(line), file=self.stderr)
 
 
 def _undecodable_escaped(stream: TextIO) -> TextIO:

@@ -26,6 +26,7 @@ from vdbgsh.errors import EXIT_OK, ConnectError, UsageError, VdbgshError
 from vdbgsh.events.filter import EventFilter
 from vdbgsh.events.follow import Follower, Notice
 from vdbgsh.events.format import human_line, json_line, notice_human_line, notice_json_line
+from vdbgsh.render.untrusted import untrusted_line
 from vdbgsh.transport import Event, parse_qmp_address
 
 
@@ -132,7 +133,7 @@ class HostSink:
 
 
 def _tell(stream: TextIO, line: str) -> None:
-    print(f"vdbgsh: {line}", file=stream, flush=True)
+    print(f"vdbgsh: {untrusted_line(line)}", file=stream, flush=True)  # may quote libvirt's or QEMU's words
 
 
 def run_events(args: argparse.Namespace, env: Environment) -> int:

@@ -2,6 +2,9 @@
 
 Following several hosts, each line names its host: ``host/domain`` for people, a ``"uri"`` key for programs.
 Following one, the lines are as they always were.
+
+Names, data, domains and libvirt's reasons are not vdbgsh's: neutralised before they are painted (human lines), or
+their controls written as JSON escapes (JSON lines), so that no control reaches a terminal (render.untrusted).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from vdbgsh.events.follow import Notice
 from vdbgsh.render.ansi import BOLD, DIM, MAGENTA, paint
 from vdbgsh.render.json_text import compact
+from vdbgsh.render.untrusted import json_safe, untrusted_line
 from vdbgsh.transport.base import Event
 
 CYAN = "\x1b[36m"
@@ -34,14 +38,14 @@ def iso_utc(timestamp: float) -> str:
 
 
 def _where(domain: str, host: str | None) -> str:
-    return domain if host is None else f"{host}/{domain}"
+    return untrusted_line(domain if host is None else f"{host}/{domain}")
 
 
 def human_line(event: Event, *, colour: bool = False, host: str | None = None) -> str:
     parts = [
         paint(clock(event.timestamp), DIM, colour),
         paint(_where(event.source, host), MAGENTA, colour),
-        paint(event.name, BOLD, colour),
+        paint(untrusted_line(event.name), BOLD, colour),
     ]
     if event.data is not None:
         parts.append(paint(compact(event.data), CYAN, colour))
@@ -51,16 +55,17 @@ def human_line(event: Event, *, colour: bool = False, host: str | None = None) -
 def json_line(event: Event, *, uri: str | None = None) -> str:
     record: dict[str, object] = {} if uri is None else {"uri": uri}
     record.update(domain=event.source, event=event.name, timestamp=iso_utc(event.timestamp), data=event.data)
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    return json_safe(json.dumps(record, separators=(",", ":"), ensure_ascii=False))
 
 
 YELLOW = "\x1b[33m"
 
 
 def notice_text(notice: Notice) -> str:
+    reason = untrusted_line(notice.reason)
     if notice.state == "started":
-        return f"started ({notice.reason}): following it{' again' if notice.again else ''}"
-    return f"{notice.state} ({notice.reason})"
+        return f"started ({reason}): following it{' again' if notice.again else ''}"
+    return f"{untrusted_line(notice.state)} ({reason})"
 
 
 def notice_human_line(notice: Notice, *, colour: bool = False, host: str | None = None) -> str:
@@ -84,4 +89,4 @@ def notice_json_line(notice: Notice, *, uri: str | None = None) -> str:
     }
     if notice.state == "started":
         record["again"] = notice.again
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    return json_safe(json.dumps(record, separators=(",", ":"), ensure_ascii=False))

@@ -2,7 +2,8 @@
 
 One compiled regex over ``json.dumps(indent=2)`` output with a tiny callback: ~30 ms for the 340 KB schema reply,
 where pygments' TerminalFormatter takes ~140 ms and rich's JSON ~2 s. Only escape codes are added, so stripping
-them gives back ``json.dumps(value, indent=2, ensure_ascii=False)`` exactly.
+them gives back ``json_text.pretty(value)`` exactly: ``json.dumps(value, indent=2, ensure_ascii=False)`` with the
+controls it leaves raw escaped (render.untrusted.json_safe).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from typing import Any
 
 from vdbgsh.render.ansi import RESET, strip_ansi
+from vdbgsh.render.untrusted import json_safe
 
 __all__ = ["BOOLEAN", "KEY", "NULL", "NUMBER", "STRING", "highlight_json", "highlight_json_text", "strip_ansi"]
 
@@ -43,11 +45,11 @@ def _paint(match: re.Match[str]) -> str:
 
 
 def highlight_json(value: Any, colour: bool = True) -> str:
-    """``json.dumps(value, indent=2, ensure_ascii=False)``, coloured when ``colour``; no trailing newline."""
-    text = json.dumps(value, indent=2, ensure_ascii=False)
+    """``json_text.pretty(value)``, coloured when ``colour``; no trailing newline."""
+    text = json_safe(json.dumps(value, indent=2, ensure_ascii=False))
     return _TOKEN.sub(_paint, text) if colour else text
 
 
 def highlight_json_text(text: str) -> str:
     """JSON already laid out as text (by ``json.dumps``), coloured as ``highlight_json`` colours it."""
-    return _TOKEN.sub(_paint, text)
+    return _TOKEN.sub(_paint, json_safe(text))

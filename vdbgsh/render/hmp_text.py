@@ -1,11 +1,15 @@
-"""The text monitor's output, shown as HMP prints it."""
+"""The text monitor's output, shown as HMP prints it (its guest-chosen strings neutralised)."""
 
 from __future__ import annotations
 
+from vdbgsh.render.untrusted import untrusted_text
+
 
 def hmp_output(text: str) -> str:
-    """QEMU ends the lines of ``human-monitor-command``'s reply with CR LF; the last one is dropped."""
-    return text.replace("\r\n", "\n").rstrip("\n")
+    """QEMU ends the lines of ``human-monitor-command``'s reply with CR LF; the last one is dropped. HMP prints
+    what guests and images chose as it is (a snapshot's name, a device's serial): every control becomes a visible
+    escape."""
+    return untrusted_text(text.replace("\r\n", "\n").rstrip("\n"))
 
 
 def hmp_error(text: str) -> str | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from vdbgsh.errors import printable
 from vdbgsh.render.ansi import DIM, RED_BOLD, paint
 from vdbgsh.render.highlight import highlight_json
 from vdbgsh.render.json_text import compact
 from vdbgsh.render.table import as_table
+from vdbgsh.render.untrusted import untrusted_line
 
 MODES = ("pretty", "compact", "table")
 
@@ -26,9 +26,9 @@ def render_error(error: Any, colour: bool) -> str:
         return paint("error", RED_BOLD, colour) + ": " + compact(error)
     # QEMU quotes what was sent back in its errors: escaped, as vdbgsh's own errors are.
     return (
-        paint(printable(str(error.get("class", "error"))), RED_BOLD, colour)
+        paint(untrusted_line(str(error.get("class", "error"))), RED_BOLD, colour)
         + ": "
-        + printable(str(error.get("desc", "")))
+        + untrusted_line(str(error.get("desc", "")))
     )
 
 

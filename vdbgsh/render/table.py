@@ -7,11 +7,12 @@ falls back to JSON, because a table that hides or mangles data is worse than non
 
 from __future__ import annotations
 
-import json
 from io import StringIO
 from typing import Any
 
 from vdbgsh.render.highlight import BOOLEAN, NULL, NUMBER
+from vdbgsh.render.json_text import compact
+from vdbgsh.render.untrusted import untrusted_line
 
 MAX_DEPTH = 2  # "a.b.c" at most
 MAX_LIST_CELL = 40  # characters of compact JSON a list may take in one cell
@@ -44,7 +45,7 @@ def _flatten(obj: dict[str, Any], prefix: str, depth: int, row: dict[str, Any]) 
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return compact(value)
 
 
 def flatten_rows(value: Any) -> tuple[list[str], list[dict[str, Any]]] | None:
@@ -64,9 +65,10 @@ def flatten_rows(value: Any) -> tuple[list[str], list[dict[str, Any]]] | None:
 
 
 def _cell(value: Any) -> tuple[str, str]:
-    """(text, ANSI colour) of one cell; strings read better without JSON quotes."""
+    """(text, ANSI colour) of one cell; strings read better without JSON quotes (and are shown neutralised, on
+    one line: rich keeps ESC and most controls as they are)."""
     if isinstance(value, str):
-        return value, ""
+        return untrusted_line(value), ""
     if isinstance(value, bool):
         return ("true" if value else "false"), BOOLEAN
     if value is None:
@@ -101,12 +103,14 @@ def as_table(value: Any, width: int, colour: bool = True) -> str | None:
     table = Table(box=box.SIMPLE_HEAD, header_style="bold", show_edge=False, pad_edge=False)
     cells = [[_cell(row[column]) if column in row else ("", "") for column in columns] for row in rows]
     natural = sum(
-        max(len(column), *(len(line[index][0]) for line in cells)) for index, column in enumerate(columns)
+        max(len(untrusted_line(column)), *(len(line[index][0]) for line in cells))
+        for index, column in enumerate(columns)
     ) + GAP * (len(columns) - 1)
     for column in columns:
         # Rich breaks a header only at spaces: when the table is too wide, break dotted headers after their dots
         # rather than let rich cut "props.socket-id" anywhere.
-        header = column.replace(".", ".\n") if natural > width else column
+        shown = untrusted_line(column)  # a member's name is QEMU's too
+        header = shown.replace(".", ".\n") if natural > width else shown
         # Text, not str: a str header or cell would be parsed as rich markup ("[0]" in a qom-path would vanish).
         table.add_column(Text(header), overflow="fold", justify="right" if _numeric(column, rows) else "left")
     for line in cells:

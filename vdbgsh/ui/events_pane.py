@@ -9,6 +9,7 @@ from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
 from vdbgsh.events.format import clock
 from vdbgsh.events.view import EventsView, Numbered
 from vdbgsh.render.json_text import compact
+from vdbgsh.render.untrusted import untrusted_line
 
 # Events that mean the guest stopped or went away stand out; the ones that say it is fine again are green.
 _ALARMING = ("SHUTDOWN", "RESET", "GUEST_PANICKED", "GUEST_CRASHLOADED", "POWERDOWN", "BLOCK_IO_ERROR")
@@ -31,7 +32,7 @@ def event_fragments(numbered: Numbered, selected: bool) -> StyleAndTextTuples:
     line: StyleAndTextTuples = [
         ("class:event.time", clock(event.timestamp)),
         ("", " "),
-        (event_style(event.name), event.name),
+        (event_style(event.name), untrusted_line(event.name)),  # QEMU's word, whatever it holds
     ]
     if event.data is not None:
         line += [("", " "), ("class:event.data", compact(event.data)[:_DATA_SHOWN])]

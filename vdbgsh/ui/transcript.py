@@ -2,6 +2,11 @@
 
 Lines are held as the ANSI text the renderers produce and turned into styled fragments only when they are on
 screen: prompt_toolkit's ANSI parser costs tens of microseconds a line, and a reply can be 20,000 lines long.
+
+The renderers neutralise what QEMU and guests wrote before they paint it, so the only sequences in that text are
+vdbgsh's own colours. The transcript keeps only those as it takes text in (render.untrusted.own_colours_only): any
+other control that got this far is shown as its escape, never applied by prompt_toolkit's ANSI parser (which would
+also pass a ``\x01...\x02`` run straight to the terminal) nor written out when the shell leaves its last screenful.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from prompt_toolkit.layout.controls import UIContent, UIControl
 from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
 
 from vdbgsh.render.ansi import strip_ansi
+from vdbgsh.render.untrusted import own_colours_only
 from vdbgsh.ui.wrap import wrap_fragments
 
 DEFAULT_MAX_LINES = 20_000
@@ -30,7 +36,7 @@ class Transcript:
         self._rows: dict[tuple[int, int], list[StyleAndTextTuples]] = {}  # wrapped lines, by line and width
 
     def append(self, text: str) -> None:
-        for line in text.replace("\r\n", "\n").split("\n"):
+        for line in own_colours_only(text).split("\n"):
             if len(self._lines) == self._lines.maxlen:
                 self._parsed.pop(self.dropped, None)  # (its rows go when the row cache fills: keys are absolute)
                 self.dropped += 1
@@ -69,7 +75,7 @@ class Transcript:
         return rows
 
     def line(self, index: int) -> str:
-        """One line as held: ANSI colours included."""
+        """One line as held: vdbgsh's ANSI colours included, and no other control."""
         return self._lines[index]
 
     def text(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from vdbgsh.render.info import block, devices, machine, migration
 from vdbgsh.render.info.common import Style, View, size_to_str
+from vdbgsh.render.untrusted import untrusted_text, untrusted_value
 
 __all__ = ["INFO_VIEW_NAMES", "render_info", "size_to_str"]
 
@@ -74,12 +75,14 @@ def render_info(name: str, args: Mapping[str, Any], value: Any, *, colour: bool,
     """
     text = _human_readable_text(value)
     if text is not None:
-        return text.removesuffix("\n")
+        return untrusted_text(text.removesuffix("\n"))
     view = _VIEWS.get(name)
     if view is None:
         return None
     try:
-        lines = view(args, value, Style(colour, width))
+        # Guest and image strings (device ids, node names, file names) neutralised before a view paints them:
+        # every view then draws from safe text, whatever it does with it.
+        lines = view(untrusted_value(args), untrusted_value(value), Style(colour, width))
     except (KeyError, TypeError, AttributeError, ValueError, IndexError):
         # A member missing or of another type: some QEMU this view was not written against. JSON shows it all.
         return None
