@@ -189,3 +189,23 @@ def test_ctrl_c_abandons_the_wait_in_the_shell_and_leaving_is_prompt(terminal: T
         assert time.monotonic() - left < 3.0
     assert "EXIT=0" in screen
     answers(guest)
+
+
+def test_a_long_wait_in_the_shell_says_what_may_hold_it(terminal: Terminal, guest: str) -> None:
+    terminal.start_catching_ctrl_c("attach", "--pane", "off", guest)
+    terminal.wait_for(f"{guest} (running)>")
+    with qemu_stopped(guest):
+        terminal.type_line("query-name")
+        terminal.wait_for("running query-name")
+        started = time.monotonic()
+        terminal.wait_for("waiting 5 s for QEMU's reply", timeout=15)
+        assert time.monotonic() - started >= 4.5
+        screen = " ".join(terminal.screen().split())  # the note wraps in the transcript
+        assert (
+            "waiting 5 s for QEMU's reply: QEMU may be stopped (SIGSTOP) or busy; libvirt holds the monitor meanwhile "
+            "(other commands to it wait too); Ctrl-C stops" in screen
+        )
+        terminal.send("C-c")
+        terminal.wait_for("stopped waiting for the reply", timeout=5)
+    terminal.type_line("query-status")
+    terminal.wait_for('"status": "running"')

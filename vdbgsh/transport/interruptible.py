@@ -23,6 +23,13 @@ EXIT_NO_REPLY = 124  # as timeout(1) exits when its command ran out of time
 EXIT_INTERRUPTED = 130  # as a shell reports a command ended by SIGINT
 # How often the waiting main thread comes back to Python, where a pending SIGINT is raised.
 SLICE = 0.05
+# A reply slower than this is worth a word in the shell: what may hold it, and how to stop waiting.
+LONG_WAIT = 5.0
+
+
+def long_wait_note(seconds: float, *, libvirt: bool) -> str:
+    holder = "; libvirt holds the monitor meanwhile (other commands to it wait too)" if libvirt else ""
+    return f"waiting {seconds:g} s for QEMU's reply: QEMU may be stopped (SIGSTOP) or busy{holder}; Ctrl-C stops"
 
 
 class NoReply(VdbgshError):

@@ -35,6 +35,7 @@ from vdbgsh.render.messages import error_text, note_text
 from vdbgsh.session import Outcome, Session
 from vdbgsh.syntax.meta import is_meta, parse_meta
 from vdbgsh.transport import Event
+from vdbgsh.transport.interruptible import LONG_WAIT, long_wait_note
 from vdbgsh.ui.input_lexer import InputLexer
 from vdbgsh.ui.json_continuation import json_is_open
 from vdbgsh.ui.keys import shell_key_bindings
@@ -380,6 +381,7 @@ class Shell:
             return Outcome(error_text([refused], self.session.colour))
         self._running_line = line.strip().split("\n")[0]
         self._current = asyncio.get_running_loop().create_task(self.session.run(line))
+        slow = asyncio.get_running_loop().call_later(LONG_WAIT, self._say_long_wait)
         self._invalidate()
         try:
             return await self._current
@@ -391,7 +393,11 @@ class Shell:
             )
             return None
         finally:
+            slow.cancel()
             self._invalidate()
+
+    def _say_long_wait(self) -> None:
+        self.write(note_text(long_wait_note(LONG_WAIT, libvirt=self.session.monitor.libvirt), self.session.colour))
 
     async def run(self, banner: str) -> None:
         self.write(banner)
