@@ -18,7 +18,7 @@ def answer(line: str, key: str) -> Step:
         typed = shell.app.input
         assert isinstance(typed, PipeInput)
         typed.send_text(line)
-        while shell.question is None:
+        while not shell.answerable:  # a key sent before the question is on the screen is typing, not its answer
             await asyncio.sleep(0.01)
         typed.send_text(key)
         while shell.lines_done < shell.lines_accepted:

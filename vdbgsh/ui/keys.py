@@ -36,7 +36,8 @@ def shell_key_bindings(shell: Shell) -> KeyBindingsBase:
     buffer = shell.buffer
     typing = has_focus(buffer) & ~is_searching
     in_pane = Condition(screen.pane_focused)
-    asking = Condition(lambda: shell.question is not None)
+    # Asking only once the question is on the screen: keys typed before then are typing (typeahead), not answers.
+    asking = Condition(lambda: shell.answerable)
 
     @keys.add("enter", filter=typing & ~asking)
     def _enter(event: KeyPressEvent) -> None:

@@ -32,6 +32,7 @@ from vdbgsh.render.ansi import BOLD, DIM, paint, strip_ansi
 from vdbgsh.render.highlight import highlight_json
 from vdbgsh.render.json_text import pretty
 from vdbgsh.render.messages import error_text, note_text
+from vdbgsh.render.untrusted import untrusted_line
 from vdbgsh.session import Outcome, Session
 from vdbgsh.syntax.meta import is_meta, parse_meta
 from vdbgsh.transport import Event
@@ -40,10 +41,11 @@ from vdbgsh.ui.input_lexer import InputLexer
 from vdbgsh.ui.json_continuation import json_is_open
 from vdbgsh.ui.keys import shell_key_bindings
 from vdbgsh.ui.layout import PaneSetting, ShellScreen
-from vdbgsh.ui.pager import page
+from vdbgsh.ui.pager import page, pager_command
 from vdbgsh.ui.run_state import RunStateKeeper
 from vdbgsh.ui.style import STYLE, continuation, prompt_ansi, prompt_fragments
 from vdbgsh.ui.transcript import Transcript
+from vdbgsh.ui.typeahead import take_typeahead
 
 _LEAVE = None  # queued after the lines typed before Ctrl-D, so that they still run
 
@@ -67,6 +69,7 @@ class Shell:
         self.transcript = Transcript()
         self.events = EventsView(EventRing(events_capacity))
         self.question: tuple[str, asyncio.Future[bool]] | None = None
+        self.question_shown = False  # drawn on the screen: from then on a key answers it
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
         self._current: asyncio.Task[Outcome] | None = None
         self._running_line = ""
@@ -173,7 +176,16 @@ class Shell:
         height = self.screen.transcript_control.height
         wants_page = force_page or pager == "on" or (pager == "auto" and text.count("\n") + 1 > height - 1)
         if self.can_page and wants_page and pager != "off":
-            await run_in_terminal(lambda: page(text + "\n"), in_executor=True)
+            try:
+                command = pager_command()
+                if command is None:
+                    return
+                # Keys typed before the pager starts are the shell's typing (lines that run in turn), not the
+                # pager's: what is still waiting on the terminal is read now, as typing.
+                take_typeahead(self.app)
+                await run_in_terminal(lambda: page(text + "\n", command), in_executor=True)
+            except VdbgshError as err:
+                self.write(error_text(err.lines(), self.session.colour))
 
     # Events.
 
@@ -223,7 +235,7 @@ class Shell:
     def _event_text(self, numbered: Numbered) -> str:
         event = numbered.event
         colour = self.session.colour
-        head = f"{paint(clock(event.timestamp), DIM, colour)} {paint(event.name, BOLD, colour)}"
+        head = f"{paint(clock(event.timestamp), DIM, colour)} {paint(untrusted_line(event.name), BOLD, colour)}"
         head += f" (event #{numbered.seq + 1})"
         seconds = int(event.timestamp)
         micros = round((event.timestamp - seconds) * 1_000_000)
@@ -274,16 +286,46 @@ class Shell:
         # The question may be long: whole in the transcript, where it stays; the toolbar says how to answer.
         self.write(paint(f"{question} [y/N]", "\x1b[1;33m", self.session.colour))
         self.question = (question, future)
-        self._invalidate()
+        self.question_shown = False
         try:
+            # Only a key typed once the question is on the screen answers it: what was typed before (a "yank"
+            # typed ahead after "stop") stays typing, for the lines that follow, and runs in turn.
+            await self._drawn()
+            take_typeahead(self.app)
+            self.question_shown = True
             return await future
         finally:
             self.question = None
+            self.question_shown = False
             self._invalidate()
+
+    async def _drawn(self) -> None:
+        """Until the screen has been drawn again (with what was written before the call)."""
+        if not self.app.is_running:
+            return
+        drawn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def after_render(_app: object) -> None:
+            if not drawn.done():
+                drawn.set_result(None)
+
+        self.app.after_render += after_render
+        try:
+            self._invalidate()
+            await drawn
+        finally:
+            self.app.after_render -= after_render
+
+    @property
+    def answerable(self) -> bool:
+        """A question is on the screen, and the next key answers it."""
+        return self.question is not None and self.question_shown
 
     def answer(self, yes: bool) -> None:
         if self.question is not None and not self.question[1].done():
             self.question[1].set_result(yes)
+        # At once: the keys typed after the answer, in the same read, are typing again (not eaten as answers).
+        self.question_shown = False
 
     # Running lines.
 

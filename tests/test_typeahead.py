@@ -1,0 +1,164 @@
+"""Typeahead never answers a question it was typed before: in the shell (pipe input and a real terminal, tmux) and
+in ``vdbgsh exec`` on a terminal; and no typed line is lost, it runs in turn after the question."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+import select
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.input import PipeInput
+
+from tests.conftest import VDBGSH, LoopThread, unique_name
+from tests.terminal import Tmux
+from tests.test_shell import Step, run_shell
+from vdbgsh.ui.shell import Shell
+
+
+def domstate(guest: str) -> str:
+    return subprocess.run(["virsh", "domstate", guest], capture_output=True, text=True, check=True).stdout.strip()
+
+
+async def until(condition: object, timeout: float = 10) -> bool:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if callable(condition) and condition():
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+def answerable(shell: Shell) -> bool:
+    return bool(getattr(shell, "answerable", shell.question is not None))
+
+
+def typed_ahead_of_the_question(line: str, ahead: str, answer: str) -> Step:
+    """Type ``line``, which asks; ``ahead`` reaches the shell after the question was asked but before it was on the
+    screen (as keys typed quickly after Enter do); then, once the question shows, ``answer``."""
+
+    async def step(shell: Shell) -> None:
+        typed = shell.app.input
+        assert isinstance(typed, PipeInput)
+        asked = shell.session.confirm
+        assert asked is not None
+
+        async def confirm(question: str) -> bool:
+            typed.send_text(ahead)  # read by the shell only once the question has been asked
+            return await asked(question)
+
+        shell.session.confirm = confirm
+        accepted = shell.lines_accepted
+        typed.send_text(line)
+        assert await until(lambda: shell.lines_accepted > accepted)
+        assert await until(lambda: answerable(shell) or shell.lines_done == shell.lines_accepted)
+        if shell.question is not None:
+            typed.send_text(answer)
+        assert await until(lambda: shell.lines_done == shell.lines_accepted and shell.question is None)
+        shell.session.confirm = asked
+
+    return step
+
+
+def test_keys_typed_before_the_question_showed_are_lines_not_answers(
+    loop: LoopThread, guest: str, tmp_path: Path
+) -> None:
+    keys: list[str | Step] = [typed_ahead_of_the_question("stop\r", "yank cable=now\r", "n"), ":quit\r"]
+    text, _source = run_shell(loop, guest, keys, tmp_path)
+    assert domstate(guest) == "running"
+    assert "cancelled: stop was not sent" in text
+    # The line typed ahead is not lost: it ran after the question, in turn.
+    after = text.split("cancelled: stop was not sent", 1)[1]
+    assert f"{guest} (running)> yank cable=now" in after
+    assert "unknown argument 'cable'" in after
+
+
+def test_keys_typed_after_the_answer_are_typing_again(loop: LoopThread, guest: str, tmp_path: Path) -> None:
+    async def answer_then_type(shell: Shell) -> None:
+        typed = shell.app.input
+        assert isinstance(typed, PipeInput)
+        typed.send_text("stop\r")
+        assert await until(lambda: answerable(shell))
+        typed.send_text("nquery-name\r")  # one read: the answer, then the next line
+        assert await until(lambda: shell.lines_accepted == 2 and shell.lines_done == 2)
+
+    text, _source = run_shell(loop, guest, [answer_then_type, ":quit\r"], tmp_path)
+    assert "cancelled: stop was not sent" in text
+    assert f'"name": "{guest}"' in text.split("cancelled: stop was not sent", 1)[1]
+    assert domstate(guest) == "running"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> dict[str, str]:
+    return {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    terminal = Tmux(unique_name(), width=100, height=30)
+    yield terminal
+    terminal.kill()
+
+
+def test_in_a_terminal_a_line_typed_ahead_runs_after_the_question(tmux: Tmux, guest: str, home: dict[str, str]) -> None:
+    prompt = f"{guest} (running)>"
+    tmux.start("attach", guest, env=home)
+    tmux.wait_for(prompt)
+    # As a quick typist does: the next line follows Enter before the question can be drawn.
+    tmux.type_line("stop")
+    tmux.type_line("yank cable=now")
+    tmux.wait_for("[y/N]")
+    time.sleep(0.5)  # had a typed-ahead key answered, the guest would be pausing by now
+    assert domstate(guest) == "running"
+    assert "cancelled" not in tmux.screen()
+    tmux.send("n")
+    tmux.wait_for("cancelled: stop was not sent")
+    screen = tmux.wait_for("unknown argument 'cable'")
+    assert screen.index(f"{prompt} yank cable=now") > screen.index("cancelled: stop was not sent")
+    assert domstate(guest) == "running"
+
+
+def exec_on_terminal(guest: str, home: Path, typed_ahead: bytes, answer: bytes) -> tuple[int, str]:
+    """``vdbgsh exec G stop`` on a terminal of its own; ``typed_ahead`` is typed before vdbgsh even starts (so before
+    its question), ``answer`` once the question shows."""
+    env = {key: value for key, value in os.environ.items() if key not in ("LIBVIRT_DEFAULT_URI", "NO_COLOR")}
+    env.update(TERM="xterm-256color", XDG_CONFIG_HOME=str(home))
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: waits until the keys are typed, then becomes vdbgsh
+        while not select.select([0], [], [], 10)[0]:
+            pass
+        os.execve(VDBGSH, [VDBGSH, "exec", guest, "stop"], env)
+    os.write(fd, typed_ahead)
+    shown = b""
+    answered = False
+    while True:
+        ready, _, _ = select.select([fd], [], [], 30)
+        if not ready:
+            os.kill(pid, 9)
+            raise TimeoutError(f"vdbgsh exec stalled: {shown[-300:]!r}")
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if b"[y/N] " in shown and not answered:
+            time.sleep(0.3)  # had the typed-ahead line answered, vdbgsh would be sending stop by now
+            os.write(fd, answer)
+            answered = True
+    os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace").replace("\r\n", "\n")
+
+
+def test_exec_on_a_terminal_ignores_answers_typed_before_it_asked(guest: str, tmp_path: Path) -> None:
+    status, shown = exec_on_terminal(guest, tmp_path, b"y\n", b"n\n")
+    assert domstate(guest) == "running"
+    assert status == 2, shown
+    assert "vdbgsh: cancelled: stop was not sent" in shown
