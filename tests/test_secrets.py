@@ -25,6 +25,7 @@ from vdbgsh.syntax.secrets import (
     is_secret,
     mask_at,
     mask_line,
+    mask_reply,
     mask_request,
     masked_secrets,
     returns_secret,
@@ -275,6 +276,26 @@ def test_uri_credentials_are_masked_in_requests_and_refused_when_masked() -> Non
     assert masked_secrets(request) == []
     hmp = {"execute": "human-monitor-command", "arguments": {"command-line": "migrate tcp://a:********@h:1"}}
     assert masked_secrets(hmp) == ["arguments.command-line"]
+
+
+def test_an_error_quoting_a_secret_back_is_masked() -> None:
+    from vdbgsh.syntax.errors import ParseError
+
+    source = '!{"execute":"set_password","arguments":{"password":"hunter2"}} x'
+    lines = ParseError(f"unknown command '{source}'", source, 0, f"not '{source}'").lines()
+    assert not any("hunter2" in line for line in lines)
+    assert '"password":"********"' in lines[0]
+    request = {"execute": source}
+    reply = {"error": {"class": "CommandNotFound", "desc": f"The command {source} has not been found"}}
+    assert "hunter2" not in json.dumps(mask_reply(reply, request))
+    assert reply["error"]["desc"].count("hunter2") == 1  # a copy: the reply itself is left alone
+    migrate = {"execute": "migrate", "arguments": {"uri": "xyz://admin:hunter2@h:1"}}
+    refused = {"error": {"class": "GenericError", "desc": "unknown migration protocol: xyz://admin:hunter2@h:1"}}
+    assert mask_reply(refused, migrate)["error"]["desc"] == "unknown migration protocol: xyz://admin:********@h:1"
+    short = {"execute": "set_password", "arguments": {"protocol": "vnc", "password": "ab"}}
+    said = {"error": {"class": "GenericError", "desc": "password ab refused (about it)"}}
+    assert mask_reply(said, short)["error"]["desc"] == "password ******** refused (about it)"
+    assert mask_reply({"return": {}}, short) == {"return": {}}
 
 
 def test_secret_names_in_any_case() -> None:

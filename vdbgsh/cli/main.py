@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -94,7 +95,17 @@ def _silence_stdout() -> None:
 ONE_SHOT_COMMANDS = ("exec", "list", "translate", COMPLETE_WORDS)
 
 
+def _no_core_dumps() -> None:
+    """A core dump would hold every secret this process saw (typed passwords, secret objects read back), in a file
+    that outlives it: none while vdbgsh runs, whatever the shell's ulimit."""
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):  # no such limit here: nothing to lower
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
 def run() -> None:
+    _no_core_dumps()
     status = main()
     if sys.argv[1:2] and sys.argv[1] in ONE_SHOT_COMMANDS:
         # A one-shot's work is done and its connection closed: skip the interpreter's teardown of every

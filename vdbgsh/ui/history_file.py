@@ -6,12 +6,12 @@ and sending it is refused by the session (it would set the password to the mask)
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from prompt_toolkit.history import FileHistory
 
+from vdbgsh.private_files import private_file
 from vdbgsh.syntax.secrets import mask_line
 
 
@@ -34,11 +34,5 @@ class MaskingFileHistory(FileHistory):
 
 
 def open_history(path: Path | None = None, mask: Callable[[str], str] = mask_line) -> MaskingFileHistory:
-    """The history file, created mode 0600 (commands can carry secrets) in a 0700 directory."""
-    path = path or history_path()
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600)
-    os.close(descriptor)
-    if path.stat().st_mode & 0o077:
-        path.chmod(0o600)
-    return MaskingFileHistory(str(path), mask)
+    """The history file, mode 0600 (commands can carry secrets) in a 0700 directory, whatever the umask."""
+    return MaskingFileHistory(str(private_file(path or history_path())), mask)
