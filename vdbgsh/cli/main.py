@@ -25,6 +25,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     else:
         args = _parse(argv)
     try:
+        env.require_streams(args.command)
         if args.command == COMPLETE_WORDS:
             from vdbgsh.cli.complete_words import run_complete_words
 

@@ -35,7 +35,7 @@ def _terminal_width() -> int:
         return int(columns)
     try:
         return os.get_terminal_size(sys.stdout.fileno()).columns
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: stdout closed (None)
         return 80
 
 

@@ -74,15 +74,27 @@ def schema_steps(cache: SchemaCache | None, build_identity: str) -> Generator[JS
     names = [c["name"] for c in commands.value or [] if isinstance(c, dict) and "name" in c]
     key = cache_key(version.value, commands.value, build_identity)
     if cache is not None:
-        cached = cache.load(key)
-        if cached is not None:
-            return LoadedSchema(Schema.from_introspection(cached), "cache", key)
+        cached = _schema_from(cache.load(key))
+        if cached is not None:  # else missing, or JSON of another shape (damaged, edited): fetched again
+            return LoadedSchema(cached, "cache", key)
     introspection = yield {"execute": "query-qmp-schema"}
-    if not introspection.ok or not isinstance(introspection.value, list):
+    schema = _schema_from(introspection.value if introspection.ok else None)
+    if schema is None:
         return LoadedSchema(Schema.from_command_names(names), "query-commands", key)
     if cache is not None:
         cache.store(key, introspection.value)
-    return LoadedSchema(Schema.from_introspection(introspection.value), "guest", key)
+    return LoadedSchema(schema, "guest", key)
+
+
+def _schema_from(entries: Any) -> Schema | None:
+    """The schema these introspection entries describe; None when they are not what query-qmp-schema returns."""
+    if not isinstance(entries, list):
+        return None
+    try:
+        schema = Schema.from_introspection(entries)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return None
+    return schema if schema.commands else None
 
 
 async def load_schema(monitor: Monitor, cache: SchemaCache | None) -> LoadedSchema:
