@@ -56,6 +56,7 @@ from vdbgsh.render.highlight import BOOLEAN, KEY, NULL, NUMBER, STRING
 from vdbgsh.render.hmp_text import hmp_error, hmp_output
 from vdbgsh.render.info import render_info
 from vdbgsh.render.json_text import as_text
+from vdbgsh.render.messages import error_text, note_text
 from vdbgsh.render.reply_view import render_reply
 from vdbgsh.render.untrusted import json_safe, own_colours_only, untrusted_line, untrusted_text, untrusted_value
 from vdbgsh.transport.base import Event, Reply
@@ -193,6 +194,8 @@ PATHS: dict[str, Callable[[str, bool], str]] = {
     ),
     "reply odd error": lambda s, c: render_reply({"error": [s]}, mode="pretty", width=80, colour=c, elapsed=None),
     "QMP error line": lambda s, c: qmp_error_line(Reply({"error": {"class": s, "desc": s}})),
+    "shell error": lambda s, c: error_text([f"libvirt said {s}", s], c),
+    "shell note": note_text,
     "event, human": lambda s, c: human_line(_event(s), colour=c, host=s),
     "event, JSON": lambda s, c: json_line(_event(s), uri=s),
     "notice, human": lambda s, c: notice_human_line(Notice(s, "started", s, 1.5, again=True), colour=c, host=s),

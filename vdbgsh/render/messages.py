@@ -6,13 +6,15 @@ from collections.abc import Mapping, Sequence
 
 from vdbgsh.render.ansi import DIM, MAGENTA, RED_BOLD, paint
 from vdbgsh.render.json_text import compact
+from vdbgsh.render.untrusted import untrusted_text
 from vdbgsh.syntax.meta import MetaSpec
 from vdbgsh.syntax.secrets import mask_request
 
 
 def error_text(lines: Sequence[str], colour: bool) -> str:
-    """``error: what`` in red, then the input with its caret and the hint as they are."""
-    first, *rest = lines
+    """``error: what`` in red, then the input with its caret and the hint as they are. The lines are neutralised:
+    an error can quote libvirt, QEMU or an internal exception (vdbgsh's own lines have no control to escape)."""
+    first, *rest = (untrusted_text(line) for line in lines)
     return "\n".join([paint("error:", RED_BOLD, colour) + " " + first, *rest])
 
 
@@ -23,7 +25,7 @@ def request_echo(message: object, colour: bool) -> str:
 
 
 def note_text(note: str, colour: bool) -> str:
-    return paint(f"note: {note}", DIM, colour)
+    return paint(f"note: {untrusted_text(note)}", DIM, colour)
 
 
 def taint_notice(domain: str, colour: bool) -> str:
