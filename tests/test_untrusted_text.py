@@ -50,6 +50,8 @@ from tests.test_info_views import (
 from vdbgsh.events.follow import Notice
 from vdbgsh.events.format import CYAN, YELLOW, human_line, json_line, notice_human_line, notice_json_line
 from vdbgsh.events.view import Numbered
+from vdbgsh.guest.definitions import domain_xml, qemu_binary
+from vdbgsh.guest.libvirt_guest import destroy_quietly
 from vdbgsh.render.ansi import BOLD, DIM, MAGENTA, RED_BOLD, RESET, paint
 from vdbgsh.render.errors import qmp_error_line
 from vdbgsh.render.highlight import BOOLEAN, KEY, NULL, NUMBER, STRING
@@ -309,6 +311,19 @@ def hostile_guest(conn: libvirt.virConnect) -> Iterator[str]:
             yield name
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_list_shows_a_hostile_domain_name_escaped(conn: libvirt.virConnect) -> None:
+    name = unique_name() + "-\u009b2J\u202eevil"  # libvirt's XML takes C1 and bidi controls, not C0
+    conn.defineXML(domain_xml(name, qemu_binary()))
+    try:
+        for args in (["list", "--all"], ["list", "--all", "--name"]):
+            result = vdbgsh(*args)
+            assert result.returncode == 0, result.stderr
+            assert untrusted_line(name) in result.stdout
+            assert CONTROL.search(result.stdout) is None, result.stdout
+    finally:
+        destroy_quietly(conn, name)
 
 
 def _terminal_text(raw: str) -> str:

@@ -6,6 +6,7 @@ import argparse
 
 from vdbgsh.cli.environment import Environment
 from vdbgsh.errors import EXIT_OK
+from vdbgsh.render.untrusted import untrusted_line
 from vdbgsh.transport.libvirt_domains import list_domains, open_connection
 
 
@@ -15,15 +16,17 @@ def run_list(args: argparse.Namespace, env: Environment) -> int:
         rows = list_domains(conn, include_inactive=args.all)
     finally:
         conn.close()
+    # libvirt takes C1 and bidi controls in a domain's name (its XML only refuses C0): shown as escapes.
+    names = [untrusted_line(row.name) for row in rows]
     if args.name:
-        for row in rows:
-            print(row.name, file=env.stdout)
+        for name in names:
+            print(name, file=env.stdout)
         return EXIT_OK
     ids = ["-" if row.id is None else str(row.id) for row in rows]
     id_width = max([2, *map(len, ids)])
-    name_width = max([4, *(len(row.name) for row in rows)])
+    name_width = max([4, *map(len, names)])
     print(f" {'Id':<{id_width}}   {'Name':<{name_width}}   State", file=env.stdout)
     print("-" * (id_width + name_width + 14), file=env.stdout)
-    for dom_id, row in zip(ids, rows, strict=True):
-        print(f" {dom_id:<{id_width}}   {row.name:<{name_width}}   {row.state}", file=env.stdout)
+    for dom_id, name, row in zip(ids, names, rows, strict=True):
+        print(f" {dom_id:<{id_width}}   {name:<{name_width}}   {row.state}", file=env.stdout)
     return EXIT_OK
