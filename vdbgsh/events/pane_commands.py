@@ -54,7 +54,8 @@ def parse_events_command(argument: str) -> EventsCommand:
 def _number(action: str, rest: list[str], *, required: bool) -> int:
     if not rest and not required:
         return 1
-    if len(rest) != 1 or not rest[0].isdigit() or int(rest[0]) < 1 or int(rest[0]) > MAX_BUFFER:
+    # isascii: "²" is a digit to str.isdigit, not to int().
+    if len(rest) != 1 or not (rest[0].isascii() and rest[0].isdigit()) or not 1 <= int(rest[0]) <= MAX_BUFFER:
         what = "how many events to keep" if action == "buffer" else "which event, counted from the newest (1)"
         raise UsageError(f":events {action} takes a number from 1 to {MAX_BUFFER:,}: {what}")
     return int(rest[0])

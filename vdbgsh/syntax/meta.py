@@ -102,10 +102,15 @@ def parse_meta(text: str) -> MetaCommand:
     if spec.choices and (len(args) != 1 or args[0] not in spec.choices):
         got = f"'{' '.join(args)}'" if args else "nothing"
         raise ParseError(f"{head} takes one of: {', '.join(spec.choices)} (got {got})", text, len(head) + 1)
-    if name == "history" and args and (len(args) > 1 or not args[0].isdigit()):
+    if name == "history" and args and (len(args) > 1 or not _count(args[0])):
         raise ParseError(f"{head} takes a number of lines", text, len(head) + 1)
-    if name == "drop" and args and (len(args) > 1 or not args[0].isdigit() or int(args[0]) < 1):
+    if name == "drop" and args and (len(args) > 1 or not _count(args[0]) or int(args[0]) < 1):
         raise ParseError(f"{head} takes the number of an action (':actions' lists them)", text, len(head) + 1)
     if name in ("abort", "actions") and args:
         raise ParseError(f"{head} takes no arguments", text, len(head) + 1)
     return MetaCommand(name, args)
+
+
+def _count(word: str) -> bool:
+    """``word`` is a number int() takes: "²" is a digit to str.isdigit, not to int()."""
+    return word.isascii() and word.isdigit()

@@ -38,6 +38,7 @@ from vdbgsh.syntax.meta import is_meta, parse_meta
 from vdbgsh.transport import Event
 from vdbgsh.transport.interruptible import LONG_WAIT, long_wait_note
 from vdbgsh.ui.input_lexer import InputLexer
+from vdbgsh.ui.internal_error import internal_error_lines
 from vdbgsh.ui.json_continuation import json_is_open
 from vdbgsh.ui.keys import shell_key_bindings
 from vdbgsh.ui.layout import PaneSetting, ShellScreen
@@ -375,6 +376,8 @@ class Shell:
                 try:
                     if not await self._handle(line):
                         break
+                except Exception as err:  # a bug of vdbgsh's: said, and the shell stays for the next line
+                    self.write(error_text(internal_error_lines(err), self.session.colour))
                 finally:
                     self.lines_done += 1
         finally:
