@@ -54,11 +54,11 @@ from vdbgsh.guest.definitions import domain_xml, qemu_binary
 from vdbgsh.guest.libvirt_guest import destroy_quietly
 from vdbgsh.render.ansi import BOLD, DIM, MAGENTA, RED_BOLD, RESET, paint
 from vdbgsh.render.errors import qmp_error_line
-from vdbgsh.render.highlight import BOOLEAN, KEY, NULL, NUMBER, STRING
+from vdbgsh.render.highlight import BOOLEAN, KEY, NULL, NUMBER, STRING, highlight_json_text
 from vdbgsh.render.hmp_text import hmp_error, hmp_output
 from vdbgsh.render.info import render_info
 from vdbgsh.render.json_text import as_text
-from vdbgsh.render.messages import error_text, note_text
+from vdbgsh.render.messages import error_text, note_text, request_echo
 from vdbgsh.render.reply_view import render_reply
 from vdbgsh.render.untrusted import json_safe, own_colours_only, untrusted_line, untrusted_text, untrusted_value
 from vdbgsh.transport.base import Event, Reply
@@ -198,6 +198,10 @@ PATHS: dict[str, Callable[[str, bool], str]] = {
     "QMP error line": lambda s, c: qmp_error_line(Reply({"error": {"class": s, "desc": s}})),
     "shell error": lambda s, c: error_text([f"libvirt said {s}", s], c),
     "shell note": note_text,
+    "request echo (replay shows a transcript's)": lambda s, c: request_echo({"execute": s, "arguments": {s: s}}, c),
+    "JSON laid out, then coloured": lambda s, c: (
+        highlight_json_text(json.dumps({s: s}, ensure_ascii=False)) if c else as_text(s, layout="pretty", colour=c)
+    ),
     "event, human": lambda s, c: human_line(_event(s), colour=c, host=s),
     "event, JSON": lambda s, c: json_line(_event(s), uri=s),
     "notice, human": lambda s, c: notice_human_line(Notice(s, "started", s, 1.5, again=True), colour=c, host=s),
