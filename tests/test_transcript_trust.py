@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
+import resource
+import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import VDBGSH, vdbgsh
+from tests.conftest import VDBGSH, LoopThread, vdbgsh
+from vdbgsh.guest.plain_qemu import PlainQemu
+from vdbgsh.schema.loading import SchemaCache, load_schema
+from vdbgsh.session import Session
+from vdbgsh.transport import Target
 from vdbgsh.transport.uri_trust import program_in_uri
 
 # --- URIs that run programs -----------------------------------------------------------------------------------
@@ -287,3 +295,175 @@ def test_a_script_from_a_hostile_transcript_still_works_on_a_real_guest(guest: s
     assert json.loads(first) == {"name": guest}
     assert second == "{}"
     assert guest_status(guest) == "paused"
+
+
+# --- --log and :log -------------------------------------------------------------------------------------------
+
+
+def victim(tmp_path: Path) -> Path:
+    """A file vdbgsh must not write: someone else's, or root's reached through a name planted by someone else."""
+    path = tmp_path / "victim"
+    path.write_text("precious\n")
+    path.chmod(0o644)
+    return path
+
+
+def assert_untouched(path: Path) -> None:
+    assert path.read_text() == "precious\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def planted(tmp_path: Path, kind: str) -> tuple[Path, Path]:
+    """(the name given to --log, the file behind it) for each way a name can lead to a file that is not ours."""
+    target = victim(tmp_path)
+    name = tmp_path / "t.jsonl"
+    if kind == "symlink":
+        name.symlink_to(target)
+    elif kind == "hard link":
+        os.link(target, name)
+    elif kind == "other user":
+        os.chown(target, pwd.getpwnam("nobody").pw_uid, -1)
+        name = target
+    else:  # a FIFO: the open would wait for a reader for ever
+        os.mkfifo(name)
+    return name, target
+
+
+KINDS = {
+    "symlink": "it is a symbolic link, which vdbgsh does not follow for a transcript",
+    "hard link": "it has 1 other hard link(s)",
+    "other user": "it belongs to user nobody",
+    "fifo": "it is not a regular file",
+}
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_exec_log_never_writes_a_file_that_is_not_its_own(shared_guest: str, tmp_path: Path, kind: str) -> None:
+    name, target = planted(tmp_path, kind)
+    done = vdbgsh("exec", "--yes", "--log", str(name), shared_guest, "stop", timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"vdbgsh: error: cannot open transcript {name}: {KINDS[kind]}"), done.stderr
+    assert len(done.stderr.splitlines()) == 2
+    if kind != "fifo":
+        assert_untouched(target)
+    assert guest_status(shared_guest) == "running"  # nothing sent
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o777])
+def test_a_new_log_is_private_and_writable_whatever_the_umask(shared_guest: str, tmp_path: Path, umask: int) -> None:
+    log = tmp_path / "new.jsonl"
+    done = subprocess.run(
+        [VDBGSH, "exec", "--log", str(log), shared_guest, "query-name"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={key: value for key, value in os.environ.items() if key != "LIBVIRT_DEFAULT_URI"},
+        preexec_fn=lambda: os.umask(umask),
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert [json.loads(line)["type"] for line in log.read_text().splitlines()] == ["start", "request", "reply", "end"]
+
+
+def test_exec_log_to_a_file_that_cannot_be_written_is_an_error(shared_guest: str) -> None:
+    done = vdbgsh("exec", "--yes", "--log", "/dev/full", shared_guest, "stop")
+    assert done.returncode == 2
+    assert done.stderr.startswith("vdbgsh: error: cannot open transcript /dev/full: it is not a regular file")
+    assert guest_status(shared_guest) == "running"
+
+
+def test_exec_says_at_once_that_a_write_failed_and_exits_2(shared_guest: str, tmp_path: Path) -> None:
+    # The file may grow by one start record and no more (RLIMIT_FSIZE): the next write fails as on a full disk.
+    probe = tmp_path / "probe.jsonl"
+    assert vdbgsh("exec", "--log", str(probe), shared_guest, "query-name").returncode == 0
+    start_size = len(probe.read_text().splitlines()[0]) + 1
+    log = tmp_path / "full.jsonl"
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (start_size, start_size))
+
+    done = subprocess.run(
+        [VDBGSH, "exec", "--log", str(log), shared_guest, "query-name"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={key: value for key, value in os.environ.items() if key != "LIBVIRT_DEFAULT_URI"},
+        preexec_fn=limited,
+        timeout=30,
+    )
+    assert json.loads(done.stdout) == {"name": shared_guest}  # the reply is shown all the same
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"vdbgsh: error: transcript {log}: File too large; no longer recording",
+        f"vdbgsh: error: transcript {log} is incomplete: nothing after the error above was recorded",
+    ]
+    assert [json.loads(line)["type"] for line in log.read_text().splitlines()] == ["start"]
+
+
+@pytest.fixture
+def plain_session(loop: LoopThread, qemu: PlainQemu, tmp_path: Path) -> Iterator[tuple[Session, list[str]]]:
+    """A session on a plain QEMU of the test's own, and what it showed at once (the shell's ``show``)."""
+
+    async def opened() -> Session:
+        monitor = await Target(qmp=qemu.address).open(events=True)
+        loaded = await load_schema(monitor, SchemaCache(tmp_path / "schema"))
+        return Session(monitor, loaded, colour=False)
+
+    session = loop.run(opened())
+    shown: list[str] = []
+    session.show = shown.append
+    yield session, shown
+    loop.run(session.monitor.close())
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_the_shell_log_never_writes_a_file_that_is_not_its_own(
+    loop: LoopThread, plain_session: tuple[Session, list[str]], tmp_path: Path, kind: str
+) -> None:
+    session, _shown = plain_session
+    name, target = planted(tmp_path, kind)
+    outcome = loop.run(session.run(f":log {name}"))
+    assert outcome.text.startswith(f"error: cannot open transcript {name}: {KINDS[kind]}")
+    assert session.transcript is None
+    if kind != "fifo":
+        assert_untouched(target)
+
+
+def test_the_shell_says_a_failed_write_at_once(
+    loop: LoopThread, plain_session: tuple[Session, list[str]], tmp_path: Path
+) -> None:
+    session, shown = plain_session
+    assert loop.run(session.run(":log /dev/full")).text.startswith("error: cannot open transcript /dev/full: ")
+    log = tmp_path / "t.jsonl"
+    assert loop.run(session.run(f":log {log}")).text == f"log: recording to {log}"
+    writer = session.transcript
+    assert writer is not None
+    # Fault injection: the disk fills up under the open transcript (its descriptor now writes to /dev/full).
+    full = os.open("/dev/full", os.O_WRONLY)
+    os.dup2(full, writer._descriptor)  # type: ignore[arg-type]
+    os.close(full)
+    outcome = loop.run(session.run("query-status"))
+    assert '"status": "running"' in outcome.text  # the reply is shown all the same
+    assert shown == [f"error: transcript {log}: No space left on device; no longer recording"]
+    assert (
+        loop.run(session.run(":log")).text == f"error: transcript {log}: No space left on device; no longer recording"
+    )
+
+
+def test_the_full_screen_shell_refuses_a_planted_log(shared_guest: str, tmp_path: Path) -> None:
+    from tests.terminal import Tmux
+
+    name, target = planted(tmp_path, "symlink")
+    term = Tmux(f"log-planted-{os.getpid()}", width=240)
+    try:
+        term.start("attach", "-c", "qemu:///system", shared_guest)
+        term.wait_for("running")
+        term.type_line(f":log {name}")
+        term.wait_for("which vdbgsh does not follow for a transcript")
+        term.type_line(":log /dev/full")
+        term.wait_for("cannot open transcript /dev/full: it is not a regular file")
+        assert "recording to" not in term.screen()
+    finally:
+        term.kill()
+    assert_untouched(target)

@@ -4,16 +4,33 @@ start-up pays nothing for it otherwise."""
 from __future__ import annotations
 
 import shlex
+import sys
 
+from vdbgsh.errors import UsageError
 from vdbgsh.syntax.json_request import looks_like_json
 from vdbgsh.transcript.writer import TranscriptWriter
 from vdbgsh.transport import Target
 
 
+class ExecTranscript(TranscriptWriter):
+    """exec's transcript: a write that fails is said on stderr at once, and exec then ends with status 2 (from
+    ``close``, which exec always reaches), as a record the user asked for and did not get is an error."""
+
+    def close(self) -> None:
+        super().close()
+        if self.failure:
+            raise UsageError(f"transcript {self.path} is incomplete: nothing after the error above was recorded")
+
+
+def _say_at_once(failure: str) -> None:
+    print(f"vdbgsh: error: {failure}", file=sys.stderr, flush=True)
+
+
 def open_exec_log(path: str, target: Target, words: list[str]) -> tuple[TranscriptWriter, str]:
     """The transcript (opened now: a bad path fails before anything is sent) and the command line as typed."""
     qmp = str(target.qmp) if target.qmp is not None else None
-    writer = TranscriptWriter(path, target.describe(), uri=target.uri if qmp is None else None, qmp=qmp)
+    uri = target.uri if qmp is None else None
+    writer = ExecTranscript(path, target.describe(), uri=uri, qmp=qmp, on_failure=_say_at_once)
     # A JSON request is one word: kept as it is, so that its secrets are found (quoted, it would be one word).
     line = words[0] if len(words) == 1 and looks_like_json(words[0]) else shlex.join(words)
     return writer, line

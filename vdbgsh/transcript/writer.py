@@ -3,11 +3,18 @@
 Each record goes to the kernel in a single ``os.write`` on an ``O_APPEND`` descriptor: nothing is held in a
 buffer of ours, so a vdbgsh killed or a guest that dies mid-command loses nothing already recorded, and two
 writers appending to one file never interleave inside a line.
+
+vdbgsh runs as root, often with its transcripts in /tmp: the file is never reached through a symlink (anyone may
+plant one there, pointing at any file root can write), never another user's, never one with other hard links
+(another name for a file we must not touch), only a regular file; a new one is created exclusively, mode 0600
+whatever the umask. A write that fails is said at once: opening fails if the first record cannot be written, and
+a later failure goes to ``on_failure`` (the shell shows it on the line that failed; exec says it and exits 2).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,18 +49,73 @@ class ExchangeLike(Protocol):
     def reply(self) -> Reply: ...
 
 
+# No symlink followed; a FIFO or a device without a reader neither blocks the open nor takes a terminal over.
+_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NOCTTY | os.O_NONBLOCK
+
+
 def open_private(path: Path) -> int:
-    """A descriptor appending to ``path``, created mode 0600; an existing file readable by others is tightened."""
+    """A descriptor appending to ``path``: a new file created 0600, or a regular file of this user's with no
+    other link (its mode tightened to 0600). Raises UsageError saying why not."""
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        try:
+            descriptor = os.open(path, _FLAGS | os.O_CREAT | os.O_EXCL, 0o600)
+            created = True
+        except FileExistsError:
+            descriptor = os.open(path, _FLAGS)
+            created = False
     except OSError as err:
-        raise UsageError(f"cannot open transcript {path}: {err.strerror or err}") from None
+        why = _open_error(path, err)
+        raise (
+            _refused(path, why) if why else UsageError(f"cannot open transcript {path}: {err.strerror or err}")
+        ) from None
     try:
-        if os.fstat(descriptor).st_mode & 0o077:
-            os.fchmod(descriptor, 0o600)
-    except OSError:
-        pass  # not ours to change (another user's file we may append to): leave its mode
+        why = None if created else _not_ours(os.fstat(descriptor))
+        if why is None:
+            os.fchmod(descriptor, 0o600)  # a new file too: the umask may have taken the owner's own rights
+    except OSError as err:
+        os.close(descriptor)
+        raise UsageError(f"cannot open transcript {path}: {err.strerror or err}") from None
+    if why is not None:
+        os.close(descriptor)
+        raise _refused(path, why)
     return descriptor
+
+
+def _open_error(path: Path, err: OSError) -> str | None:
+    """Why the file is not one vdbgsh writes, when that is why it could not be opened."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISLNK(mode):  # ELOOP from O_NOFOLLOW
+        return "it is a symbolic link, which vdbgsh does not follow for a transcript"
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a FIFO with no reader: ENXIO
+        return "it is not a regular file"
+    return None
+
+
+def _not_ours(status: os.stat_result) -> str | None:
+    """Why vdbgsh will not append to this file, or None."""
+    if not stat.S_ISREG(status.st_mode):
+        return "it is not a regular file"
+    if status.st_uid != os.geteuid():
+        return f"it belongs to {_user(status.st_uid)}, and vdbgsh appends only to its own user's files"
+    if status.st_nlink > 1:
+        return f"it has {status.st_nlink - 1} other hard link(s), names for it elsewhere that vdbgsh will not write"
+    return None
+
+
+def _user(uid: int) -> str:
+    try:
+        import pwd
+
+        return f"user {pwd.getpwuid(uid).pw_name}"
+    except (KeyError, ImportError):
+        return f"uid {uid}"
+
+
+def _refused(path: Path, why: str) -> UsageError:
+    return UsageError(f"cannot open transcript {path}: {why}", "give a new file's name, or a file of your own")
 
 
 class TranscriptWriter:
@@ -68,15 +130,25 @@ class TranscriptWriter:
         uri: str | None = None,
         qmp: str | None = None,
         clock: Callable[[], float] = time.time,
+        on_failure: Callable[[str], None] | None = None,
     ) -> None:
         self.path = Path(path).expanduser()
         self.domain = domain
         self.schema = schema
         self.clock = clock
         self.failure = ""  # why writing stopped (disk full, ...): said once, then the session goes on unrecorded
+        # Told at once when a write fails (after the first record): what to show, a line of its own.
+        self.on_failure = on_failure
         self._seq = 0
+        self._why = ""
+        self._started = False
         self._descriptor: int | None = open_private(self.path)
         self._write(start_record(clock(), domain, uri=uri, qmp=qmp))
+        if self.failure:  # nothing can be recorded: an error now, not a "recording" that records nothing
+            raise UsageError(
+                f"cannot write transcript {self.path}: {self._why}", "free some space, or give a file on another disk"
+            )
+        self._started = True
 
     @property
     def open(self) -> bool:
@@ -119,8 +191,11 @@ class TranscriptWriter:
             while data:
                 data = data[os.write(self._descriptor, data) :]
         except OSError as err:
-            self.failure = f"transcript {self.path}: {err.strerror or err}; no longer recording"
+            self._why = err.strerror or str(err)
+            self.failure = f"transcript {self.path}: {self._why}; no longer recording"
             self._close()
+            if self.on_failure is not None and self._started:
+                self.on_failure(self.failure)
 
     def _close(self) -> None:
         descriptor, self._descriptor = self._descriptor, None
