@@ -170,12 +170,18 @@ def carry_out(guest: Guest, printer: ReplyPrinter, plan: Plan, dry_run: bool, pr
         print(f"vdbgsh: {prefix}{refused}", file=printer.env.stderr, flush=True)
         return EXIT_USAGE
     status = EXIT_OK
+    from vdbgsh.cli.secret_input import SecretReader
+    from vdbgsh.syntax.secrets import mask_reply
+
+    secrets = SecretReader(printer.env, batch=guest.guard is not None and guest.guard.batch)
     for step in plan.steps:
-        reply = guest.monitor.execute_message(step.request)
+        request = secrets.fill(step.request)  # a secret given as '-' read now, just before it goes
+        reply = guest.monitor.execute_message(request)
+        reply = reply._replace(message=mask_reply(reply.message, request))  # QEMU may quote a secret back
         if guest.transcript is not None:
-            guest.transcript.record(guest.line or plan.source, step.request, reply)
+            guest.transcript.record(guest.line or plan.source, request, reply)
         if plan.retry_as_hmp and not reply.ok and reply.error_class == "CommandNotFound":
-            return _not_found(guest, printer, reply, plan.retry_as_hmp)
+            return _not_found(guest, printer, reply, plan.retry_as_hmp, prefix)
         status = _shown(printer, step.hmp_text, reply, prefix)
         if status != EXIT_OK:
             break
@@ -195,7 +201,7 @@ def _shown(printer: ReplyPrinter, hmp_text: bool, reply: Reply, prefix: str) -> 
     return EXIT_OK if reply.ok else EXIT_GUEST_ERROR
 
 
-def _not_found(guest: Guest, printer: ReplyPrinter, reply: Reply, name: str) -> int:
+def _not_found(guest: Guest, printer: ReplyPrinter, reply: Reply, name: str, prefix: str) -> int:
     """A bare name QEMU does not know (sent without the schema): an HMP command is run as HMP, a misspelt one
     gets the schema's nearest names."""
     schema = guest.schema_for(True)
@@ -203,13 +209,13 @@ def _not_found(guest: Guest, printer: ReplyPrinter, reply: Reply, name: str) -> 
         from vdbgsh.syntax.classify import classify
 
         if classify(name, schema) == "hmp":
-            return carry_out(guest, printer, guest.plan(plan_line(name, guest.planning)), dry_run=False)
-    printer.show(reply)
+            return carry_out(guest, printer, guest.plan(plan_line(name, guest.planning)), False, prefix)
+    printer.show(reply, prefix)
     if schema is not None:
         from vdbgsh.syntax.values import did_you_mean
 
         if suggestion := did_you_mean(name, list(schema.commands)):
-            print(f"hint:{suggestion.removeprefix(';')}", file=printer.env.stderr, flush=True)
+            print(f"{prefix}hint:{suggestion.removeprefix(';')}", file=printer.env.stderr, flush=True)
     return EXIT_GUEST_ERROR
 
 

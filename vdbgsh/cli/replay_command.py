@@ -14,6 +14,7 @@ import sys
 from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.exec_command import Guest, ReplyPrinter, carry_out
 from vdbgsh.errors import EXIT_OK, UsageError
+from vdbgsh.render.untrusted import untrusted_line
 from vdbgsh.syntax.secrets import masked_secrets
 from vdbgsh.transcript.records import Record, parse_transcript
 from vdbgsh.transport import Target, parse_qmp_address
@@ -62,7 +63,10 @@ def _replay(
         for record in requests:
             prefix = f"{args.file}:{record.line_no}: "
             if record.line_no in skipped:
-                print(f"vdbgsh: {prefix}{_command(record)} skipped: its secret was masked", file=env.stderr)
+                print(
+                    f"vdbgsh: {prefix}{untrusted_line(_command(record))} skipped: its secret was masked",
+                    file=env.stderr,
+                )
                 continue
             try:
                 plan = plan_request(record.fields["request"], guest.planning, compact(record.fields["request"]))
