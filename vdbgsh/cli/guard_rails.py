@@ -46,11 +46,12 @@ def policy_from_args(args: argparse.Namespace) -> GuardPolicy:
 
 def _asker(answers: TextIO, questions: TextIO) -> Ask:
     def ask(question: str) -> bool:
-        print(f"vdbgsh: {question}", file=questions)
-        print("Send it? [y/N] ", end="", file=questions, flush=True)
+        print(f"vdbgsh: {question}", file=questions, flush=True)
         # Only what is typed once the question shows answers it: a "y" typed ahead (before the question was
-        # printed) is thrown away, not taken as consent. exec has no later line for typeahead to go to.
+        # printed) is thrown away, not taken as consent; exec has no later line for typeahead to go to. Thrown
+        # away before "Send it?" is printed, so that an answer typed as soon as it shows is kept.
         discard_terminal_input(answers.fileno())
+        print("Send it? [y/N] ", end="", file=questions, flush=True)
         answer = answers.readline()
         if not answer.endswith("\n"):
             print(file=questions)  # end of input: the next message starts on its own line

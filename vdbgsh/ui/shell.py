@@ -44,6 +44,7 @@ from vdbgsh.ui.keys import shell_key_bindings
 from vdbgsh.ui.layout import PaneSetting, ShellScreen
 from vdbgsh.ui.pager import page, pager_command
 from vdbgsh.ui.run_state import RunStateKeeper
+from vdbgsh.ui.secret_prompt import ask_secret_aside
 from vdbgsh.ui.style import STYLE, continuation, prompt_ansi, prompt_fragments
 from vdbgsh.ui.transcript import Transcript
 from vdbgsh.ui.typeahead import take_typeahead
@@ -107,6 +108,7 @@ class Shell:
         session.history = lambda: list(self.buffer.history.get_strings())
         session.width = self.screen.transcript_width
         session.confirm = self.ask
+        session.ask_secret = ask_secret_aside
         session.show = self.write
         # The monitor's events and its going away; reopen (when given) reconnects and attaches again.
         self.link = MonitorLink(session, self.on_event, self._said_by_link, reopen=reopen)
@@ -288,34 +290,29 @@ class Shell:
         self.write(paint(f"{question} [y/N]", "\x1b[1;33m", self.session.colour))
         self.question = (question, future)
         self.question_shown = False
-        try:
-            # Only a key typed once the question is on the screen answers it: what was typed before (a "yank"
-            # typed ahead after "stop") stays typing, for the lines that follow, and runs in turn.
-            await self._drawn()
+        drawn = False
+
+        def on_screen(_app: object) -> None:
+            # Only a key typed once the question is on the screen answers it. Right after the draw that shows it,
+            # what was typed before (a "yank" typed ahead after "stop") is read as typing, for the lines that
+            # follow (they run in turn); the next key answers.
+            nonlocal drawn
+            if drawn:
+                return
+            drawn = True
             take_typeahead(self.app)
-            self.question_shown = True
+            if not future.done():
+                self.question_shown = True
+
+        self.app.after_render += on_screen
+        try:
+            self._invalidate()
             return await future
         finally:
+            self.app.after_render -= on_screen
             self.question = None
             self.question_shown = False
             self._invalidate()
-
-    async def _drawn(self) -> None:
-        """Until the screen has been drawn again (with what was written before the call)."""
-        if not self.app.is_running:
-            return
-        drawn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-        def after_render(_app: object) -> None:
-            if not drawn.done():
-                drawn.set_result(None)
-
-        self.app.after_render += after_render
-        try:
-            self._invalidate()
-            await drawn
-        finally:
-            self.app.after_render -= after_render
 
     @property
     def answerable(self) -> bool:
