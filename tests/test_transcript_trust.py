@@ -142,6 +142,11 @@ def test_replay_uses_a_recorded_connection_only_when_named(guest: str, tmp_path:
     assert script.returncode == 2
     assert script.stdout == ""
 
+    from_stdin = vdbgsh("replay", "--yes", "-", input=log.read_text())  # stdin is the transcript: no one to ask
+    assert from_stdin.returncode == 2
+    assert from_stdin.stderr.startswith(f"vdbgsh: error: - was recorded on {recorded}: ")
+    assert guest_status(guest) == "running"
+
     named = vdbgsh("replay", "--yes", "-c", recorded, str(log))
     assert named.returncode == 0, named.stderr
     assert guest_status(guest) == "paused"
