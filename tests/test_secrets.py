@@ -405,6 +405,20 @@ def test_the_echoed_request_is_masked_and_the_secret_sent(session: Session, loop
         assert "error" not in outcome.text
 
 
+def test_a_secret_to_ask_for_is_refused_where_nobody_can_be_asked(session: Session, loop: LoopThread) -> None:
+    sent: list[object] = []
+    session.observers.append(sent.append)
+    try:
+        outcome = loop.run(session.run("object-add qom-type=secret id=ask0 data=-"))
+    finally:
+        session.observers.pop()
+    assert outcome.text.splitlines()[-2:] == [
+        "error: the data for object-add is '-', to be asked for, but there is no terminal to ask on (nothing was sent)",
+        "hint: give it on stdin to vdbgsh exec instead: printf '%s\\n' \"$SECRET\" | vdbgsh exec DOMAIN ...",
+    ]
+    assert sent == []
+
+
 def test_a_recalled_masked_line_is_refused(session: Session, loop: LoopThread) -> None:
     sent: list[object] = []
     session.observers.append(sent.append)

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from vdbgsh.schema.model import Schema
 
 MASK = "********"
+# A secret given as '-' is asked for when its request goes (asked_secrets.py): the marker, no secret, is kept as
+# typed, so that a line recalled from history asks again.
+ASKED = "-"
 
 SECRET_NAMES = frozenset({"password", "passphrase", "passwd"})  # compared lower-cased
 # (command, member) pairs that are secrets in that command only.
@@ -107,8 +110,8 @@ def _spots(message: Mapping[str, Any]) -> list[tuple[Path, Masker]]:
         return []
 
 
-def _mask_whole(_value: Any) -> str:
-    return MASK
+def _mask_whole(value: Any) -> Any:
+    return value if value == ASKED else MASK
 
 
 def _walk(command: str, value: Any, path: Path) -> Iterator[tuple[Path, Masker]]:
@@ -278,6 +281,7 @@ def mask_at(line: str, offset: int, schema: Schema | None = None) -> tuple[str, 
 
 
 def _line_spans(line: str, schema: Schema | None) -> list[Span]:
+    typed = line
     spans = _parsed_line_spans(line, schema) + _uri_spans(line)
     # A line that does not parse (a stray quote) is read again with that quote as a blank, which keeps every
     # offset: its secrets are found as if the quote were not there (too much masked rather than too little).
@@ -293,7 +297,11 @@ def _line_spans(line: str, schema: Schema | None) -> list[Span]:
             for start, end, text in _parsed_line_spans(line, schema)
             if not any(start <= found_end and found_start <= end for found_start, found_end, _text in spans)
         ]
-    return spans
+    return _not_asked(typed, spans)
+
+
+def _not_asked(line: str, spans: list[Span]) -> list[Span]:
+    return [span for span in spans if line[span[0] : span[1]] != ASKED]
 
 
 def _parsed_line_spans(line: str, schema: Schema | None) -> list[Span]:
@@ -326,7 +334,12 @@ def _parsed_line_spans(line: str, schema: Schema | None) -> list[Span]:
 
 
 def mask_hmp_line(line: str) -> str:
-    return _replace(line, _hmp_spans(line))
+    return _replace(line, _not_asked(line, _hmp_spans(line)))
+
+
+def hmp_secret_spans(line: str) -> list[tuple[int, int]]:
+    """Where the secrets of an HMP line are (start, end), outermost only."""
+    return [(start, end) for start, end, _text in _outermost(_hmp_spans(line))]
 
 
 def _uri_spans(line: str) -> list[Span]:
@@ -403,8 +416,9 @@ def _qmp_spans(source: str) -> list[Span]:
                 continue
             # Part of the value masked (a URI's password): the value (or the whole word, quoted whole) requoted.
             key, _equals, value = next(w for w in words if w.end == end).text.partition("=")
-            shown = masker(value) if text == MASK else f"{key}={masker(value)}"
-            found.append((start, end, _shell_word(shown)))
+            masked = masker(value)
+            if masked != value:  # else nothing to hide there (an HMP line's secret asked for: '-')
+                found.append((start, end, _shell_word(masked if text == MASK else f"{key}={masked}")))
     return found
 
 

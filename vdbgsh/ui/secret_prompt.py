@@ -1,0 +1,36 @@
+"""The shell's way to ask for a secret given as ``-`` (the session's ask_secret hook): the full screen set aside
+as for the pager, the question on the terminal, the answer not echoed nor kept anywhere but the request."""
+
+from __future__ import annotations
+
+import os
+
+from prompt_toolkit.application import get_app, run_in_terminal
+
+from vdbgsh.errors import UsageError
+from vdbgsh.ui.hidden_input import read_hidden
+
+
+async def ask_secret_aside(question: str) -> str:
+    app = get_app()
+    try:
+        terminal = app.input.fileno()
+    except (AttributeError, NotImplementedError, OSError):
+        terminal = -1
+    if terminal < 0 or not os.isatty(terminal):
+        raise UsageError(
+            "a secret given as '-' is asked on the terminal, and this shell has none (nothing was sent)",
+            "give it on stdin to vdbgsh exec instead",
+        )
+    output = app.output
+
+    def read() -> str:
+        with open(os.dup(terminal), "w", encoding="utf-8", errors="replace") as questions:
+            return read_hidden(terminal, f"vdbgsh: {question}", questions)
+
+    try:
+        return await run_in_terminal(read, in_executor=True)
+    except (EOFError, KeyboardInterrupt):
+        raise UsageError("no secret given: nothing was sent") from None
+    finally:
+        output.flush()
