@@ -128,10 +128,12 @@ def test_exec_timeout_on_a_plain_qemu_stopped_mid_batch(qemu: PlainQemu) -> None
 
 
 class Terminal(Tmux):
-    def start_catching_ctrl_c(self, *vdbgsh_args: str) -> None:
+    def start_catching_ctrl_c(self, *vdbgsh_args: str, env: dict[str, str] | None = None) -> None:
         """Like ``start``, but the window's shell outlives a Ctrl-C sent to vdbgsh (it traps SIGINT with a handler,
         which vdbgsh does not inherit) and shows vdbgsh's status."""
-        command = f"trap 'true' INT; {shlex.quote(VDBGSH)} {shlex.join(vdbgsh_args)}; echo EXIT=$?; sleep 600"
+        exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
+        run = f"{exports} {shlex.quote(VDBGSH)} {shlex.join(vdbgsh_args)}"
+        command = f"trap 'true' INT; {run}; echo EXIT=$?; sleep 600"
         result = self._tmux(
             "new-session",
             "-d",

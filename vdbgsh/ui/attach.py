@@ -5,13 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 
 from prompt_toolkit.completion import Completer
+from prompt_toolkit.history import History, InMemoryHistory
 
 from vdbgsh.complete.live import LiveValues
 from vdbgsh.complete.prompt_completer import QMPCompleter
 from vdbgsh.guard.policy import GuardPolicy
-from vdbgsh.render.messages import taint_notice
+from vdbgsh.render.messages import note_text, taint_notice
 from vdbgsh.schema.loading import SchemaCache, load_schema
 from vdbgsh.session import Session
 from vdbgsh.syntax.meta import BARE_WORDS, META_COMMANDS
@@ -19,6 +21,7 @@ from vdbgsh.syntax.secrets import mask_line
 from vdbgsh.transport import Target
 from vdbgsh.ui.history_file import open_history
 from vdbgsh.ui.layout import PaneSetting
+from vdbgsh.ui.line_mode import LineShell, wants_line_mode
 from vdbgsh.ui.shell import Shell
 
 
@@ -35,15 +38,23 @@ async def attach_shell(
     try:
         loaded = await load_schema(monitor, SchemaCache.default())
         version = await monitor.execute("query-version")
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        line_mode = wants_line_mode()
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ and not line_mode
         session = Session(monitor, loaded, colour=colour, guard=guard or GuardPolicy())
         first = [session.start_log(log, uri=target.uri, qmp=str(target.qmp) if target.qmp else None)] if log else []
         schema = session.loaded.schema
+        if line_mode:  # TERM=dumb, or no terminal: the same session, line by line
+            notices = [taint_notice(target.describe(), colour)] if session.guard.libvirt else []
+            text = banner(target.describe(), version.value, loaded.source, len(loaded.schema.commands))
+            text = "\n".join(text.split("\n")[:2])  # no keys to tell of: no Tab, no panes
+            lines = LineShell(session, target.describe(), reopen=lambda: target.open(events=True))
+            await lines.run("\n".join([text, *first, *notices]))
+            return
         shell = Shell(
             session,
             target.describe(),
             completer=make_completer(session),
-            history=open_history(mask=lambda line: mask_line(line, schema)),
+            history=_history(lambda line: mask_line(line, schema), first, colour),
             can_page=sys.stdout.isatty(),
             events_capacity=events_buffer,
             pane=None if pane == "off" else _placement(pane),
@@ -94,6 +105,19 @@ def make_completer(session: Session) -> Completer:
         bare_metas=tuple(BARE_WORDS),
         transaction=lambda: session.pending_transaction is not None,
     )
+
+
+def _history(mask: Callable[[str], str], notes: list[str], colour: bool) -> History:
+    """The history file; when it cannot be (XDG_STATE_HOME names a file, a read-only home), one for this shell
+    only, and a note saying why: a debug shell must not fail to start over its history."""
+    try:
+        return open_history(mask=mask)
+    except OSError as err:
+        where = f" ({err.filename})" if err.filename else ""
+        notes.append(
+            note_text(f"history kept for this shell only: {err.strerror or err}{where}; check XDG_STATE_HOME", colour)
+        )
+        return InMemoryHistory()
 
 
 def _placement(pane: str) -> PaneSetting:
