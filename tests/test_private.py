@@ -96,3 +96,26 @@ def test_the_history_and_state_dir_are_private_under_umask_000_and_277(tmp_path:
         assert opened.returncode == 0, opened.stderr
         assert modes(tmp_path / mask) == {"state": 0o700, "state/vdbgsh": 0o700, "state/vdbgsh/history": 0o600}
         assert "hunter2" not in (state / "vdbgsh" / "history").read_text()
+
+
+def test_a_kept_traceback_is_private_under_umask_000(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    kept = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os; os.umask(0); from vdbgsh.ui.internal_error import internal_error_lines; "
+            "print(internal_error_lines(ValueError('password hunter2 refused'))[1])",
+        ],
+        capture_output=True,
+        text=True,
+        env=user_env({"XDG_STATE_HOME": str(state)}),
+        cwd=tmp_path,
+        check=False,
+        timeout=60,
+    )
+    assert kept.returncode == 0, kept.stderr
+    found = modes(state)
+    assert found.pop("vdbgsh") == 0o700
+    assert found.pop("vdbgsh/crashes") == 0o700
+    assert list(found.values()) == [0o600]

@@ -28,6 +28,7 @@ from vdbgsh.render.messages import error_text, meta_overview, note_text, request
 from vdbgsh.render.reply_view import format_elapsed, render_reply
 from vdbgsh.render.untrusted import untrusted_text
 from vdbgsh.schema.loading import LoadedSchema
+from vdbgsh.secret_asking import AskSecret, asked_filled
 from vdbgsh.syntax.classify import classify
 from vdbgsh.syntax.meta import ALIASES, META_COMMANDS, MetaCommand, parse_meta
 from vdbgsh.syntax.secrets import mask_reply
@@ -90,6 +91,8 @@ class Session:
     # Guard rails: what may be sent, and the UI's way to ask first (None: such commands are refused).
     guard: GuardPolicy = field(default_factory=GuardPolicy)
     confirm: Confirm | None = None
+    # The UI's way to read a secret given as '-' (syntax/asked_secrets.py) without echo; None: such lines refused.
+    ask_secret: AskSecret | None = None
     # The UI's way to show text at once, ahead of the outcome (a transaction's JSON before the question about it).
     show: Callable[[str], None] | None = None
     # Between :begin and :commit: the transaction being typed (the UI shows it in the prompt).
@@ -138,8 +141,12 @@ class Session:
         if translation is None and self.options.verbose:
             shown += [request_echo(request, self.colour) for request in plan.requests]
         shown += [note_text(note, self.colour) for note in plan.notes]
-        for step in plan.steps:
-            reply = await self._send(plan.source, step.request)
+        try:
+            requests = [await asked_filled(step.request, self.ask_secret) for step in plan.steps]
+        except VdbgshError as err:
+            return Outcome("\n".join([*shown, error_text(err.lines(), self.colour)]))
+        for step, request in zip(plan.steps, requests, strict=True):
+            reply = await self._send(plan.source, request)
             if step.hmp_text and reply.ok and isinstance(reply.value, str) and self._as_text(translation):
                 # The text monitor's output is text: shown as HMP would show it, not as one escaped JSON string.
                 failed = hmp_error(reply.value)

@@ -7,7 +7,6 @@ import shlex
 import sys
 
 from vdbgsh.errors import UsageError
-from vdbgsh.syntax.json_request import looks_like_json
 from vdbgsh.transcript.writer import TranscriptWriter
 from vdbgsh.transport import Target
 
@@ -31,6 +30,7 @@ def open_exec_log(path: str, target: Target, words: list[str]) -> tuple[Transcri
     qmp = str(target.qmp) if target.qmp is not None else None
     uri = target.uri if qmp is None else None
     writer = ExecTranscript(path, target.describe(), uri=uri, qmp=qmp, on_failure=_say_at_once)
-    # A JSON request is one word: kept as it is, so that its secrets are found (quoted, it would be one word).
-    line = words[0] if len(words) == 1 and looks_like_json(words[0]) else shlex.join(words)
+    # One word (a JSON request, or a line exec reads as the shell does) is kept as typed: quoted whole by shlex,
+    # the masker would read it as one command name and miss its secrets.
+    line = words[0] if len(words) == 1 else shlex.join(words)
     return writer, line

@@ -52,7 +52,9 @@ class SchemaCache:
 
     def store(self, key: str, entries: list[Any]) -> None:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            from vdbgsh.private_files import private_dir
+
+            private_dir(self.directory)  # what a guest runs is its user's business, as the history is
             # Written under another name and renamed: a reader never sees half a file.
             with tempfile.NamedTemporaryFile("w", dir=self.directory, delete=False, suffix=".tmp") as handle:
                 json.dump(entries, handle, separators=(",", ":"))

@@ -13,6 +13,7 @@ import traceback
 from pathlib import Path
 
 from vdbgsh.errors import shown
+from vdbgsh.private_files import private_dir
 
 
 def crash_dir() -> Path:
@@ -32,8 +33,7 @@ def internal_error_lines(err: BaseException) -> list[str]:
 
 
 def _keep_traceback(err: BaseException) -> Path:
-    folder = crash_dir()
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = private_dir(crash_dir())  # 0700 each level made, whatever the umask: a traceback can quote a secret
     path = folder / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 1_000_000:06d}.txt"
     # The line typed is not written: it may hold a secret.
     text = "".join(traceback.format_exception(err))
