@@ -406,6 +406,30 @@ def test_exec_says_at_once_that_a_write_failed_and_exits_2(shared_guest: str, tm
     assert [json.loads(line)["type"] for line in log.read_text().splitlines()] == ["start"]
 
 
+def test_a_batch_stops_at_the_line_whose_record_failed(shared_guest: str, tmp_path: Path) -> None:
+    probe = tmp_path / "probe.jsonl"
+    assert vdbgsh("exec", "--log", str(probe), shared_guest, "-", input="query-name\n").returncode == 0
+    start_size = len(probe.read_text().splitlines()[0]) + 1
+    log = tmp_path / "full.jsonl"
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (start_size, start_size))
+
+    done = subprocess.run(
+        [VDBGSH, "exec", "--log", str(log), shared_guest, "-"],
+        input="query-name\nquery-status\n",
+        check=False,
+        capture_output=True,
+        text=True,
+        env={key: value for key, value in os.environ.items() if key != "LIBVIRT_DEFAULT_URI"},
+        preexec_fn=limited,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert json.loads(done.stdout) == {"name": shared_guest}  # the first line's reply; the second was not sent
+    assert done.stderr.splitlines()[0] == f"vdbgsh: error: transcript {log}: File too large; no longer recording"
+
+
 @pytest.fixture
 def plain_session(loop: LoopThread, qemu: PlainQemu, tmp_path: Path) -> Iterator[tuple[Session, list[str]]]:
     """A session on a plain QEMU of the test's own, and what it showed at once (the shell's ``show``)."""
