@@ -413,7 +413,8 @@ def test_a_secret_to_ask_for_is_refused_where_nobody_can_be_asked(session: Sessi
     finally:
         session.observers.pop()
     assert outcome.text.splitlines()[-2:] == [
-        "error: the data for object-add is '-', to be asked for, but there is no terminal to ask on (nothing was sent)",
+        "error: the data for object-add is '-', to be asked for without echo, which this shell cannot do here "
+        "(nothing was sent)",
         "hint: give it on stdin to vdbgsh exec instead: printf '%s\\n' \"$SECRET\" | vdbgsh exec DOMAIN ...",
     ]
     assert sent == []

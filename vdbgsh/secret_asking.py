@@ -19,7 +19,8 @@ async def asked_filled(request: JSONObject, ask: AskSecret | None) -> JSONObject
         return request
     if ask is None:
         raise UsageError(
-            f"the {asked[0].what} is '-', to be asked for, but there is no terminal to ask on (nothing was sent)",
+            f"the {asked[0].what} is '-', to be asked for without echo, "
+            "which this shell cannot do here (nothing was sent)",
             "give it on stdin to vdbgsh exec instead: printf '%s\\n' \"$SECRET\" | vdbgsh exec DOMAIN ...",
         )
     return with_secrets(request, [await ask(f"{secret.what} (not shown): ") for secret in asked])
