@@ -4,10 +4,14 @@ in ``vdbgsh exec`` on a terminal; and no typed line is lost, it runs in turn aft
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import os
 import pty
 import select
+import struct
 import subprocess
+import termios
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,10 +110,11 @@ def tmux() -> Iterator[Tmux]:
 
 
 def test_in_a_terminal_a_line_typed_ahead_runs_after_the_question(tmux: Tmux, guest: str, home: dict[str, str]) -> None:
+    """As a quick typist does in tmux: the next line follows Enter at once. Whether its keys come before the question
+    is asked or before it is drawn depends on the machine (the held-back terminal below makes it certain)."""
     prompt = f"{guest} (running)>"
     tmux.start("attach", guest, env=home)
     tmux.wait_for(prompt)
-    # As a quick typist does: the next line follows Enter before the question can be drawn.
     tmux.type_line("stop")
     tmux.type_line("yank cable=now")
     tmux.wait_for("[y/N]")
@@ -121,6 +126,89 @@ def test_in_a_terminal_a_line_typed_ahead_runs_after_the_question(tmux: Tmux, gu
     screen = tmux.wait_for("unknown argument 'cable'")
     assert screen.index(f"{prompt} yank cable=now") > screen.index("cancelled: stop was not sent")
     assert domstate(guest) == "running"
+
+
+class Terminal:
+    """A pseudo-terminal of the test's own around ``vdbgsh``: the test is the terminal, so it can also hold back
+    what is shown (by filling the terminal's output queue), as a slow link or a busy terminal does."""
+
+    def __init__(self, args: list[str], home: dict[str, str], columns: int = 100, rows: int = 30) -> None:
+        env = {key: value for key, value in os.environ.items() if key not in ("LIBVIRT_DEFAULT_URI", "NO_COLOR")}
+        env.update(home, TERM="xterm-256color")
+        self.main, child = os.openpty()
+        fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self.child_name = os.ttyname(child)
+        self.process = subprocess.Popen(
+            [VDBGSH, *args], stdin=child, stdout=child, stderr=child, env=env, start_new_session=True
+        )
+        os.close(child)
+        self.shown = b""
+
+    def read(self, timeout: float) -> bytes:
+        if not select.select([self.main], [], [], timeout)[0]:
+            return b""
+        try:
+            chunk = os.read(self.main, 65536)
+        except OSError:  # EIO: vdbgsh closed the terminal
+            return b""
+        self.shown += chunk
+        return chunk
+
+    def read_until(self, text: bytes, since: int = 0, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.shown[since:]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} did not show within {timeout} s: {self.shown[-400:]!r}")
+            self.read(0.1)
+
+    def drain(self, quiet: float = 0.3) -> None:
+        while self.read(quiet):
+            pass
+
+    def type(self, keys: bytes) -> None:
+        os.write(self.main, keys)
+
+    def hold_back_output(self) -> None:
+        """Fill the terminal's output queue: vdbgsh's next draw waits until the test reads again."""
+        fd = os.open(self.child_name, os.O_WRONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        try:
+            for _ in range(3):  # again after a moment: the kernel may have moved some on, making room
+                with contextlib.suppress(BlockingIOError):
+                    while True:
+                        os.write(fd, b" " * 64)
+                time.sleep(0.05)
+        finally:
+            os.close(fd)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait(10)
+        os.close(self.main)
+
+
+def test_keys_typed_while_the_question_was_held_back_are_typing(guest: str, home: dict[str, str]) -> None:
+    """In a terminal that has not shown the question yet (its output held back), the keys typed are typeahead."""
+    terminal = Terminal(["attach", guest], home)
+    try:
+        terminal.read_until(" · running · events".encode())  # the toolbar: the shell listens
+        terminal.drain()
+        since = len(terminal.shown)
+        terminal.hold_back_output()
+        terminal.type(b"stop\r")
+        time.sleep(0.5)  # the question is asked; the draw that would show it waits for the terminal
+        terminal.type(b"yank cable=now\r")
+        time.sleep(0.5)
+        terminal.read_until(b"[y/N]", since)  # the terminal shows the question now
+        terminal.drain()
+        assert domstate(guest) == "running"
+        assert b"cancelled" not in terminal.shown[since:]
+        since = len(terminal.shown)
+        terminal.type(b"n")
+        terminal.read_until(b"cancelled: stop was not sent", since)
+        terminal.read_until(b"unknown argument 'cable'", since)  # the line typed ahead ran, after
+        assert domstate(guest) == "running"
+    finally:
+        terminal.close()
 
 
 def exec_on_terminal(guest: str, home: Path, typed_ahead: bytes, answer: bytes) -> tuple[int, str]:
