@@ -98,10 +98,12 @@ class Guest:
         return plan_blocking(steps, lambda: self.schema_for(True), query)
 
     def close(self) -> None:
-        if self.transcript is not None:
-            self.transcript.close()
-        if self._monitor is not None:
-            self._monitor.close()
+        try:
+            if self.transcript is not None:
+                self.transcript.close()  # raises when a record was lost: exec's status is then 2
+        finally:
+            if self._monitor is not None:
+                self._monitor.close()
 
 
 def run_exec(args: argparse.Namespace, env: Environment) -> int:
@@ -183,6 +185,8 @@ def carry_out(guest: Guest, printer: ReplyPrinter, plan: Plan, dry_run: bool, pr
         if plan.retry_as_hmp and not reply.ok and reply.error_class == "CommandNotFound":
             return _not_found(guest, printer, reply, plan.retry_as_hmp, prefix)
         status = _shown(printer, step.hmp_text, reply, prefix)
+        if guest.transcript is not None and guest.transcript.failure:
+            return EXIT_USAGE  # --log could not record it (said on stderr): nothing more goes unrecorded
         if status != EXIT_OK:
             break
     return status
