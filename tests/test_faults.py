@@ -1,10 +1,14 @@
 """Faults in the shell, on real guests: a guest destroyed, QEMU killed -9 (during a command and between them), a
 guest shutting down from inside, libvirtd restarted, a QMP socket closed, a 10 MB reply. Each is said in one
-line, with no traceback and no hang; the shell stays open, its transcript, history and log keep everything."""
+line, with no traceback and no hang; the shell stays open, its transcript, history and log keep everything.
+
+libvirtd is restarted only as the tests' own private daemon (tests/remote.py), never the system's: a developer
+runs these tests on their own hypervisor, whose guests must not see libvirtd go."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -23,8 +27,9 @@ from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from tests.conftest import LoopThread, unique_name
-from tests.libvirtd import libvirtd_restored, start_libvirtd, stop_libvirtd
+from tests.conftest import LoopThread, running_guest, unique_name
+from tests.guest_facts import QemuFacts
+from tests.remote import RemoteLibvirtd
 from tests.test_shell import Step, type_keys
 from vdbgsh.errors import ConnectError
 from vdbgsh.guest.definitions import qemu_binary
@@ -129,9 +134,38 @@ def until_event(name: str, timeout: float = 30) -> Step:
     return step
 
 
-def restart_libvirtd() -> None:
-    stop_libvirtd()
-    start_libvirtd()
+def restarting(remote: RemoteLibvirtd) -> Callable[[], None]:
+    def restart() -> None:
+        remote.kill()
+        remote.start()
+
+    return restart
+
+
+@contextlib.contextmanager
+def remote_restored(remote: RemoteLibvirtd) -> Iterator[None]:
+    """Whatever the block does to the tests' libvirtd, it runs and answers again afterwards."""
+    try:
+        yield
+    finally:
+        if remote.process is None or remote.process.poll() is not None:
+            remote.start()
+
+
+@pytest.fixture
+def private_guest(remote: RemoteLibvirtd) -> Iterator[str]:
+    """A guest of the test's own on the tests' private libvirtd (which these tests restart)."""
+    connection = libvirt.open(remote.uri)
+    try:
+        with running_guest(connection) as name:
+            yield name
+    finally:
+        with contextlib.suppress(libvirt.libvirtError):
+            connection.close()
+
+
+def private_qemu_pid(remote: RemoteLibvirtd, domain: str) -> int:
+    return int((remote.root / "run" / "qemu" / f"{domain}.pid").read_text())
 
 
 def blocking(action: Callable[[], object]) -> Step:
@@ -289,15 +323,18 @@ def test_guest_shuts_down_from_inside(loop: LoopThread, self_stopping_guest: str
     assert f"not sent: guest {name} is gone: shut down" in text
 
 
-def test_libvirtd_restarted_the_shell_reconnects(loop: LoopThread, guest: str, cache: Path, tmp_path: Path) -> None:
+def test_libvirtd_restarted_the_shell_reconnects(
+    loop: LoopThread, remote: RemoteLibvirtd, private_guest: str, cache: Path, tmp_path: Path
+) -> None:
+    guest = private_guest
     log = tmp_path / "session.jsonl"
-    with libvirtd_restored():
+    with remote_restored(remote):
         ended = run_shell(
             loop,
-            Target(domain=guest),
+            Target(uri=remote.uri, domain=guest),
             [
                 "query-name\r",
-                meanwhile(restart_libvirtd),
+                meanwhile(restarting(remote)),
                 until("reconnecting to libvirtd…"),
                 "query-status\r",  # typed during the outage
                 until("reconnected to libvirtd"),
@@ -313,7 +350,7 @@ def test_libvirtd_restarted_the_shell_reconnects(loop: LoopThread, guest: str, c
         )
     text = ended.text
     assert "Traceback" not in text
-    assert "error: lost the connection to libvirtd at qemu:///system" in text
+    assert f"error: lost the connection to libvirtd at {remote.uri}" in text
     assert "error: not sent: libvirtd is not back yet (reconnecting)" in text
     assert "events re-registered" in text
     assert text.count(f'"name": "{guest}"') == 2
@@ -326,20 +363,23 @@ def test_libvirtd_restarted_the_shell_reconnects(loop: LoopThread, guest: str, c
     assert "started again meanwhile" not in text  # the same QEMU as before
 
 
-def test_libvirtd_restarted_while_a_command_waits(loop: LoopThread, guest: str, cache: Path) -> None:
+def test_libvirtd_restarted_while_a_command_waits(
+    loop: LoopThread, remote: RemoteLibvirtd, private_guest: str, cache: Path
+) -> None:
     # The thread waiting for the reply is the one that sees the connection go: libvirt runs its close callback
     # there, not in the loop (which once left the shell "reconnecting" for ever, seen under load).
-    pid = qemu_pid(guest)
+    guest = private_guest
+    pid = private_qemu_pid(remote, guest)
 
     def outage() -> None:
-        stop_libvirtd()
+        remote.kill()
         os.kill(pid, signal.SIGCONT)
-        start_libvirtd()
+        remote.start()
 
-    with libvirtd_restored():
+    with remote_restored(remote):
         ended = run_shell(
             loop,
-            Target(domain=guest),
+            Target(uri=remote.uri, domain=guest),
             [
                 *while_a_command_waits(pid, outage),
                 until("reconnected to libvirtd"),
@@ -349,16 +389,19 @@ def test_libvirtd_restarted_while_a_command_waits(loop: LoopThread, guest: str, 
             cache,
         )
     text = ended.text
-    assert "error: lost the connection to libvirtd at qemu:///system" in text
+    assert f"error: lost the connection to libvirtd at {remote.uri}" in text
     assert text.count(f'"name": "{guest}"') == 2  # and the shell works again
 
 
-def test_libvirtd_restarted_and_the_guest_too(loop: LoopThread, guest: str, cache: Path) -> None:
-    target = Target(domain=guest)
+def test_libvirtd_restarted_and_the_guest_too(
+    loop: LoopThread, remote: RemoteLibvirtd, private_guest: str, cache: Path
+) -> None:
+    guest = private_guest
+    target = Target(uri=remote.uri, domain=guest)
     restarted: list[bool] = []
 
     def restart_guest() -> None:
-        conn = libvirt.open("qemu:///system")
+        conn = libvirt.open(remote.uri)
         try:
             dom = conn.lookupByName(guest)
             xml = dom.XMLDesc(0)
@@ -377,13 +420,13 @@ def test_libvirtd_restarted_and_the_guest_too(loop: LoopThread, guest: str, cach
             restarted.append(True)
         return await target.open(events=True)
 
-    with libvirtd_restored():
+    with remote_restored(remote):
         ended = run_shell(
             loop,
             target,
             [
                 "query-name\r",
-                meanwhile(restart_libvirtd),
+                meanwhile(restarting(remote)),
                 until("reconnecting to libvirtd…"),
                 until("reconnected to libvirtd"),
                 "query-name\r",
@@ -426,27 +469,30 @@ def test_qemu_told_to_quit_through_its_socket(loop: LoopThread, qemu: PlainQemu,
     assert f"QEMU at {qemu.address} is gone: it shut down; QEMU was told to quit (QMP quit)" in ended.text
 
 
-def test_a_10_mb_reply(loop: LoopThread, qemu: PlainQemu, cache: Path) -> None:
+def test_a_10_mb_reply(loop: LoopThread, qemu: PlainQemu, cache: Path, qemu_facts: QemuFacts) -> None:
     # 1,400,000 bytes shown as HMP does, 8 a line: 175,000 lines, 10.7 MB of text.
     ended = run_shell(loop, Target(qmp=qemu.address), ["xp /1400000xb 0\r", "query-name\r", ":quit\r"], cache)
     shell = ended.shell
     assert len(shell.transcript) == 20_000  # the newest lines kept; the pager (on a terminal) shows it all
     assert shell.transcript.dropped > 150_000
-    assert "0000000000155cb8: 0x" in ended.text  # the last of them
+    assert f"{qemu_facts.xp_address(0x155CB8)}: 0x" in ended.text  # the last of them
     assert f'"name": "{qemu.name}"' in ended.text
 
 
-def test_a_reply_too_large_for_libvirt(loop: LoopThread, shared_guest: str, cache: Path) -> None:
-    # 4.6 MB: libvirtd cannot pass it on. (Past 10 MiB libvirtd itself gives up the guest's monitor for good.)
+def test_a_reply_too_large_for_libvirt(loop: LoopThread, shared_guest: str, cache: Path, qemu_facts: QemuFacts) -> None:
+    # ~4.4 MB: libvirtd cannot pass it on. (Past 10 MiB libvirtd itself gives up the guest's monitor for good.)
     # Sent unchecked: otherwise it is refused before it is sent (test_a_memory_dump_libvirt_cannot_carry...).
-    keys = ["!human-monitor-command command-line='xp /600000xb 0'\r", "query-name\r", ":quit\r"]
+    # A line of 8 bytes is "ADDRESS: " and 8 times "0x00 " less a blank, then CR LF; the address's width is QEMU's.
+    line = qemu_facts.xp_digits + len(": ") + 8 * len("0x00 ") - 1 + len("\r\n")
+    count = 4_400_000 // line * 8
+    keys = [f"!human-monitor-command command-line='xp /{count}xb 0'\r", "query-name\r", ":quit\r"]
     ended = run_shell(loop, Target(domain=shared_guest), keys, cache)
     assert "error: the reply is too large for libvirt to pass on (at most 4 MiB through libvirtd)" in ended.text
     assert f'"name": "{shared_guest}"' in ended.text  # the connection is fine
 
 
 def test_a_memory_dump_libvirt_cannot_carry_is_refused_before_it_is_sent(
-    loop: LoopThread, shared_guest: str, cache: Path
+    loop: LoopThread, shared_guest: str, cache: Path, qemu_facts: QemuFacts
 ) -> None:
     # 10.7 MB: sent, it would make libvirtd give up this guest's monitor for good.
     keys = [
@@ -460,5 +506,5 @@ def test_a_memory_dump_libvirt_cannot_carry_is_refused_before_it_is_sent(
     assert ended.text.count("error: refused: xp would print about 12 MB") == 2
     assert "error: refused: xp would print about 12 MB, and through libvirt a reply over 4 MiB fails" in ended.text
     assert "hint: ask for at most 490,000 at a time, or use --qmp on a plain QEMU" in ended.text.replace("\n", " ")
-    assert "0000000000000038: 0x" in ended.text  # a smaller one goes through
+    assert f"{qemu_facts.xp_address(0x38)}: 0x" in ended.text  # a smaller one goes through
     assert f'"name": "{shared_guest}"' in ended.text
