@@ -193,3 +193,18 @@ def test_an_unanswered_commit_is_said_to_be_unknown_not_unsent(loop: LoopThread,
     after_abort = text.split("> :abort", 1)[1]
     assert "not sent" not in after_abort
     assert "whether QEMU applied its 1 action is unknown" in after_abort
+
+
+def test_translate_says_what_the_shell_would_send_or_refuse() -> None:
+    words = vdbgsh("translate", "screendump", "/tmp/a b.ppm")
+    assert words.returncode == 0, words.stderr
+    assert json.loads(words.stdout) == {"execute": "screendump", "arguments": {"filename": "/tmp/a b.ppm"}}
+    dump = vdbgsh("translate", "xp /1500000xb $pc")
+    assert dump.returncode == 2
+    assert dump.stderr.startswith(f"vdbgsh: error: {DUMP_REFUSED}")
+    masked = vdbgsh("translate", "set_password vnc ********")
+    assert masked.returncode == 2
+    assert "password is the mask ********, not a secret" in masked.stderr
+    typo = vdbgsh("translate", "-", input="info status\nnonsense here\n")
+    assert typo.stdout == '{"execute":"query-status"}\n'
+    assert typo.stderr.startswith("vdbgsh: error: line 2: unknown command: 'nonsense'")

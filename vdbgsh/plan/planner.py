@@ -26,9 +26,10 @@ EXEC_EXAMPLE = "e.g. vdbgsh exec DOMAIN query-status, or '-' to read stdin"
 _BLANKS = " \t\n"
 
 
-def plan_line(text: str, ctx: PlanContext, *, fast: bool = False) -> Steps:
+def plan_line(text: str, ctx: PlanContext, *, fast: bool = False, hmp_first: bool = False) -> Steps:
     """``fast``: exec's schema-free path, where a bare name or a JSON request without arguments is sent as typed
-    (the schema is read only if QEMU then knows no such command)."""
+    (the schema is read only if QEMU then knows no such command). ``hmp_first``: a line whose name QMP does not know
+    is HMP's to judge (``vdbgsh translate`` takes HMP lines: a typo gets HMP's nearest names)."""
     line = text.strip()
     _refuse_hostile_text(line)
     if not line:
@@ -50,13 +51,13 @@ def plan_line(text: str, ctx: PlanContext, *, fast: bool = False) -> Steps:
         raise UsageError(
             f"'{line.split()[0]}' is a meta-command of the interactive shell", "here, give QMP or HMP commands"
         )
-    if kind == "hmp":
+    if kind == "hmp" or (hmp_first and kind == "qmp" and line.split()[0] not in schema.commands):
         return (yield from _plan_hmp(line, ctx))
     request = parse_request_line(line, schema)
     return _finish(ctx, line, [request.message], checked=request.checked)
 
 
-def plan_words(command: str, rest: list[str], ctx: PlanContext) -> Steps:
+def plan_words(command: str, rest: list[str], ctx: PlanContext, *, hmp_first: bool = False) -> Steps:
     """exec's COMMAND and ARGs. One quoted word with blanks in it is a line; words that read as HMP are HMP, each
     word kept whole (quoted for HMP when it holds a blank); else QMP ``key=value`` words or a JSON request."""
     command = command.strip()  # a stray blank is no part of a command name
@@ -64,14 +65,12 @@ def plan_words(command: str, rest: list[str], ctx: PlanContext) -> Steps:
         raise UsageError("the COMMAND is empty", EXEC_EXAMPLE)
     if not rest and not command.startswith(("{", "!{")) and any(blank in command for blank in _BLANKS):
         # One quoted line, read as the shell reads it: never sent to the guest as one long command name.
-        return (yield from plan_line(command, ctx))
+        return (yield from plan_line(command, ctx, hmp_first=hmp_first))
     source = " ".join([command, *rest])
     _refuse_hostile_text(source)
-    if rest and not command.startswith(UNCHECKED_MARK) and ctx.validate and _hmp_name(command):
-        from vdbgsh.syntax.classify import classify_words
-
-        schema = yield from _schema(ctx)
-        if schema is not None and classify_words(command, rest, schema) == "hmp":
+    if (rest or ctx.always_check) and not command.startswith(UNCHECKED_MARK) and ctx.validate:
+        schema = (yield from _schema(ctx)) if _hmp_name(command) or hmp_first else None
+        if schema is not None and _words_are_hmp(command, rest, schema, hmp_first):
             return (yield from _plan_hmp(hmp_line(command, rest), ctx))
     # Shape first (no connection needed: malformed JSON is a usage error whether or not the guest is there),
     # then types against the guest's schema when there are arguments to type.
@@ -103,6 +102,13 @@ def _hmp_quoted(word: str) -> str:
         return word
     escaped = word.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     return f'"{escaped}"'
+
+
+def _words_are_hmp(command: str, rest: list[str], schema: Schema, hmp_first: bool) -> bool:
+    from vdbgsh.syntax.classify import classify_words
+
+    kind = classify_words(command, rest, schema)
+    return kind == "hmp" or (hmp_first and kind == "qmp" and command not in schema.commands)
 
 
 def _hmp_name(command: str) -> bool:
