@@ -10,9 +10,10 @@ mkdir -p "$state"
 log="$state/setup.log"
 venv="${VDBGSH_VENV:-$top/.venv}"
 
-# bash-completion, zsh and fish: the completion tests run the real shells; man-db and groff-base read the man page.
+# bash-completion, zsh and fish: the completion tests run the real shells; man-db and groff-base read the man page;
+# less: the pager tests (a minimal system has none).
 apt_packages=(qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config tmux
-    bash-completion zsh fish man-db groff-base)
+    bash-completion zsh fish man-db groff-base less)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 fail() { printf 'setup: %s failed: %s\n' "$1" "$2" >&2; exit 1; }
@@ -126,9 +127,28 @@ make_venv() {
     echo "$want" >"$stamp"
 }
 
+# The second stack: a Debian sid chroot (scripts/chroot.sh: QEMU 11.1, libvirt 12.8, Python 3.14) with its own
+# libvirtd, which chroot.sh starts; inside it only the venv is made (.venv-sid, the chroot's Python), because the
+# host's daemons are visible to pgrep from inside (one pid namespace) and start_libvirt would take them for its own.
+sid_venv="${VDBGSH_SID_VENV:-$top/.venv-sid}"
+
+setup_sid() {
+    [ "$(id -u)" -eq 0 ] || fail "sid stack" "chroot needs root; run 'make test STACK=sid' as root"
+    bash "$top/scripts/chroot.sh" up >>"$log" 2>&1 || fail "sid chroot" "scripts/chroot.sh up; see $log (last line: $(tail -n 1 "$log"))"
+    bash "$top/scripts/chroot.sh" run /usr/bin/env VDBGSH_VENV="$sid_venv" bash "$top/scripts/setup.sh" sid-venv \
+        || fail "sid venv" "see $log"
+}
+
 case "${1:-all}" in
     system) install_packages; start_libvirt ;;
     venv) make_venv ;;
     all) install_packages; start_libvirt; make_venv ;;
-    *) fail "arguments" "usage: $0 [system|venv|all]" ;;
+    sid) setup_sid ;;
+    # inside the chroot (setup_sid runs it there): the venv, and libvirt's one-time QEMU probe before the tests
+    sid-venv)
+        make_venv
+        virsh -q -c qemu:///system domcapabilities --virttype qemu >/dev/null 2>>"$log" \
+            || fail "libvirt QEMU driver" "virsh domcapabilities failed in the chroot; see $log"
+        ;;
+    *) fail "arguments" "usage: $0 [system|venv|all|sid]" ;;
 esac

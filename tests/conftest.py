@@ -19,6 +19,7 @@ from typing import Any, TypeVar, cast
 import libvirt
 import pytest
 
+from tests.guest_facts import QemuFacts, ask_qemu
 from tests.remote import RemoteLibvirtd
 from vdbgsh.guest.definitions import domain_xml, qemu_binary
 from vdbgsh.guest.libvirt_guest import create_transient, destroy_quietly
@@ -86,6 +87,13 @@ def shared_guest(conn: libvirt.virConnect) -> Iterator[str]:
     """A guest shared by the tests of one module that leave it as they found it."""
     with running_guest(conn) as name:
         yield name
+
+
+@pytest.fixture(scope="session")
+def qemu_facts(conn: libvirt.virConnect) -> QemuFacts:
+    """What this run's QEMU answers of itself (tests/guest_facts.py), for tests that expect its words."""
+    with running_guest(conn) as name:
+        return ask_qemu(conn.lookupByName(name))
 
 
 @pytest.fixture

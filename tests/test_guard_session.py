@@ -12,6 +12,7 @@ import libvirt
 import pytest
 
 from tests.conftest import LoopThread
+from tests.guest_facts import QemuFacts
 from vdbgsh.guard.policy import GuardPolicy
 from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.schema.loading import SchemaCache, load_schema
@@ -112,7 +113,9 @@ def test_confirm_off_and_hmp_lines(loop: LoopThread, conn: libvirt.virConnect, g
     assert len(asker.questions) == 1
 
 
-def test_hmp_lines_under_the_guard(loop: LoopThread, conn: libvirt.virConnect, shared_guest: str, cache: Path) -> None:
+def test_hmp_lines_under_the_guard(
+    loop: LoopThread, conn: libvirt.virConnect, shared_guest: str, cache: Path, qemu_facts: QemuFacts
+) -> None:
     asker = Asker()
 
     async def work(session: Session) -> list[str]:
@@ -133,7 +136,7 @@ def test_hmp_lines_under_the_guard(loop: LoopThread, conn: libvirt.virConnect, s
     ]
     assert device.endswith("error: refused: device_add is not read-only, and read-only mode is on (:read-only on)")
     assert "VM status: running" in info
-    assert re.search(r"0000000000000000: 0x\w\w 0x\w\w", memory)
+    assert re.search(qemu_facts.xp_address(0) + r": 0x\w\w 0x\w\w", memory)
     assert shared_guest in name
     assert off == "read-only: off"
     assert asker.questions == []  # read-only refuses before anything is asked

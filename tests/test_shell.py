@@ -15,6 +15,7 @@ from prompt_toolkit.input import PipeInput, create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from tests.conftest import LoopThread
+from tests.guest_facts import QemuFacts
 from vdbgsh.schema.loading import SchemaCache, load_schema
 from vdbgsh.session import Session
 from vdbgsh.transport import Monitor, Reply, Target
@@ -93,7 +94,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("schema")
 
 
-def test_commands_replies_and_errors(loop: LoopThread, shared_guest: str, cache: Path) -> None:
+def test_commands_replies_and_errors(loop: LoopThread, shared_guest: str, cache: Path, qemu_facts: QemuFacts) -> None:
     text, _source = run_shell(
         loop,
         shared_guest,
@@ -108,7 +109,7 @@ def test_commands_replies_and_errors(loop: LoopThread, shared_guest: str, cache:
         cache,
     )
     assert f'"name": "{shared_guest}"' in text
-    assert '"pc-i440fx-7.2-machine"' in text
+    assert f'"{qemu_facts.machine_type}"' in text
     assert "error: unknown argument 'propery'; did you mean property?" in text
     assert "  qom-get path=/machine propery=type\n                        ^" in text
     assert "error: unknown command 'query-statsu'; did you mean query-stats or query-status" in text
@@ -116,17 +117,17 @@ def test_commands_replies_and_errors(loop: LoopThread, shared_guest: str, cache:
     assert re.search(r"\(\d+\.\d ms\)", text)
 
 
-def test_json_spread_over_lines(loop: LoopThread, shared_guest: str, cache: Path) -> None:
+def test_json_spread_over_lines(loop: LoopThread, shared_guest: str, cache: Path, qemu_facts: QemuFacts) -> None:
     text, _source = run_shell(
         loop,
         shared_guest,
         ['{"execute": "qom-get",\r', ' "arguments": {"path": "/machine",\r', ' "property": "type"}}\r', ":q\r"],
         cache,
     )
-    assert '"pc-i440fx-7.2-machine"' in text
+    assert f'"{qemu_facts.machine_type}"' in text
 
 
-def test_meta_commands(loop: LoopThread, shared_guest: str, cache: Path) -> None:
+def test_meta_commands(loop: LoopThread, shared_guest: str, cache: Path, qemu_facts: QemuFacts) -> None:
     text, _source = run_shell(
         loop,
         shared_guest,
@@ -149,7 +150,7 @@ def test_meta_commands(loop: LoopThread, shared_guest: str, cache: Path) -> None
         ],
         cache,
     )
-    assert '{"status":"running","singlestep":false,"running":true}' in text
+    assert qemu_facts.compact_status() in text
     assert '→ {"execute":"query-name"}' in text
     # As a table: a header row of member names, no JSON keys.
     assert re.search(r"frontend-open +filename +label", text)
@@ -157,7 +158,7 @@ def test_meta_commands(loop: LoopThread, shared_guest: str, cache: Path) -> None
     assert "error: :output takes one of: pretty, compact, table (got 'sideways')" in text
     assert "error: unknown meta-command ':bogus'" in text
     assert re.search(r"\d+  :history 2", text)
-    assert "returns: {running, singlestep, status}" in text
+    assert f"returns: {qemu_facts.status_returns()}" in text  # the guest's own schema
     assert "reason" in text.split("help SHUTDOWN", 1)[1]  # the event's data
     assert ":output pretty|compact|table" in text
 
@@ -246,11 +247,11 @@ class WithoutIntrospection(MonitorWrapper):
 
 
 def test_without_introspection_the_shell_falls_back_to_command_names(
-    loop: LoopThread, shared_guest: str, tmp_path: Path
+    loop: LoopThread, shared_guest: str, tmp_path: Path, qemu_facts: QemuFacts
 ) -> None:
     keys = ["qom-get path=/machine property=type\r", "query-statsu\r", ":q\r"]
     text, source = run_shell(loop, shared_guest, keys, tmp_path, WithoutIntrospection)
     assert source == "query-commands"
-    assert '"pc-i440fx-7.2-machine"' in text  # sent unchecked, typed loosely
+    assert f'"{qemu_facts.machine_type}"' in text  # sent unchecked, typed loosely
     assert "error: unknown command 'query-statsu'; did you mean query-stats" in text  # names are still known
     assert list(tmp_path.iterdir()) == []  # nothing cached from a fallback

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import unique_name
+from tests.guest_facts import QemuFacts
 from tests.terminal import Tmux
 
 
@@ -28,7 +29,9 @@ def tmux() -> Iterator[Tmux]:
     terminal.kill()
 
 
-def test_tab_completes_a_command_then_its_arguments(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
+def test_tab_completes_a_command_then_its_arguments(
+    tmux: Tmux, shared_guest: str, home: dict[str, str], qemu_facts: QemuFacts
+) -> None:
     prompt = f"{shared_guest} (running)>"
     tmux.start("attach", shared_guest, env=home)
     tmux.wait_for(prompt)
@@ -50,7 +53,7 @@ def test_tab_completes_a_command_then_its_arguments(tmux: Tmux, shared_guest: st
     tmux.send("Tab")
     tmux.wait_for(f"{prompt} qom-get path=/machine property=type")
     tmux.send("Enter")
-    tmux.wait_for('"pc-i440fx-7.2-machine"')
+    tmux.wait_for(f'"{qemu_facts.machine_type}"')
 
 
 def test_the_menu_shows_types_and_required_marks(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
@@ -91,12 +94,14 @@ def test_ctrl_c_stops_waiting_for_a_hung_command(tmux: Tmux, guest: str, home: d
     tmux.wait_for('"status": "running"')
 
 
-def test_history_search_and_suggestion(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
+def test_history_search_and_suggestion(
+    tmux: Tmux, shared_guest: str, home: dict[str, str], qemu_facts: QemuFacts
+) -> None:
     prompt = f"{shared_guest} (running)>"
     tmux.start("attach", shared_guest, env=home)
     tmux.wait_for(prompt)
     tmux.type_line("qom-get path=/machine property=type")
-    tmux.wait_for('"pc-i440fx-7.2-machine"')
+    tmux.wait_for(f'"{qemu_facts.machine_type}"')
     tmux.type_line("query-name")
     tmux.wait_for(prompt, count=3)
     tmux.send("C-r")
@@ -104,7 +109,7 @@ def test_history_search_and_suggestion(tmux: Tmux, shared_guest: str, home: dict
     tmux.wait_for("reverse-i-search")
     tmux.send("Enter")  # takes the found line into the prompt
     tmux.send("Enter")  # and runs it
-    tmux.wait_for('"pc-i440fx-7.2-machine"', count=2)
+    tmux.wait_for(f'"{qemu_facts.machine_type}"', count=2)
     tmux.send("-l", "qom-get pa")  # suggested from history, in grey after the cursor
     tmux.wait_for("qom-get path=/machine property=type", count=3)
     history = Path(home["XDG_STATE_HOME"]) / "vdbgsh" / "history"
@@ -150,7 +155,9 @@ def test_usable_at_80x24_and_after_a_resize(tmux: Tmux, shared_guest: str, home:
     assert "Traceback" not in screen
 
 
-def test_hmp_lines_complete_translate_and_show_like_hmp(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
+def test_hmp_lines_complete_translate_and_show_like_hmp(
+    tmux: Tmux, shared_guest: str, home: dict[str, str], qemu_facts: QemuFacts
+) -> None:
     prompt = f"{shared_guest} (running)>"
     tmux.start("attach", shared_guest, env=home)
     tmux.wait_for(prompt)
@@ -163,4 +170,4 @@ def test_hmp_lines_complete_translate_and_show_like_hmp(tmux: Tmux, shared_guest
     tmux.wait_for("VM status: running")
     tmux.type_line("x/2xb 0")
     tmux.wait_for("note: HMP only")
-    tmux.wait_for("0000000000000000:")
+    tmux.wait_for(qemu_facts.xp_address(0) + ":")
