@@ -4,15 +4,19 @@ real guest)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.input import PipeInput
 
 from tests.conftest import LoopThread
 from tests.test_shell import MonitorWrapper, run_shell
 from vdbgsh.syntax.meta import META_COMMANDS
 from vdbgsh.transport import Reply
 from vdbgsh.transport.base import JSONObject
+from vdbgsh.ui.shell import Shell
 
 
 class BuggyQomList(MonitorWrapper):
@@ -44,6 +48,38 @@ def test_a_bug_in_one_line_is_said_and_the_shell_goes_on(
 
 
 # "²" is a digit to str.isdigit, not to int().
+def test_a_bug_in_a_key_or_a_callback_is_said_and_the_keys_still_work(
+    loop: LoopThread, shared_guest: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+    async def bugs(shell: Shell) -> None:
+        typed = shell.app.input
+        assert isinstance(typed, PipeInput)
+        accept = shell.buffer.accept_handler
+
+        def buggy_accept(buffer: Buffer) -> bool:
+            shell.buffer.accept_handler = accept  # once
+            raise RuntimeError("injected key bug")
+
+        shell.buffer.accept_handler = buggy_accept
+        typed.send_text("query-name\r")  # Enter's handler raises
+        await asyncio.sleep(0.5)
+
+        def buggy_callback() -> None:
+            raise RuntimeError("injected callback bug")
+
+        asyncio.get_running_loop().call_soon(buggy_callback)
+        await asyncio.sleep(0.2)
+
+    keys = [bugs, "\x15query-status\r", ":quit\r"]  # Ctrl-U: the line left from the failed Enter
+    text, _source = run_shell(loop, shared_guest, keys, tmp_path / "cache")
+    assert "error: internal error (a bug in vdbgsh, not in the guest): RuntimeError: injected key bug" in text
+    assert "error: internal error (a bug in vdbgsh, not in the guest): RuntimeError: injected callback bug" in text
+    assert '"status": "running"' in text  # the keys still work
+    assert "Traceback" not in text
+
+
 BAD_ARGUMENTS = ["", "bogus", "1 2 3", "-1", "0", "²", "99999999999999999999", ":", "=", "''", '"', "\\x1b[2J"]
 EVENTS_ARGUMENTS = ["show ²", "buffer ²", "buffer", "show 0", "filter --regex (", "filter -x", "grep", "pause 1"]
 LEFT_OUT = {"quit", "clear", "begin", "log"}  # they end the shell, start a block, or write a file: tried below

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from collections.abc import Iterator
 
 from prompt_toolkit.application import Application, run_in_terminal
 from prompt_toolkit.application.current import get_app_session
@@ -449,7 +450,8 @@ class Shell:
             with contextlib.suppress(MonitorGone):
                 await self.session.refresh_run_state()
             worker = asyncio.get_running_loop().create_task(self._work())
-            await self.app.run_async()
+            with self._bugs_said_in_the_transcript():
+                await self.app.run_async(set_exception_handler=False)
         finally:
             self.run_state.close()
             await self.link.close()
@@ -459,6 +461,28 @@ class Shell:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
         self._leave_last_screen()
+
+    @contextlib.contextmanager
+    def _bugs_said_in_the_transcript(self) -> Iterator[None]:
+        """A bug outside a line's own run (a key, the completer, an event, a background query) is said as a line's
+        is, in the transcript; prompt_toolkit's own handler would print a traceback over the screen and wait for
+        an Enter, which would eat the Enter of the next line typed."""
+        loop = asyncio.get_running_loop()
+        previous = loop.get_exception_handler()
+
+        def said(_loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+            err = context.get("exception")
+            if isinstance(err, Exception):
+                self.write(error_text(internal_error_lines(err), self.session.colour))
+                # A key's handler that raised leaves prompt_toolkit's key processor finished: every later key
+                # would fail. A fresh one (a half-typed key sequence is dropped).
+                self.app.key_processor.reset()
+
+        loop.set_exception_handler(said)
+        try:
+            yield
+        finally:
+            loop.set_exception_handler(previous)
 
     def _leave_last_screen(self) -> None:
         """What was last on the screen stays on the terminal after leaving, as after any other shell."""
