@@ -1006,9 +1006,32 @@ def test_block_views_agree_with_hmp(loop: LoopThread, monitor: Monitor) -> None:
     assert [header[0] for header in _block_facts(seen[4][1])["headers"]] == ["n0"]
 
 
+_BLOCKSTATS_ROWS = {"Read": "rd", "Write": "wr", "Flush": "flush"}
+
+
 def _blockstats_facts(text: str) -> list[tuple[str, dict[str, str]]]:
-    entries = re.split(r"\n(?=\S)", text.strip())
-    return [(entry.partition(":")[0], dict(re.findall(r"(\w+)=(\d+)", entry))) for entry in entries]
+    """Each device's counters, from HMP's text in either of its forms: 7.2's "NAME: rd_bytes=N ..." lines, or
+    11.1's "NAME: idle_time_ns=N" over a table (bytes, operations, total_time_ns, merged) with a row for Read,
+    Write and Flush, whose cells become rd_bytes, wr_operations, flush_total_time_ns and so on."""
+    entries: list[tuple[str, dict[str, str]]] = []
+    columns: list[tuple[str, int]] = []  # a table's column names, each with where its right-aligned cells end
+    for line in text.splitlines():
+        head = re.match(r"([^\s:]*): (?=\w+=\d)", line)
+        if head:
+            entries.append((head.group(1), {}))
+        if not entries:
+            continue
+        counters = entries[-1][1]
+        row = re.match(r"(\w+):\s", line)
+        if row and not head:
+            ends = {end: name for name, end in columns}
+            for cell in re.finditer(r"\d+", line):
+                counters[f"{_BLOCKSTATS_ROWS[row.group(1)]}_{ends[cell.end()]}"] = cell.group()
+        elif "=" not in line and re.fullmatch(r"\s+\w+(\s+\w+)*", line):
+            columns = [(name.group(), name.end()) for name in re.finditer(r"\w+", line)]
+        else:
+            counters.update(re.findall(r"(\w+)=(\d+)", line))
+    return entries
 
 
 @pytest.mark.libvirt
