@@ -298,6 +298,20 @@ def test_an_error_quoting_a_secret_back_is_masked() -> None:
     assert mask_reply({"return": {}}, short) == {"return": {}}
 
 
+def test_uri_credentials_are_found_in_linear_time() -> None:
+    """A megabyte of 'a.a.a.' then an '@': a pattern anchored on the scheme would retry at every '.' (minutes)."""
+    import time
+
+    for tail in ("@", "://@", "://admin:hunter2@h"):
+        value = "a." * 500_000 + tail
+        started = time.perf_counter()
+        shown = mask_line(f"qom-set path=/x property=y value={value}")
+        masked = mask_request({"execute": "x", "arguments": {"v": value}})
+        assert time.perf_counter() - started < 2
+        assert "hunter2" not in shown[-40:] + masked["arguments"]["v"][-40:]
+    assert mask_line("migrate uri=tcp://@h:1") == "migrate uri=tcp://@h:1"  # an empty userinfo hides nothing
+
+
 def test_secret_names_in_any_case() -> None:
     assert is_secret("x", "Password", {})
     assert is_secret("x", "PASSPHRASE", {})

@@ -70,10 +70,33 @@ def is_secret(command: str, name: str, owner: Mapping[str, Any]) -> bool:
     return False
 
 
-# A URI's userinfo (scheme://userinfo@host): up to the last '@' before the path. In a request's string the value is
-# known exactly; in a line as typed it stops at a blank or a quote, which cannot be part of it unescaped there.
-_URI_USERINFO = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)@")
-_TYPED_URI_USERINFO = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://([^\s/?#\"']*)@")
+# A URI's authority (scheme://userinfo@host:port), its userinfo up to the last '@' in it. In a request's string
+# the value is known exactly; in a line as typed it stops at a blank or a quote, which cannot be part of it there.
+_AUTHORITY = re.compile(r"[^/?#]*")
+_TYPED_AUTHORITY = re.compile(r"[^\s/?#\"']*")
+_SCHEME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_LONGEST_SCHEME = 64
+
+
+def _userinfo_spans(text: str, typed: bool = False) -> list[tuple[int, int]]:
+    """Where each URI's userinfo is in ``text``. Found from each '://' (a regular expression anchored on the
+    scheme retried at every start of a megabyte line of 'a.a.a.', for minutes); each character read once."""
+    spans: list[tuple[int, int]] = []
+    if "@" not in text:
+        return spans
+    authority = _TYPED_AUTHORITY if typed else _AUTHORITY
+    at = text.find("://")
+    while at >= 0:
+        start = at
+        while start > 0 and at - start < _LONGEST_SCHEME and text[start - 1] in _SCHEME_CHARACTERS:
+            start -= 1
+        found = authority.match(text, at + 3)
+        assert found is not None  # it may be empty
+        userinfo_end = found.group().rfind("@")
+        if start < at and text[start].isalpha() and text[start].isascii() and userinfo_end > 0:
+            spans.append((at + 3, at + 3 + userinfo_end))
+        at = text.find("://", max(found.end(), at + 3))
+    return spans
 
 
 def _masked_userinfo(userinfo: str) -> str:
@@ -84,15 +107,19 @@ def _masked_userinfo(userinfo: str) -> str:
 def mask_uri_credentials(text: str) -> str:
     """``text`` with the password of each URI's userinfo masked (``tcp://user:********@host``); a userinfo without
     ':' is a token, masked whole."""
-    return _URI_USERINFO.sub(lambda m: m.group()[: m.start(1) - m.start()] + _masked_userinfo(m.group(1)) + "@", text)
+    for start, end in reversed(_userinfo_spans(text)):
+        text = text[:start] + _masked_userinfo(text[start:end]) + text[end:]
+    return text
 
 
 def _has_uri_credentials(value: object) -> bool:
-    return isinstance(value, str) and "@" in value and _URI_USERINFO.search(value) is not None
+    return isinstance(value, str) and bool(_userinfo_spans(value))
 
 
 def _uri_masked(value: str) -> bool:
-    return any(m.group(1) == MASK or m.group(1).endswith(":" + MASK) for m in _URI_USERINFO.finditer(value))
+    return any(
+        value[start:end] == MASK or value[start:end].endswith(":" + MASK) for start, end in _userinfo_spans(value)
+    )
 
 
 def _spots(message: Mapping[str, Any]) -> list[tuple[Path, Masker]]:
@@ -209,7 +236,8 @@ def request_secrets(message: Mapping[str, Any]) -> list[str]:
         if masker is mask_hmp_line:
             found += line_secrets(value)
         elif masker is mask_uri_credentials:
-            found += [m.group(1).partition(":")[2] or m.group(1) for m in _URI_USERINFO.finditer(value)]
+            userinfos = [value[start:end] for start, end in _userinfo_spans(value)]
+            found += [userinfo.partition(":")[2] or userinfo for userinfo in userinfos]
         else:
             found += [value if isinstance(value, str) else json.dumps(value)]
     command = message.get("execute", message.get("exec-oob"))
@@ -345,7 +373,7 @@ def hmp_secret_spans(line: str) -> list[tuple[int, int]]:
 def _uri_spans(line: str) -> list[Span]:
     if "@" not in line:
         return []
-    return [(m.start(1), m.end(1), _masked_userinfo(m.group(1))) for m in _TYPED_URI_USERINFO.finditer(line)]
+    return [(start, end, _masked_userinfo(line[start:end])) for start, end in _userinfo_spans(line, typed=True)]
 
 
 Span = tuple[int, int, str]  # start, end, what goes there
