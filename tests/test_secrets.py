@@ -312,6 +312,16 @@ def test_uri_credentials_are_found_in_linear_time() -> None:
     assert mask_line("migrate uri=tcp://@h:1") == "migrate uri=tcp://@h:1"  # an empty userinfo hides nothing
 
 
+def test_a_line_of_many_secrets_and_a_stray_quote_is_masked_in_linear_time() -> None:
+    import time
+
+    line = "set_password " + "password=hunter2 " * 20_000 + "'"
+    started = time.perf_counter()
+    shown = mask_line(line)
+    assert time.perf_counter() - started < 3  # quadratic, it took ~20 s
+    assert "hunter2" not in shown
+
+
 def test_secret_names_in_any_case() -> None:
     assert is_secret("x", "Password", {})
     assert is_secret("x", "PASSPHRASE", {})

@@ -25,6 +25,8 @@ protect nothing. Names that merely contain "key" (send-key's ``keys``, ``keyslot
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import re
 import shlex
@@ -320,12 +322,22 @@ def _line_spans(line: str, schema: Schema | None) -> list[Span]:
         line = line[:unclosed] + " " + line[unclosed + 1 :]
         # What the first reading found stays; the second adds only secrets away from those (a quote opened inside
         # a value found already would make a second, shifted mask beside it).
-        spans += [
-            (start, end, text)
-            for start, end, text in _parsed_line_spans(line, schema)
-            if not any(start <= found_end and found_start <= end for found_start, found_end, _text in spans)
-        ]
+        spans += _apart(spans, _parsed_line_spans(line, schema))
     return _not_asked(typed, spans)
+
+
+def _apart(found: list[Span], extra: list[Span]) -> list[Span]:
+    """The spans of ``extra`` that neither overlap nor touch one of ``found`` (sorted once: a line can hold
+    thousands of secrets)."""
+    ordered = sorted((start, end) for start, end, _text in found)
+    starts = [start for start, _end in ordered]
+    reach = list(itertools.accumulate((end for _start, end in ordered), max))  # furthest end so far
+    kept = []
+    for span in extra:
+        before = bisect.bisect_right(starts, span[1])  # the found spans starting at or before its end
+        if before == 0 or reach[before - 1] < span[0]:
+            kept.append(span)
+    return kept
 
 
 def _not_asked(line: str, spans: list[Span]) -> list[Span]:
@@ -380,9 +392,11 @@ Span = tuple[int, int, str]  # start, end, what goes there
 
 
 def _replace(line: str, spans: list[Span]) -> str:
-    for start, end, text in reversed(_outermost(spans)):
-        line = line[:start] + text + line[end:]
-    return line
+    pieces, at = [], 0
+    for start, end, text in _outermost(spans):  # joined once: a line can hold thousands of secrets
+        pieces += [line[at:start], text]
+        at = end
+    return "".join([*pieces, line[at:]])
 
 
 def _outermost(spans: list[Span]) -> list[Span]:
