@@ -296,6 +296,10 @@ def test_an_error_quoting_a_secret_back_is_masked() -> None:
     said = {"error": {"class": "GenericError", "desc": "password ab refused (about it)"}}
     assert mask_reply(said, short)["error"]["desc"] == "password ******** refused (about it)"
     assert mask_reply({"return": {}}, short) == {"return": {}}
+    passwords = ",".join(f'"password":"hunter{i}"' for i in range(20_000))
+    many = '!{"execute":"x","arguments":{' + passwords + "}} x"
+    huge = {"error": {"class": "CommandNotFound", "desc": f"The command {many} has not been found"}}
+    assert "hunter" not in mask_reply(huge, {"execute": many})["error"]["desc"]
 
 
 def test_uri_credentials_are_found_in_linear_time() -> None:

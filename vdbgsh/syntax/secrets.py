@@ -221,6 +221,7 @@ def refuse_masked(*messages: Mapping[str, Any]) -> None:
 # --- secrets echoed back (QEMU's "The command ... has not been found", a parse error quoting the line) ---------
 
 _SHORT_SECRET = 4  # a secret this short is masked in an echo only as a whole token, not inside every word
+_LONGEST_ECHO_SEARCH = 50_000_000  # characters looked through, all secrets together (~50 ms)
 
 
 def line_secrets(line: str, schema: Schema | None = None) -> list[str]:
@@ -265,7 +266,11 @@ def _held(texts: Iterator[str] | list[str]) -> list[str]:
 
 
 def mask_echoes(text: str, secrets: list[str]) -> str:
-    """``text`` (an error's description) with each of ``secrets`` masked where it quotes one back."""
+    """``text`` (an error's description) with each of ``secrets`` masked where it quotes one back; withheld
+    whole when that would take long (thousands of secrets in a megabyte quoted back: too much rather than too
+    little)."""
+    if len(text) * len(secrets) > _LONGEST_ECHO_SEARCH:
+        return f"({len(text):,} characters withheld: they quote secrets of the request back)"
     for secret in secrets:
         if len(secret) >= _SHORT_SECRET:
             text = text.replace(secret, MASK)
