@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sys
@@ -19,6 +20,7 @@ from vdbgsh.session import Session
 from vdbgsh.syntax.meta import BARE_WORDS, META_COMMANDS
 from vdbgsh.syntax.secrets import mask_line
 from vdbgsh.transport import Target
+from vdbgsh.transport.interruptible import LONG_WAIT, long_wait_note
 from vdbgsh.ui.history_file import open_history
 from vdbgsh.ui.layout import PaneSetting
 from vdbgsh.ui.line_mode import LineShell, wants_line_mode
@@ -36,8 +38,13 @@ async def attach_shell(
     monitor = await target.open(events=True)
     session: Session | None = None
     try:
-        loaded = await load_schema(monitor, SchemaCache.default())
-        version = await monitor.execute("query-version")
+        # Before the shell is up, a QEMU that does not answer is said on stderr (else the terminal just hangs).
+        slow = asyncio.get_running_loop().call_later(LONG_WAIT, _say_slow_start, monitor.libvirt)
+        try:
+            loaded = await load_schema(monitor, SchemaCache.default())
+            version = await monitor.execute("query-version")
+        finally:
+            slow.cancel()
         line_mode = wants_line_mode()
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ and not line_mode
         session = Session(monitor, loaded, colour=colour, guard=guard or GuardPolicy())
@@ -118,6 +125,10 @@ def _history(mask: Callable[[str], str], notes: list[str], colour: bool) -> Hist
             note_text(f"history kept for this shell only: {err.strerror or err}{where}; check XDG_STATE_HOME", colour)
         )
         return InMemoryHistory()
+
+
+def _say_slow_start(libvirt: bool) -> None:
+    print(f"vdbgsh: {long_wait_note(LONG_WAIT, libvirt=libvirt)}", file=sys.stderr, flush=True)
 
 
 def _placement(pane: str) -> PaneSetting:

@@ -26,6 +26,7 @@ from vdbgsh.session import Outcome, Session
 from vdbgsh.syntax.meta import is_meta
 from vdbgsh.transport import Event
 from vdbgsh.transport.connection_care import in_daemon_thread
+from vdbgsh.transport.interruptible import LONG_WAIT, long_wait_note
 
 STOPPED_WAITING = "stopped waiting for the reply (the guest may still run the command)"
 
@@ -140,6 +141,9 @@ class LineShell:
             self.write("")
             self._prompt()
 
+    def _say_long_wait(self) -> None:
+        self.write(note_text(long_wait_note(LONG_WAIT, libvirt=self.session.monitor.libvirt), False))
+
     def _prompt(self) -> None:
         if self.terminal:
             print(f"{self.name} ({self.session.run_state})> ", end="", file=self.out, flush=True)
@@ -173,6 +177,7 @@ class LineShell:
             self.write(error_text([refused], False))
             return True
         self._current = asyncio.get_running_loop().create_task(self.session.run(line))
+        slow = asyncio.get_running_loop().call_later(LONG_WAIT, self._say_long_wait)
         try:
             outcome = await self._current
         except asyncio.CancelledError:
@@ -189,6 +194,7 @@ class LineShell:
             self.write(error_text(err.lines(), False))
             return True
         finally:
+            slow.cancel()
             self._current = None
         if outcome.quit:
             return False
