@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import VDBGSH, unique_name, user_env, vdbgsh
+from tests.remote import RemoteLibvirtd
 from tests.terminal import Tmux
 from vdbgsh.guest.plain_qemu import PlainQemu
 
@@ -246,3 +247,34 @@ def test_line_mode_says_a_long_wait_and_ctrl_c_stops_it(guest: str, tmp_path: Pa
     out, err = running.communicate(timeout=30)  # the end of the input: the shell leaves
     assert running.returncode == 0, err
     assert f'"name": "{guest}"' in out
+
+
+def test_exec_timeout_and_ctrl_c_while_libvirtd_does_not_answer(remote: RemoteLibvirtd) -> None:
+    """The tests' own libvirtd, SIGSTOPped (never the system's): connecting waits for it, and gives up too."""
+    assert remote.process is not None
+    os.kill(remote.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        result = vdbgsh("exec", "-c", remote.uri, "--timeout", "1", "anyguest", "query-status", timeout=30)
+        took = time.monotonic() - started
+        running = subprocess.Popen(
+            [VDBGSH, "exec", "-c", remote.uri, "anyguest", "query-status"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=user_env(),
+        )
+        time.sleep(1.0)
+        running.send_signal(signal.SIGINT)
+        _out, err = running.communicate(timeout=10)
+    finally:
+        os.kill(remote.process.pid, signal.SIGCONT)
+    assert took < 3.0, f"took {took:.1f} s"
+    assert result.returncode == 124
+    assert result.stderr.splitlines() == [
+        f"vdbgsh: error: no answer from libvirtd at {remote.uri} within 1 s while connecting",
+        "hint: is it stopped (SIGSTOP) or hung? 'ps -o stat' shows T for a stopped process",
+    ]
+    assert running.returncode == 130
+    assert err == f"vdbgsh: error: interrupted while connecting to {remote.uri}\n"

@@ -98,13 +98,22 @@ class InterruptibleMonitor:
         self._abandoned = False
 
     @classmethod
-    def open(cls, opener: Callable[[], BlockingMonitor], timeout: float | None, *, libvirt: bool) -> BlockingMonitor:
-        """The connection opened so that Ctrl-C ends it too (a libvirtd that accepts and never answers)."""
+    def open(
+        cls, opener: Callable[[], BlockingMonitor], timeout: float | None, *, libvirt: bool, where: str
+    ) -> BlockingMonitor:
+        """The connection opened so that Ctrl-C and ``timeout`` end it too (a libvirtd stopped, or one that
+        accepts and never answers)."""
         worker = Worker()
         try:
-            inner = worker.call(opener)
+            inner = worker.call(opener, timeout)
+        except TimeoutError:
+            who = "libvirtd" if libvirt else "QEMU"
+            raise NoReply(
+                f"no answer from {who} at {where} within {timeout:g} s while connecting",
+                "is it stopped (SIGSTOP) or hung? 'ps -o stat' shows T for a stopped process",
+            ) from None
         except KeyboardInterrupt:
-            raise StoppedWaiting("interrupted while connecting") from None
+            raise StoppedWaiting(f"interrupted while connecting to {where}") from None
         return cls(inner, timeout, libvirt=libvirt, worker=worker)
 
     def execute_message(self, message: JSONObject) -> Reply:

@@ -2,8 +2,8 @@
 
 libvirt runs most callbacks from its event loop implementation (libvirtaio: this loop's thread), but a
 connection's close callback runs in whichever thread noticed the connection go, which can be a worker thread
-in the middle of a blocking call (``asyncio.to_thread``). What the callback then does (create a task, touch the
-UI) must happen in the loop.
+in the middle of a blocking call (connection_care.in_daemon_thread). What the callback then does (create a task,
+touch the UI) must happen in the loop.
 """
 
 from __future__ import annotations

@@ -37,9 +37,14 @@ class Target(NamedTuple):
         if self.qmp is not None:
             from vdbgsh.transport.blocking import BlockingAdapter
 
-            return InterruptibleMonitor.open(lambda: BlockingAdapter(self), self.timeout, libvirt=False)
+            return InterruptibleMonitor.open(
+                lambda: BlockingAdapter(self), self.timeout, libvirt=False, where=str(self.qmp)
+            )
         domain = self.domain
         assert domain is not None
         from vdbgsh.transport.libvirt_commands import LibvirtCommands
+        from vdbgsh.transport.libvirt_domains import resolve_uri
 
-        return InterruptibleMonitor.open(lambda: LibvirtCommands.open(self.uri, domain), self.timeout, libvirt=True)
+        return InterruptibleMonitor.open(
+            lambda: LibvirtCommands.open(self.uri, domain), self.timeout, libvirt=True, where=resolve_uri(self.uri)
+        )
