@@ -159,6 +159,10 @@ def test_the_shell_asks_without_echo_and_keeps_no_trace(guest: str, tmp_path: Pa
         tmux.wait_for("data for object-add (not shown): ", count=2)
         tmux.type_line("hunter3")
         tmux.wait_for(prompt, count=3)
+        tmux.type_line("object-add qom-type=secret id=sh2 data=-")
+        tmux.wait_for("data for object-add (not shown): ", count=3)
+        tmux.send("C-c")  # not given: nothing sent, and the shell goes on
+        tmux.wait_for("no secret given: nothing was sent")
         tmux.type_line("qom-get path=/objects/sh1 property=data")
         tmux.wait_for('"hunter3"')  # asked for: shown
         assert "hunter2" not in tmux.screen()
@@ -167,6 +171,7 @@ def test_the_shell_asks_without_echo_and_keeps_no_trace(guest: str, tmp_path: Pa
     finally:
         tmux.kill()
     assert secret_of(guest, "sh0") == "hunter2"
+    assert "sh2" not in vdbgsh("exec", guest, "qom-list", "path=/objects").stdout
     history = (tmp_path / "state" / "vdbgsh" / "history").read_text()
     assert "hunter2" not in history
     assert "data=-" in history

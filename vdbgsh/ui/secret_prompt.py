@@ -24,13 +24,19 @@ async def ask_secret_aside(question: str) -> str:
         )
     output = app.output
 
-    def read() -> str:
+    def read() -> str | None:
+        # Ctrl-C and Ctrl-D end here, in the reading thread: a KeyboardInterrupt carried into the event loop
+        # would stop the whole shell.
         with open(os.dup(terminal), "w", encoding="utf-8", errors="replace") as questions:
-            return read_hidden(terminal, f"vdbgsh: {question}", questions)
+            try:
+                return read_hidden(terminal, f"vdbgsh: {question}", questions)
+            except (EOFError, KeyboardInterrupt):
+                return None
 
     try:
-        return await run_in_terminal(read, in_executor=True)
-    except (EOFError, KeyboardInterrupt):
-        raise UsageError("no secret given: nothing was sent") from None
+        secret = await run_in_terminal(read, in_executor=True)
     finally:
         output.flush()
+    if secret is None:
+        raise UsageError("no secret given: nothing was sent")
+    return secret
