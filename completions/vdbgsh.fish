@@ -200,7 +200,7 @@ complete -c vdbgsh -n '__vdbgsh_using exec' -l dry-run -d 'check the request aga
 complete -c vdbgsh -n '__vdbgsh_using exec' -l no-validate -d 'send arguments as typed (JSON literal, else string) without checking them against the schema'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l pretty -d 'indented JSON even when piped'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l compact -d 'one-line JSON even on a terminal'
-complete -c vdbgsh -n '__vdbgsh_using exec' -l timeout -x -d 'stop waiting for a reply after SECONDS and exit 124 (the command may still run in QEMU: libvirt keeps waiting for its reply); Ctrl-C stops waiting at any time (exit 130)'
+complete -c vdbgsh -n '__vdbgsh_using exec' -l timeout -x -d 'give up after SECONDS without a reply (or, connecting, without an answer from libvirtd) and exit 124 (a command sent may still run in QEMU: libvirt keeps waiting for its reply); Ctrl-C stops waiting at any time (exit 130)'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l log -r -F -d 'record requests, replies and events in FILE as JSON lines (secrets masked; created 0600, appended to)'
 complete -c vdbgsh -n '__vdbgsh_using exec' -a '(__vdbgsh_positional)'
 

@@ -145,8 +145,9 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--timeout",
         type=_seconds,
         metavar="SECONDS",
-        help="stop waiting for a reply after SECONDS and exit 124 (the command may still run in QEMU: libvirt "
-        "keeps waiting for its reply); Ctrl-C stops waiting at any time (exit 130)",
+        help="give up after SECONDS without a reply (or, connecting, without an answer from libvirtd) and exit 124 "
+        "(a command sent may still run in QEMU: libvirt keeps waiting for its reply); Ctrl-C stops waiting at any "
+        "time (exit 130)",
     )
     _add_log(exec_parser)
     exec_parser.add_argument(
