@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pty
 import select
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 
 from tests.conftest import unique_name
 from tests.terminal import Tmux
+from tests.test_typeahead import Terminal
 
 
 @pytest.fixture
@@ -115,3 +117,50 @@ def test_keys_typed_before_the_pager_started_do_not_reach_it(tmp_path: Path) -> 
     os.close(fd)
     os.waitpid(pid, 0)
     assert recorded.read_bytes() == b""
+
+
+RECORDER_ON_ITS_TERMINAL = """
+import os, select, sys
+sys.stdin.buffer.read()
+ready = select.select([2], [], [], 0.5)[0]
+open(sys.argv[1] + ".new", "wb").write(os.read(2, 1000) if ready else b"")
+os.rename(sys.argv[1] + ".new", sys.argv[1])  # whole, for the test that waits for it
+"""
+
+
+def test_in_the_shell_keys_typed_before_the_pager_started_do_not_reach_it(
+    guest: str, home: dict[str, str], tmp_path: Path
+) -> None:
+    """The shell's screen is set aside for the pager while the terminal holds back its output: keys typed then,
+    before the pager runs, are not the pager's (here a pager that records what it can read on its terminal)."""
+    recorded = tmp_path / "recorded"
+    recorder = tmp_path / "recorder.py"
+    recorder.write_text(RECORDER_ON_ITS_TERMINAL)
+    terminal = Terminal(["attach", guest], {**home, "PAGER": f"{sys.executable} {recorder} {recorded}"})
+    qemu = int(Path(f"/var/run/libvirt/qemu/{guest}.pid").read_text())
+    try:
+        terminal.read_until(" · running · events".encode())
+        terminal.type(b":pager on\r")  # every reply through the pager, this one's too
+        terminal.read_until(b"pager: on")
+        deadline = time.monotonic() + 20
+        while not recorded.exists() and time.monotonic() < deadline:
+            terminal.read(0.1)
+        recorded.unlink()
+        terminal.drain()
+        os.kill(qemu, signal.SIGSTOP)  # the reply waits: the shell is idle meanwhile
+        try:
+            terminal.type(b"query-name\r")
+            time.sleep(0.5)
+            terminal.drain()
+            terminal.hold_back_output()
+        finally:
+            os.kill(qemu, signal.SIGCONT)
+        time.sleep(0.5)  # the reply came: the screen is being set aside for the pager, held back by the terminal
+        terminal.type(b"!touch /tmp/typed-before-the-pager\r")
+        time.sleep(0.3)
+        deadline = time.monotonic() + 20
+        while not recorded.exists() and time.monotonic() < deadline:
+            terminal.read(0.1)
+        assert recorded.read_bytes() == b""
+    finally:
+        terminal.close()

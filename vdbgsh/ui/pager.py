@@ -49,7 +49,9 @@ def page(text: str, command: list[str]) -> None:
 
 
 def _discard_typeahead() -> None:
-    """What was typed and not read yet (the caller took what it could as the shell's typing just before)."""
+    """What was typed and not read yet (the caller took what it could as the shell's typing just before): on the
+    shell's input, and on the controlling terminal, where less reads its keys (the same one, as a rule)."""
+    discard_terminal_input(0)
     try:
         fd = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY | os.O_CLOEXEC)
     except OSError:
