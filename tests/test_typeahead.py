@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import json
 import os
 import pty
 import select
@@ -211,16 +212,16 @@ def test_keys_typed_while_the_question_was_held_back_are_typing(guest: str, home
         terminal.close()
 
 
-def exec_on_terminal(guest: str, home: Path, typed_ahead: bytes, answer: bytes) -> tuple[int, str]:
-    """``vdbgsh exec G stop`` on a terminal of its own; ``typed_ahead`` is typed before vdbgsh even starts (so before
-    its question), ``answer`` once the question shows."""
+def on_terminal_typed_ahead(args: list[str], home: Path, typed_ahead: bytes, answer: bytes) -> tuple[int, str]:
+    """``vdbgsh ARGS`` on a terminal of its own; ``typed_ahead`` is typed before vdbgsh even starts (so before its
+    question), ``answer`` once the question shows."""
     env = {key: value for key, value in os.environ.items() if key not in ("LIBVIRT_DEFAULT_URI", "NO_COLOR")}
     env.update(TERM="xterm-256color", XDG_CONFIG_HOME=str(home))
     pid, fd = pty.fork()
     if pid == 0:  # the child: waits until the keys are typed, then becomes vdbgsh
         while not select.select([0], [], [], 10)[0]:
             pass
-        os.execve(VDBGSH, [VDBGSH, "exec", guest, "stop"], env)
+        os.execve(VDBGSH, [VDBGSH, *args], env)
     os.write(fd, typed_ahead)
     shown = b""
     answered = False
@@ -246,7 +247,28 @@ def exec_on_terminal(guest: str, home: Path, typed_ahead: bytes, answer: bytes) 
 
 
 def test_exec_on_a_terminal_ignores_answers_typed_before_it_asked(guest: str, tmp_path: Path) -> None:
-    status, shown = exec_on_terminal(guest, tmp_path, b"y\n", b"n\n")
+    status, shown = on_terminal_typed_ahead(["exec", guest, "stop"], tmp_path, b"y\n", b"n\n")
     assert domstate(guest) == "running"
     assert status == 2, shown
     assert "vdbgsh: cancelled: stop was not sent" in shown
+
+
+def test_replay_on_a_terminal_ignores_answers_typed_before_it_asked(guest: str, tmp_path: Path) -> None:
+    """Where a transcript was recorded is used only when the user says yes once asked: a "y" typed before is not."""
+    records = [
+        {"timestamp": "2024-01-01T00:00:00.000000Z", "type": "start", "domain": guest, "uri": "qemu+unix:///system"},
+        {
+            "timestamp": "2024-01-01T00:00:00.000000Z",
+            "type": "request",
+            "domain": guest,
+            "seq": 1,
+            "line": "stop",
+            "request": {"execute": "stop"},
+        },
+    ]
+    log = tmp_path / "t.jsonl"
+    log.write_text("".join(json.dumps(record) + "\n" for record in records))
+    status, shown = on_terminal_typed_ahead(["replay", "--yes", str(log)], tmp_path, b"y\n", b"n\n")
+    assert domstate(guest) == "running", shown
+    assert status == 2, shown
+    assert "nothing sent: not connecting to qemu+unix:///system" in shown

@@ -15,6 +15,7 @@ from typing import TextIO
 from vdbgsh.cli.environment import Environment, _isatty
 from vdbgsh.errors import UsageError, printable
 from vdbgsh.transport.uri_trust import refuse_program_uri
+from vdbgsh.ui.typeahead import discard_terminal_input
 
 
 def recorded_connection(env: Environment, source: str, recorded: str, option: str, *, may_ask: bool) -> str:
@@ -29,7 +30,8 @@ def recorded_connection(env: Environment, source: str, recorded: str, option: st
             f"{option} {shlex.quote(recorded)} replays there (or {option} "
             f"{'URI' if option == '-c' else 'ADDR'} elsewhere); on a terminal you are asked",
         )
-    print(f"vdbgsh: {source} was recorded on {shown}", file=env.stderr)
+    print(f"vdbgsh: {source} was recorded on {shown}", file=env.stderr, flush=True)
+    discard_terminal_input(answers.fileno())  # a "y" typed before the question showed is no consent
     print("Connect there and replay it? [y/N] ", end="", file=env.stderr, flush=True)
     answer = answers.readline()
     if not answer.endswith("\n"):
