@@ -15,7 +15,10 @@ What counts as a secret (reviewed against QEMU 7.2's schema; tests/test_secrets.
 - Any string holding a URI with credentials (``tcp://user:pass@host``, a migrate or migrate-incoming ``uri``, HMP
   ``migrate``): the password of its userinfo, or the whole userinfo when it has no ':' (a token).
 
-A line is masked even when it does not parse (a stray quote): it is read again as if that quote were a blank.
+A line is masked even when it does not parse (a stray quote): it is read again as if that quote were a blank. An
+error that quotes a request or a line back (QEMU's "The command ... has not been found", a parse error) has the
+secrets it held masked too (``mask_reply``, ``mask_echoes``). A secret given as ``-`` is no secret but a question
+to ask (asked_secrets.py): kept as typed. Scanners used here: uri_credentials.py, json_positions.py.
 
 Not secrets: QEMU passes secrets to block drivers, TLS credentials and the like *by reference*: members such as
 ``key-secret``, ``password-secret``, ``new-secret``, ``cookie-secret``, ``keyid``, ``passwordid`` (and LUKS
@@ -33,8 +36,10 @@ import shlex
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from vdbgsh.syntax.json_positions import json_with_positions
 from vdbgsh.syntax.meta_names import is_meta
 from vdbgsh.syntax.shell_words import scan_words
+from vdbgsh.syntax.uri_credentials import userinfo_spans
 from vdbgsh.transport.base import HMP_PASSTHROUGH
 
 if TYPE_CHECKING:
@@ -72,35 +77,6 @@ def is_secret(command: str, name: str, owner: Mapping[str, Any]) -> bool:
     return False
 
 
-# A URI's authority (scheme://userinfo@host:port), its userinfo up to the last '@' in it. In a request's string
-# the value is known exactly; in a line as typed it stops at a blank or a quote, which cannot be part of it there.
-_AUTHORITY = re.compile(r"[^/?#]*")
-_TYPED_AUTHORITY = re.compile(r"[^\s/?#\"']*")
-_SCHEME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
-_LONGEST_SCHEME = 64
-
-
-def _userinfo_spans(text: str, typed: bool = False) -> list[tuple[int, int]]:
-    """Where each URI's userinfo is in ``text``. Found from each '://' (a regular expression anchored on the
-    scheme retried at every start of a megabyte line of 'a.a.a.', for minutes); each character read once."""
-    spans: list[tuple[int, int]] = []
-    if "@" not in text:
-        return spans
-    authority = _TYPED_AUTHORITY if typed else _AUTHORITY
-    at = text.find("://")
-    while at >= 0:
-        start = at
-        while start > 0 and at - start < _LONGEST_SCHEME and text[start - 1] in _SCHEME_CHARACTERS:
-            start -= 1
-        found = authority.match(text, at + 3)
-        assert found is not None  # it may be empty
-        userinfo_end = found.group().rfind("@")
-        if start < at and text[start].isalpha() and text[start].isascii() and userinfo_end > 0:
-            spans.append((at + 3, at + 3 + userinfo_end))
-        at = text.find("://", max(found.end(), at + 3))
-    return spans
-
-
 def _masked_userinfo(userinfo: str) -> str:
     user, colon, _password = userinfo.partition(":")
     return f"{user}:{MASK}" if colon else MASK
@@ -109,18 +85,18 @@ def _masked_userinfo(userinfo: str) -> str:
 def mask_uri_credentials(text: str) -> str:
     """``text`` with the password of each URI's userinfo masked (``tcp://user:********@host``); a userinfo without
     ':' is a token, masked whole."""
-    for start, end in reversed(_userinfo_spans(text)):
+    for start, end in reversed(userinfo_spans(text)):
         text = text[:start] + _masked_userinfo(text[start:end]) + text[end:]
     return text
 
 
 def _has_uri_credentials(value: object) -> bool:
-    return isinstance(value, str) and bool(_userinfo_spans(value))
+    return isinstance(value, str) and bool(userinfo_spans(value))
 
 
 def _uri_masked(value: str) -> bool:
     return any(
-        value[start:end] == MASK or value[start:end].endswith(":" + MASK) for start, end in _userinfo_spans(value)
+        value[start:end] == MASK or value[start:end].endswith(":" + MASK) for start, end in userinfo_spans(value)
     )
 
 
@@ -239,7 +215,7 @@ def request_secrets(message: Mapping[str, Any]) -> list[str]:
         if masker is mask_hmp_line:
             found += line_secrets(value)
         elif masker is mask_uri_credentials:
-            userinfos = [value[start:end] for start, end in _userinfo_spans(value)]
+            userinfos = [value[start:end] for start, end in userinfo_spans(value)]
             found += [userinfo.partition(":")[2] or userinfo for userinfo in userinfos]
         else:
             found += [value if isinstance(value, str) else json.dumps(value)]
@@ -390,7 +366,7 @@ def hmp_secret_spans(line: str) -> list[tuple[int, int]]:
 def _uri_spans(line: str) -> list[Span]:
     if "@" not in line:
         return []
-    return [(start, end, _masked_userinfo(line[start:end])) for start, end in _userinfo_spans(line, typed=True)]
+    return [(start, end, _masked_userinfo(line[start:end])) for start, end in userinfo_spans(line, typed=True)]
 
 
 Span = tuple[int, int, str]  # start, end, what goes there
@@ -471,14 +447,13 @@ def _qmp_spans(source: str) -> list[Span]:
 
 # --- JSON lines ------------------------------------------------------------------------------------------------
 
-_DECODER = json.JSONDecoder()
 # For JSON that does not parse: string values of members whose names say secret (too much rather than too little).
 _LOOSE_SECRET = re.compile(r'(?i)"(?:password|passphrase|passwd|data|secret|value)"\s*:\s*("(?:[^"\\]|\\.)*"?)')
 
 
 def _json_line_spans(line: str, at: int) -> list[Span]:
     """A JSON request at ``at``: its secrets replaced by the mask, JSON-quoted."""
-    parsed = _json_spans(line, at)
+    parsed = json_with_positions(line, at)
     if parsed is None:
         return _loose_spans(line, at)
     message, spans = parsed
@@ -494,52 +469,6 @@ def _json_line_spans(line: str, at: int) -> list[Span]:
 
 def _loose_spans(line: str, at: int) -> list[Span]:
     return [(m.start(1), m.end(1), json.dumps(MASK)) for m in _LOOSE_SECRET.finditer(line, at)]
-
-
-def _json_spans(line: str, at: int) -> tuple[dict[str, Any], dict[Path, list[tuple[int, int]]]] | None:
-    """The JSON object at ``at`` and where each of its values is in the line, by path; None if it is not one."""
-    try:
-        value, _end = _DECODER.raw_decode(line, at)
-        spans: dict[Path, list[tuple[int, int]]] = {}
-        _json_value(line, at, (), spans)
-    except (ValueError, IndexError, RecursionError):
-        return None
-    return (value, spans) if isinstance(value, dict) else None
-
-
-def _skip_space(text: str, at: int) -> int:
-    while at < len(text) and text[at] in " \t\n\r":
-        at += 1
-    return at
-
-
-def _json_value(text: str, at: int, path: Path, spans: dict[Path, list[tuple[int, int]]]) -> int:
-    """Record where the JSON value at ``at`` and each value inside it start and end; return its end. A member
-    given twice has two places (QEMU takes the last; both are masked)."""
-    at = _skip_space(text, at)
-    opener = text[at]
-    if opener not in "{[":
-        _value, end = _DECODER.raw_decode(text, at)
-        spans.setdefault(path, []).append((at, end))
-        return int(end)
-    closer = "}" if opener == "{" else "]"
-    start, at, index = at, _skip_space(text, at + 1), 0
-    while text[at] != closer:
-        step: str | int = index
-        if opener == "{":
-            step, at = json.decoder.scanstring(text, at + 1)  # type: ignore[attr-defined]
-            at = _skip_space(text, at)
-            if text[at] != ":":
-                raise ValueError("':' expected")
-            at += 1
-        at = _skip_space(text, _json_value(text, at, (*path, step), spans))
-        index += 1
-        if text[at] == ",":
-            at = _skip_space(text, at + 1)
-        elif text[at] != closer:
-            raise ValueError(f"',' or '{closer}' expected")
-    spans.setdefault(path, []).append((start, at + 1))
-    return at + 1
 
 
 # --- HMP lines -------------------------------------------------------------------------------------------------
@@ -560,7 +489,7 @@ def _hmp_spans(line: str) -> list[Span]:
         return []
     name, args = words[0].text, words[1:]
     if name == "object_add" and args and line[args[0].start] == "{":
-        return _object_json_spans(line, args[0].start)
+        return _objectjson_with_positions(line, args[0].start)
     spans = [span for word in args for span in _option_spans(line, word.start, word.end, name == "object_add")]
     # A URI's credentials, as typed and (quoted, with a blank or a quote in them) as the word HMP gets.
     spans += _uri_spans(line)
@@ -581,9 +510,9 @@ def _hmp_secret_index(name: str, args: list[str]) -> int:
     return HMP_SECRET_ARGUMENT.get(name, -1)
 
 
-def _object_json_spans(line: str, at: int) -> list[Span]:
+def _objectjson_with_positions(line: str, at: int) -> list[Span]:
     """object_add's JSON form: the object's properties, which are object-add's arguments."""
-    parsed = _json_spans(line, at)
+    parsed = json_with_positions(line, at)
     if parsed is None:
         return _loose_spans(line, at)
     properties, spans = parsed
