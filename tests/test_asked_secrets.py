@@ -175,3 +175,27 @@ def test_the_shell_asks_without_echo_and_keeps_no_trace(guest: str, tmp_path: Pa
     history = (tmp_path / "state" / "vdbgsh" / "history").read_text()
     assert "hunter2" not in history
     assert "data=-" in history
+
+
+def test_a_batch_asks_on_its_terminal_without_echo(guest: str, tmp_path: Path) -> None:
+    """exec - reads its commands from stdin (a pipe here): the secret is asked on the controlling terminal."""
+    import shlex
+
+    tmux = Tmux(unique_name(), width=120, height=24)
+    batch = tmp_path / "batch"
+    batch.write_text("object-add qom-type=secret id=bt0 data=-\nqom-get path=/objects/bt0 property=format\n")
+    command = f"{shlex.quote(VDBGSH)} exec --yes {shlex.quote(guest)} - < {shlex.quote(str(batch))}"
+    try:
+        started = tmux._tmux(
+            "new-session", "-d", "-s", tmux.name, "-x", "120", "-y", "24",
+            "env -u LIBVIRT_DEFAULT_URI sh -c " + shlex.quote(f"{command}; echo EXIT=$?; sleep 600"),
+        )  # fmt: skip
+        assert started.returncode == 0, started.stderr
+        tmux.wait_for("vdbgsh: data for object-add (not shown): ")
+        tmux.type_line("hunter2")
+        tmux.wait_for("EXIT=0")
+        assert "hunter2" not in tmux.screen()
+        assert '"raw"' in tmux.screen()  # the batch went on after it
+    finally:
+        tmux.kill()
+    assert secret_of(guest, "bt0") == "hunter2"
