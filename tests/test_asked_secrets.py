@@ -199,3 +199,26 @@ def test_a_batch_asks_on_its_terminal_without_echo(guest: str, tmp_path: Path) -
     finally:
         tmux.kill()
     assert secret_of(guest, "bt0") == "hunter2"
+
+
+def test_the_line_mode_asks_without_echo(guest: str, tmp_path: Path) -> None:
+    home = {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CACHE_HOME": str(tmp_path / "cache"), "TERM": "dumb"}
+    tmux = Tmux(unique_name(), width=100, height=24)
+    try:
+        tmux.start("attach", "--yes", guest, env=home)
+        prompt = f"{guest} (running)>"
+        tmux.wait_for("Line mode (TERM=dumb)")
+        tmux.wait_for(prompt)
+        tmux.type_line("object-add qom-type=secret id=lm0 data=-")
+        tmux.wait_for("data for object-add (not shown): ")
+        tmux.type_line("hunter2")
+        tmux.wait_for(prompt, count=2)
+        tmux.type_line("qom-get path=/objects/lm0 property=format")  # typing shows again
+        tmux.wait_for("qom-get path=/objects/lm0 property=format")
+        tmux.wait_for('"raw"')
+        assert "hunter2" not in tmux.screen()
+        tmux.send("C-d")
+        tmux.wait_for("EXIT=0")
+    finally:
+        tmux.kill()
+    assert secret_of(guest, "lm0") == "hunter2"

@@ -18,7 +18,7 @@ import sys
 from collections import deque
 from typing import Any, TextIO
 
-from vdbgsh.errors import MonitorGone, VdbgshError
+from vdbgsh.errors import MonitorGone, UsageError, VdbgshError
 from vdbgsh.events.format import human_line
 from vdbgsh.link import MonitorLink, Reopen
 from vdbgsh.render.messages import error_text, note_text
@@ -105,6 +105,7 @@ class LineShell:
         session.show = self.write
         # Only a person at a terminal can answer; else the session refuses what needs asking.
         session.confirm = self.ask if self.terminal else None
+        session.ask_secret = self.ask_secret if self.terminal else None
 
     def write(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -130,6 +131,25 @@ class LineShell:
             self.write("")
             return False
         return (answer.result() or "").strip().lower() in ("y", "yes")
+
+    async def ask_secret(self, question: str) -> str:
+        """A secret given as '-': the next line typed, the terminal's echo off while it is typed (the reading
+        thread already waits on the terminal; the terminal itself stops showing keys). Ctrl-C cancels the line."""
+        import termios
+
+        before = termios.tcgetattr(0)
+        hidden = list(before)
+        hidden[3] &= ~termios.ECHO
+        termios.tcsetattr(0, termios.TCSANOW, hidden)
+        try:
+            print(f"vdbgsh: {question}", end="", file=self.out, flush=True)
+            secret = await self.reader.fresh_line()
+        finally:
+            termios.tcsetattr(0, termios.TCSANOW, before)
+            self.write("")  # the Enter typed was not shown either
+        if secret is None:
+            raise UsageError("no secret given: nothing was sent")
+        return secret
 
     def _interrupt(self) -> None:
         """Ctrl-C: no to a question, else stop waiting for the command, else a fresh prompt."""
