@@ -190,7 +190,7 @@ def refuse_masked(*messages: Mapping[str, Any]) -> None:
             command = message.get("execute", message.get("exec-oob"))
             raise UsageError(
                 f"{command}: {', '.join(found)} is the mask {MASK}, not a secret",
-                "history and transcripts keep secrets masked: type the secret itself",
+                "history and transcripts keep secrets masked: give the secret as '-' to be asked for it",
             )
 
 
