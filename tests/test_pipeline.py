@@ -10,11 +10,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import libvirt
 import pytest
 from prompt_toolkit.input import PipeInput
 
-from tests.conftest import LoopThread, vdbgsh
+from tests.conftest import LoopThread, unique_name, vdbgsh
 from tests.test_shell import Step, run_shell
+from tests.test_untrusted_text import CONTROL
+from vdbgsh.guest.definitions import domain_xml, qemu_binary
+from vdbgsh.guest.libvirt_guest import destroy_quietly
 from vdbgsh.transport import Monitor, Reply
 from vdbgsh.transport.base import JSONObject
 from vdbgsh.ui.shell import Shell
@@ -208,3 +212,18 @@ def test_translate_says_what_the_shell_would_send_or_refuse() -> None:
     typo = vdbgsh("translate", "-", input="info status\nnonsense here\n")
     assert typo.stdout == '{"execute":"query-status"}\n'
     assert typo.stderr.startswith("vdbgsh: error: line 2: unknown command: 'nonsense'")
+
+
+def test_exec_names_a_hostile_domain_neutralised_in_its_refusals(conn: libvirt.virConnect) -> None:
+    """A domain's name is libvirt's to hold and anyone's to choose: C1 and bidi controls never reach stderr raw."""
+    name = unique_name() + "-\u009b2J\u202eevil"
+    conn.createXML(domain_xml(name, qemu_binary()), 0)
+    try:
+        refused = vdbgsh("exec", name, "stop")  # nobody to ask: refused, with the domain named
+        assert refused.returncode == 2
+        assert "\\x9b2J\\u202eevil" in refused.stderr
+        assert CONTROL.search(refused.stderr.replace("\n", "")) is None, refused.stderr
+        read_only = vdbgsh("exec", "--read-only", name, "info registers")
+        assert read_only.returncode == 0, read_only.stderr
+    finally:
+        destroy_quietly(conn, name)

@@ -19,6 +19,7 @@ from vdbgsh.plan.planner import plan_line, plan_request, plan_words
 from vdbgsh.render.errors import qmp_error_line
 from vdbgsh.render.hmp_text import hmp_error, hmp_output
 from vdbgsh.render.json_text import as_text
+from vdbgsh.render.untrusted import untrusted_line
 from vdbgsh.transport import Reply, Target
 from vdbgsh.transport.base import BlockingMonitor, JSONObject
 
@@ -166,10 +167,10 @@ def carry_out(guest: Guest, printer: ReplyPrinter, plan: Plan, dry_run: bool, pr
         return EXIT_OK
     if plan.translation is not None and printer.env.stderr.isatty():
         for note in plan.notes:
-            print(f"vdbgsh: {prefix}note: {note}", file=printer.env.stderr, flush=True)
+            print(f"vdbgsh: {prefix}note: {untrusted_line(note)}", file=printer.env.stderr, flush=True)
     refused = guest.guard.refusal(guest.monitor.target, plan.requests) if guest.guard is not None else None
     if refused is not None:
-        print(f"vdbgsh: {prefix}{refused}", file=printer.env.stderr, flush=True)
+        print(f"vdbgsh: {prefix}{untrusted_line(refused)}", file=printer.env.stderr, flush=True)
         return EXIT_USAGE
     status = EXIT_OK
     from vdbgsh.cli.secret_input import SecretReader
