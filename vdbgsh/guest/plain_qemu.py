@@ -16,12 +16,28 @@ from vdbgsh.transport.address import QMPAddress
 
 START_TIMEOUT = 15.0
 PR_SET_PDEATHSIG = 1
+_SO_ACCEPTCON = 0x10000  # /proc/net/unix's flag of a listening socket
 
 
 def _die_with_parent() -> None:
     # If vdbgsh is killed outright, no cleanup code runs; the kernel then stops QEMU for us.
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def listening(path: Path) -> bool:
+    """Whether the Unix socket at ``path`` accepts connections. Its file exists from bind(), before QEMU calls
+    listen(): a client that connects in between is refused. The kernel's table of Unix sockets says which listen."""
+    try:
+        table = Path("/proc/net/unix").read_text()
+    except OSError:  # no procfs: the file is the best sign there is
+        return path.exists()
+    wanted = str(path)
+    for line in table.splitlines()[1:]:
+        fields = line.split(maxsplit=7)  # Num RefCount Protocol Flags Type St Inode Path
+        if len(fields) == 8 and fields[7] == wanted and int(fields[3], 16) & _SO_ACCEPTCON:
+            return True
+    return False
 
 
 class PlainQemu:
@@ -58,7 +74,7 @@ class PlainQemu:
                 start_new_session=True,
             )
         deadline = time.monotonic() + START_TIMEOUT
-        while not self.socket_path.exists():
+        while not listening(self.socket_path):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
                 self.stop()
