@@ -278,6 +278,18 @@ def test_uri_credentials_are_masked_in_requests_and_refused_when_masked() -> Non
     assert masked_secrets(hmp) == ["arguments.command-line"]
 
 
+def test_hmp_text_quoting_a_secret_back_is_masked() -> None:
+    # HMP answers its errors in a successful reply; QEMU 11.1's migrate quotes the URI whole (7.2's did not).
+    hmp = {"execute": "human-monitor-command", "arguments": {"command-line": "migrate xyz://admin:hunter2@h:1"}}
+    said = {"return": "Error: unknown migration protocol: xyz://admin:hunter2@h:1\r\n"}
+    masked = mask_reply(said, hmp)["return"]
+    assert "hunter2" not in masked
+    assert masked.startswith("Error: unknown migration protocol: ")
+    assert MASK in masked
+    assert said["return"].count("hunter2") == 1  # a copy
+    assert mask_reply({"return": "OK\r\n"}, hmp) == {"return": "OK\r\n"}
+
+
 def test_an_error_quoting_a_secret_back_is_masked() -> None:
     from vdbgsh.syntax.errors import ParseError
 

@@ -259,6 +259,12 @@ def mask_reply(reply: dict[str, Any], request: Mapping[str, Any]) -> dict[str, A
     """``reply`` with the secrets of ``request`` masked where its error quotes them back (QEMU names the command
     it did not find, and some values it refused); a copy when anything changed."""
     error = reply.get("error")
+    text = reply.get("return")
+    if isinstance(text, str) and request.get("execute") == "human-monitor-command":
+        # HMP says its errors in a successful reply (QEMU 11.1's migrate quotes the whole URI back).
+        secrets = request_secrets(request)
+        masked = mask_echoes(text, secrets) if secrets else text
+        return reply if masked == text else {**reply, "return": masked}
     if not isinstance(error, dict) or not isinstance(error.get("desc"), str):
         return reply
     secrets = request_secrets(request)
