@@ -16,8 +16,12 @@ def test_a_call_given_up_leaves_no_thread_to_wait_for_and_hands_back_its_late_re
     release = threading.Event()
     unwanted: list[str] = []
 
+    def slow() -> str:
+        release.wait(10)
+        return "late"
+
     async def scenario() -> None:
-        call = asyncio.ensure_future(in_daemon_thread(lambda: release.wait(10) and "late", unwanted=unwanted.append))
+        call = asyncio.ensure_future(in_daemon_thread(slow, unwanted=unwanted.append))
         await asyncio.sleep(0.1)
         call.cancel()
         started = time.monotonic()
