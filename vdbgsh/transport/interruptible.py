@@ -9,6 +9,7 @@ the monitor), and the command may still run once QEMU does.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import time
@@ -24,6 +25,8 @@ EXIT_NO_REPLY = 124  # as timeout(1) exits when its command ran out of time
 EXIT_INTERRUPTED = 130  # as a shell reports a command ended by SIGINT
 # How often the waiting main thread comes back to Python, where a pending SIGINT is raised.
 SLICE = 0.05
+# Closing is not worth a wait: the process ends next.
+CLOSE_TIMEOUT = 2.0
 # A reply slower than this is worth a word in the shell: what may hold it, and how to stop waiting.
 LONG_WAIT = 5.0
 
@@ -149,6 +152,8 @@ class InterruptibleMonitor:
 
     def close(self) -> None:
         # A call still in its thread holds the connection: closing it could wait for that call. The process is
-        # about to end, and the connection with it.
-        if not self._abandoned:
-            self.inner.close()
+        # about to end, and the connection with it. Else closed where it was used, and not waited for long.
+        if self._abandoned:
+            return
+        with contextlib.suppress(TimeoutError, KeyboardInterrupt):
+            self.worker.call(self.inner.close, CLOSE_TIMEOUT)
