@@ -163,6 +163,7 @@ _PARAMETER_UNITS = {
     "max-postcopy-bandwidth": "bytes/second",
     "xbzrle-cache-size": "bytes",
     "vcpu-dirty-limit": "MB/s",
+    "x-rdma-chunk-size": "bytes",
 }
 
 
@@ -184,6 +185,9 @@ def migrate_parameters(args: Mapping[str, Any], value: Any, st: Style) -> list[s
         else:
             shown = st.num(item)
         unit = _PARAMETER_UNITS.get(name)
+        if item == []:  # cpr-exec-command unset: the name alone, as HMP prints it
+            lines.append(f"{name}:")
+            continue
         lines.append(f"{name}: {shown}" + (f" {unit}" if unit else ""))
     return lines
 
