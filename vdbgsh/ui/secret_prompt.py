@@ -9,6 +9,7 @@ from prompt_toolkit.application import get_app, run_in_terminal
 
 from vdbgsh.errors import UsageError
 from vdbgsh.ui.hidden_input import read_hidden
+from vdbgsh.ui.typeahead import take_typeahead
 
 
 async def ask_secret_aside(question: str) -> str:
@@ -33,6 +34,7 @@ async def ask_secret_aside(question: str) -> str:
             except (EOFError, KeyboardInterrupt):
                 return None
 
+    take_typeahead(app)  # lines typed ahead run in turn, not thrown away by the hidden read's flush
     try:
         secret = await run_in_terminal(read, in_executor=True)
     finally:
