@@ -12,7 +12,7 @@ from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.input import PipeInput
 
 from tests.conftest import LoopThread
-from tests.test_shell import MonitorWrapper, run_shell
+from tests.test_shell import MonitorWrapper, Step, run_shell
 from vdbgsh.syntax.meta import META_COMMANDS
 from vdbgsh.transport import Reply
 from vdbgsh.transport.base import JSONObject
@@ -72,7 +72,7 @@ def test_a_bug_in_a_key_or_a_callback_is_said_and_the_keys_still_work(
         asyncio.get_running_loop().call_soon(buggy_callback)
         await asyncio.sleep(0.2)
 
-    keys = [bugs, "\x15query-status\r", ":quit\r"]  # Ctrl-U: the line left from the failed Enter
+    keys: list[str | Step] = [bugs, "\x15query-status\r", ":quit\r"]  # Ctrl-U: the line left from the failed Enter
     text, _source = run_shell(loop, shared_guest, keys, tmp_path / "cache")
     assert "error: internal error (a bug in vdbgsh, not in the guest): RuntimeError: injected key bug" in text
     assert "error: internal error (a bug in vdbgsh, not in the guest): RuntimeError: injected callback bug" in text

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from vdbgsh.cli.environment import Environment
-from vdbgsh.cli.main import COMPLETE_WORDS
 from vdbgsh.errors import EXIT_OK, EXIT_USAGE
 
+COMPLETE_WORDS = "_complete-words"  # hidden, for the completion scripts: not in the parser
 KINDS = ("commands", "events")
 
 

@@ -8,13 +8,13 @@ import os
 import sys
 from collections.abc import Sequence
 
+from vdbgsh.cli.complete_words import COMPLETE_WORDS
 from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.parser import build_parser
 from vdbgsh.errors import EXIT_USAGE, VdbgshError
 
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
-COMPLETE_WORDS = "_complete-words"  # hidden, for the completion scripts: not in the parser
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:

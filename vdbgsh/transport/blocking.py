@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from vdbgsh.transport.base import JSONObject, Monitor, Reply
-from vdbgsh.transport.target import Target
 
 
 class BlockingAdapter:
-    def __init__(self, target: Target) -> None:
+    """``open_monitor`` opens the monitor (a Target's ``open``), on the adapter's own loop."""
+
+    def __init__(self, open_monitor: Callable[[], Awaitable[Monitor]]) -> None:
         self._loop = asyncio.new_event_loop()
         try:
-            self._monitor: Monitor = self._loop.run_until_complete(target.open(events=False))
+            self._monitor: Monitor = self._loop.run_until_complete(open_monitor())
         except BaseException:
             self._loop.close()
             raise

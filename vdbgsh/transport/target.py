@@ -38,7 +38,10 @@ class Target(NamedTuple):
             from vdbgsh.transport.blocking import BlockingAdapter
 
             return InterruptibleMonitor.open(
-                lambda: BlockingAdapter(self), self.timeout, libvirt=False, where=str(self.qmp)
+                lambda: BlockingAdapter(lambda: self.open(events=False)),
+                self.timeout,
+                libvirt=False,
+                where=str(self.qmp),
             )
         domain = self.domain
         assert domain is not None

@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from typing import Protocol
 
+from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.filters import Condition, has_focus, is_searching
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.key_binding.bindings.auto_suggest import load_auto_suggest_bindings
 from prompt_toolkit.key_binding.key_bindings import KeyBindingsBase
 
+from vdbgsh.events.view import EventsView
 from vdbgsh.ui.json_continuation import json_is_open
+from vdbgsh.ui.layout import ShellScreen
 
-if TYPE_CHECKING:
-    from vdbgsh.ui.shell import Shell
+
+class Shell(Protocol):
+    """What the keys act on: the shell (ui/shell.py), described here so that the keys need not import the module
+    that builds them."""
+
+    screen: ShellScreen
+    buffer: Buffer
+    events: EventsView
+    question: tuple[str, asyncio.Future[bool]] | None
+
+    @property
+    def answerable(self) -> bool: ...
+    @property
+    def busy(self) -> bool: ...
+    def answer(self, yes: bool) -> None: ...
+    def abandon_line(self) -> None: ...
+    def clear_events(self) -> None: ...
+    def focus_input(self) -> None: ...
+    def focus_pane(self) -> None: ...
+    def leave(self) -> None: ...
+    def pause_events(self, paused: bool) -> None: ...
+    def show_selected_event(self) -> None: ...
+    def stop_waiting(self) -> None: ...
+    def toggle_pane(self) -> None: ...
+
 
 # What the keys below (and prompt_toolkit's own) do, for :help and the man page.
 KEY_HELP: tuple[tuple[str, str], ...] = (
