@@ -73,3 +73,21 @@ def test_the_control_shows_the_newest_rows_and_the_tail_of_a_line_that_only_part
     assert shown == ["learns of it only from QEMU's STOP event", "and reports 'paused (unknown)'", "last"]
     content = control.create_content(width=200, height=10)
     assert content.line_count == 3
+
+
+def test_scrolling_back_stops_with_the_first_line_at_the_top_and_names_ctrl_end() -> None:
+    transcript = Transcript()
+    transcript.append("\n".join(f"line {n}" for n in range(30)))
+    control = TranscriptControl(transcript)
+    control.create_content(width=40, height=10)
+    for _ in range(20):
+        control.page_up()
+    content = control.create_content(width=40, height=10)
+    shown = [fragment_list_to_text(content.get_line(i)) for i in range(content.line_count)]
+    assert shown[:9] == [f"line {n}" for n in range(9)]  # nine lines and the hint: no blank row above them
+    assert shown[9] == " ↓ 21 more lines (Ctrl-End) "
+    short = TranscriptControl(Transcript())
+    short.transcript.append("one\ntwo")
+    short.create_content(width=40, height=10)
+    short.page_up()
+    assert short.following  # what fits on the screen does not scroll

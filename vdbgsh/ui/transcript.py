@@ -93,16 +93,29 @@ class TranscriptControl(UIControl):
     def __init__(self, transcript: Transcript) -> None:
         self.transcript = transcript
         self.scrolled_back = 0  # 0: follow the newest line
-        self.height = 1
+        self.height = 1  # the screen's, as of the last redraw: what a page is, and how far back the view goes
+        self.width = 80
 
     @property
     def following(self) -> bool:
         return self.scrolled_back == 0
 
     def scroll(self, lines: int) -> None:
-        """Positive: back towards older lines; negative: forward. Stops at both ends."""
-        most = max(0, len(self.transcript) - 1)
-        self.scrolled_back = min(most, max(0, self.scrolled_back + lines))
+        """Positive: back towards older lines; negative: forward. Stops at both ends: back, once the first line
+        is at the top of the screen (the screen never shows blank rows above it)."""
+        self.scrolled_back = min(self._most_back(), max(0, self.scrolled_back + lines))
+
+    def _most_back(self) -> int:
+        """Lines below the view when the first line is at its top: the last line of the smallest run of lines from
+        the first that fills the rows above the hint. A transcript that fits on the screen does not scroll."""
+        transcript = self.transcript
+        room = max(1, self.height - 1)
+        rows = 0
+        for index in range(len(transcript)):
+            rows += len(transcript.rows(index, self.width))
+            if rows >= room:
+                return len(transcript) - 1 - index
+        return 0
 
     def page_up(self) -> None:
         self.scroll(max(1, self.height - 2))
@@ -118,20 +131,23 @@ class TranscriptControl(UIControl):
 
     def create_content(self, width: int, height: int) -> UIContent:
         self.height = height
+        self.width = width
+        # A resize (or a cleared transcript) may leave the view past the first line: it stops there.
+        self.scrolled_back = min(self.scrolled_back, self._most_back())
         transcript = self.transcript
         last = len(transcript) - 1 - self.scrolled_back
+        room = height if self.following else max(1, height - 1)  # the last row, when scrolled back, is the hint's
         shown: list[StyleAndTextTuples] = []
         index = last
-        while index >= 0 and len(shown) < height:
+        while index >= 0 and len(shown) < room:
             shown.extend(reversed(transcript.rows(index, width)))
             index -= 1
         shown.reverse()
-        if len(shown) > height:
+        if len(shown) > room:
             # The oldest line only partly fits: its last rows show, as a terminal scrolled that far would.
-            del shown[: len(shown) - height]
-        if not self.following and shown:
-            marker: StyleAndTextTuples = [("class:transcript.scrolled", f" ↓ {self.scrolled_back} more lines (End) ")]
-            shown[-1] = marker
+            del shown[: len(shown) - room]
+        if not self.following:
+            shown.append([("class:transcript.scrolled", f" ↓ {self.scrolled_back} more lines (Ctrl-End) ")])
         return UIContent(
             get_line=lambda i: shown[i],
             line_count=len(shown),
