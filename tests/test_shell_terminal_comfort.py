@@ -3,14 +3,18 @@ the events pane's lines, long JSON lines, history search and Tab."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import libvirt
 import pytest
 
 from tests.conftest import unique_name
 from tests.terminal import Tmux
+from tests.test_events import qmp
+from tests.test_events_pane import pane_column
 
 
 @pytest.fixture
@@ -83,3 +87,29 @@ def test_a_short_transcript_does_not_scroll_into_blank_rows(
     rows = _transcript_rows(tmux)
     assert "more lines" not in "\n".join(rows + before)
     assert any(f'"name": "{shared_guest}"' in row for row in rows), "\n".join(rows)
+
+
+def test_the_events_pane_names_whose_event_first_cuts_with_an_ellipsis_and_shows_a_picked_one_whole(
+    conn: libvirt.virConnect, guest: str, home: dict[str, str]
+) -> None:
+    wide = Tmux(unique_name(), width=140, height=30)  # the pane beside the transcript, 46 columns
+    try:
+        wide.start("attach", guest, env=home)
+        wide.wait_for(f"{guest} (running)>")
+        wide.type_line(":events filter JOB_STATUS_CHANGE")
+        wide.wait_for("shown 0 (JOB_STATUS_CHANGE)")
+        for node in ("src13", "dst13"):
+            qmp(conn, guest, "blockdev-add", driver="null-co", **{"node-name": node, "size": 1 << 20})
+        qmp(conn, guest, "blockdev-backup", **{"job-id": "job13", "device": "src13", "target": "dst13"}, sync="full")
+        _until(lambda: "\n".join(pane_column(wide.screen(joined=False))).count("JOB_STATUS_CHANGE") >= 3, wide)
+        column = [row.rstrip() for row in pane_column(wide.screen(joined=False))]
+        lines = [row for row in column if " JOB_STATUS_CHANGE " in row]  # (not the title's filter)
+        assert all('{"id":"job13",' in row for row in lines), "\n".join(column)
+        assert any(row.endswith("…") for row in lines), "\n".join(column)
+        wide.send("F3")  # picks the newest: shown whole, over two rows
+        wide.wait_for('{"id":"job13","status":"null"}')
+        wide.send("Up")  # the one before it, whole in turn; the newest is cut again
+        _until(lambda: len(re.findall(r'"status":"[a-z]+"}', "\n".join(pane_column(wide.screen())))) == 1, wide)
+        assert '"status":"null"}' not in "\n".join(pane_column(wide.screen()))
+    finally:
+        wide.kill()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from vdbgsh.events.follow import Notice
 from vdbgsh.render.ansi import BOLD, DIM, MAGENTA, paint
@@ -35,6 +36,17 @@ def iso_utc(timestamp: float) -> str:
     # Whole microseconds first: QEMU stamps seconds + microseconds, and a float round trip could lose one.
     moment = _EPOCH + timedelta(microseconds=round(timestamp * 1_000_000))
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# The members that say whose event it is (which job, device or node), then what became of it: a line cut at the
+# edge of a narrow pane still names them. QEMU sends JOB_STATUS_CHANGE as {"status", "id"}, for one.
+_IDENTIFYING = ("id", "job-id", "device", "node-name", "node", "name", "qom-path", "status")
+
+
+def identifying_first(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with its identifying members first (in ``_IDENTIFYING``'s order), the others as QEMU sent them."""
+    leading = {key: data[key] for key in _IDENTIFYING if key in data}
+    return leading | {key: value for key, value in data.items() if key not in leading}
 
 
 def _where(domain: str, host: str | None) -> str:

@@ -1,20 +1,25 @@
-"""The events pane: a title line saying what is shown, then one line per event (time, name, compact data)."""
+"""The events pane: a title line saying what is shown, then one line per event (time, name, compact data, cut
+with an ellipsis at the pane's edge); the event picked with F3 shows whole, over as many rows as it takes."""
 
 from __future__ import annotations
 
 from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.formatted_text.utils import fragment_list_width
 from prompt_toolkit.layout.controls import UIContent, UIControl
 from prompt_toolkit.mouse_events import MouseEvent, MouseEventType
+from prompt_toolkit.utils import get_cwidth
 
-from vdbgsh.events.format import clock
+from vdbgsh.events.format import clock, identifying_first
 from vdbgsh.events.view import EventsView, Numbered
 from vdbgsh.render.json_text import compact
 from vdbgsh.render.untrusted import untrusted_line
+from vdbgsh.ui.wrap import wrap_fragments
 
 # Events that mean the guest stopped or went away stand out; the ones that say it is fine again are green.
 _ALARMING = ("SHUTDOWN", "RESET", "GUEST_PANICKED", "GUEST_CRASHLOADED", "POWERDOWN", "BLOCK_IO_ERROR")
 _RELIEVING = ("RESUME", "WAKEUP", "BLOCK_JOB_COMPLETED", "DEVICE_DELETED")
 _DATA_SHOWN = 300  # characters of data drawn on one line; the whole event is one Enter away
+_SELECTED_ROWS = 40  # rows a picked event takes at most in the pane (Enter shows any event whole)
 
 
 def event_style(name: str) -> str:
@@ -28,6 +33,7 @@ def event_style(name: str) -> str:
 
 
 def event_fragments(numbered: Numbered, selected: bool) -> StyleAndTextTuples:
+    """The event as one line: its time, its name, then its data with the identifying members first."""
     event = numbered.event
     line: StyleAndTextTuples = [
         ("class:event.time", clock(event.timestamp)),
@@ -35,10 +41,42 @@ def event_fragments(numbered: Numbered, selected: bool) -> StyleAndTextTuples:
         (event_style(event.name), untrusted_line(event.name)),  # QEMU's word, whatever it holds
     ]
     if event.data is not None:
-        line += [("", " "), ("class:event.data", compact(event.data)[:_DATA_SHOWN])]
+        data = compact(identifying_first(event.data))
+        line += [("", " "), ("class:event.data", data if selected else data[:_DATA_SHOWN])]
     if selected:
         line = [("class:event.selected " + fragment[0], fragment[1]) for fragment in line]
     return line
+
+
+def event_rows(numbered: Numbered, selected: bool, width: int) -> list[StyleAndTextTuples]:
+    """An event fitted to the pane: cut with an ellipsis at its edge, or, picked, shown whole over several rows."""
+    line = event_fragments(numbered, selected)
+    if selected:
+        return wrap_fragments(line, width)[:_SELECTED_ROWS]
+    return [fit_fragments(line, width)]
+
+
+def fit_fragments(line: StyleAndTextTuples, width: int) -> StyleAndTextTuples:
+    """``line`` cut to ``width`` cells, its last cell an ellipsis when anything was cut."""
+    if fragment_list_width(line) <= width:
+        return line
+    fitted: StyleAndTextTuples = []
+    room = max(0, width - 1)
+    for fragment in line:
+        style, text = fragment[0], fragment[1]
+        kept = ""
+        for char in text:
+            cells = get_cwidth(char)
+            if cells > room:
+                break
+            kept += char
+            room -= cells
+        if kept:
+            fitted.append((style, kept))
+        if kept != text:
+            fitted.append((style, "…"))
+            break
+    return fitted
 
 
 def title_fragments(view: EventsView, focused: bool) -> StyleAndTextTuples:
@@ -72,8 +110,18 @@ class EventsControl(UIControl):
 
     def create_content(self, width: int, height: int) -> UIContent:
         view = self.view
-        rows = view.window(height)
-        lines = [event_fragments(numbered, numbered.seq == view.selected) for numbered in rows]
+        lines: list[StyleAndTextTuples] = []
+        picked = (0, 0)  # the rows of the selected event, which stay on the screen
+        for numbered in view.window(height):
+            selected = numbered.seq == view.selected
+            rows = event_rows(numbered, selected, width)
+            if selected:
+                picked = (len(lines), len(lines) + len(rows))
+            lines += rows
+        if len(lines) > height:
+            # The picked event's rows pushed the others down: the oldest go first, as long as it stays whole.
+            start = min(picked[0], len(lines) - height)
+            lines = lines[start : start + height]
         if not lines:
             lines = [[("class:events.empty", " (no events yet)" if not view.ring.total else " (none match)")]]
         return UIContent(get_line=lambda i: lines[i], line_count=len(lines), show_cursor=False)
