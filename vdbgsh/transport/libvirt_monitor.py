@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import libvirt
@@ -56,6 +58,8 @@ class LibvirtMonitor(Monitor):
         self._callbacks: set[int] = set()
         self._listeners: list[list[EventCallback]] = []
         self._unwatch: list[Subscription] = []
+        self._in_flight = 0  # monitor commands whose reply has not come (a caller may have stopped waiting)
+        self._counting = threading.Lock()  # they are counted in their own threads
 
     @classmethod
     async def open(cls, uri: str | None, domain: str, *, events: bool = True) -> LibvirtMonitor:
@@ -67,7 +71,25 @@ class LibvirtMonitor(Monitor):
     async def execute_message(self, message: JSONObject) -> Reply:
         # qemuMonitorCommand blocks: in a thread, the UI and the events stay live during a slow command; a thread
         # of its own, which a reply that never comes (QEMU stopped) leaves behind without holding up the exit.
-        return await in_daemon_thread(lambda: self.commands.execute_message(message))
+        return await in_daemon_thread(lambda: self._counted(message))
+
+    def _counted(self, message: JSONObject) -> Reply:
+        with self._counting:  # in the call's own thread: it ends when the reply comes, whoever still waits
+            self._in_flight += 1
+        try:
+            return self.commands.execute_message(message)
+        finally:
+            with self._counting:
+                self._in_flight -= 1
+
+    def _off_the_loop(self, calls: Callable[[], None]) -> None:
+        """Deregistering calls, at once, or in a daemon thread while a command waits for QEMU: libvirt's client
+        (9.0) then takes up to a keepalive interval (5 s) to send another call, and leaving the shell waited that
+        long."""
+        if self._in_flight:
+            threading.Thread(target=calls, name="vdbgsh-libvirt-deregister", daemon=True).start()
+        else:
+            calls()
 
     async def build_identity(self) -> str:
         return await in_daemon_thread(self.commands.build_identity)
@@ -105,11 +127,16 @@ class LibvirtMonitor(Monitor):
             callback(event)
 
     def _deregister(self) -> None:
-        for callback_id in self._callbacks:
-            # A failure means the connection is gone, and the callback with it.
-            with contextlib.suppress(libvirt.libvirtError):
-                libvirt_qemu.qemuMonitorEventDeregister(self.conn, callback_id)
+        conn, callback_ids = self.conn, list(self._callbacks)
         self._callbacks.clear()
+
+        def deregister() -> None:
+            for callback_id in callback_ids:
+                # A failure means the connection is gone, and the callback with it.
+                with contextlib.suppress(libvirt.libvirtError):
+                    libvirt_qemu.qemuMonitorEventDeregister(conn, callback_id)
+
+        self._off_the_loop(deregister)
 
     def watch(self, callback: LostCallback) -> Subscription:
         """libvirt's close callback (libvirtd gone: the keepalive notices a hung one within ~15 s) and the
@@ -141,12 +168,15 @@ class LibvirtMonitor(Monitor):
             raise MonitorGone(f"cannot watch {self.target} through libvirtd at {uri}: {err}", SOCKET_HINT) from None
         watching = closing
 
-        def cancel() -> None:
-            events.cancel()
+        def deregister() -> None:
             # Failures mean the connection is gone, and the callbacks with it.
             with contextlib.suppress(libvirt.libvirtError):
                 conn.domainEventDeregisterAny(lifecycle)
             watching.cancel()
+
+        def cancel() -> None:
+            events.cancel()
+            self._off_the_loop(deregister)
 
         subscription = Subscription(cancel)
         self._unwatch.append(subscription)
@@ -161,4 +191,5 @@ class LibvirtMonitor(Monitor):
         self._listeners.clear()
         self._deregister()
         self.commands.close()
-        await drain_libvirt_events()
+        if not self._in_flight:  # else libvirt's pending callbacks never drain: nothing to wait for
+            await drain_libvirt_events()
