@@ -3,10 +3,12 @@ the events pane's lines, long JSON lines, history search and Tab."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import libvirt
 import pytest
@@ -113,3 +115,42 @@ def test_the_events_pane_names_whose_event_first_cuts_with_an_ellipsis_and_shows
         assert '"status":"null"}' not in "\n".join(pane_column(wide.screen()))
     finally:
         wide.kill()
+
+
+def _json_after(rows: list[str], start: str) -> Any:
+    """The JSON that begins on the last row starting with ``start``, read back from the rows it took."""
+    begins = start.rstrip()  # (a row may end where the blank after it was)
+    first = max((index for index, row in enumerate(rows) if row.startswith(begins)), default=None)
+    assert first is not None, "\n".join(rows)
+    taken = [rows[first][len(begins) :]]
+    for row in rows[first + 1 :]:
+        try:
+            return json.loads("\n".join(taken))
+        except json.JSONDecodeError:
+            taken.append(row)
+    return json.loads("\n".join(taken))
+
+
+def test_long_json_lines_break_between_members_so_they_can_be_copied(
+    tmux: Tmux, shared_guest: str, home: dict[str, str]
+) -> None:
+    prompt = f"{shared_guest} (running)>"
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(prompt)
+    tmux.type_line(":events off")
+    tmux.type_line(":verbose on")
+    tmux.type_line("qom-get path=/machine/i440fx/pci.0 property=realized")
+    _until(lambda: "true" in tmux.visible(), tmux)  # the reply, on a row of its own
+    request = {"execute": "qom-get", "arguments": {"path": "/machine/i440fx/pci.0", "property": "realized"}}
+    assert _json_after(tmux.visible(), "→ ") == request
+    tmux.type_line(":begin")
+    tmux.wait_for("transaction begun")
+    action = "block-dirty-bitmap-add node=a-node-of-a-long-name name=bitmap-for-the-nightly-backup granularity=65536"
+    tmux.type_line(action)
+    tmux.wait_for("+ action 1:")
+    data = {"node": "a-node-of-a-long-name", "name": "bitmap-for-the-nightly-backup", "granularity": 65536}
+    assert _json_after(tmux.visible(), "+ action 1: ") == {"type": "block-dirty-bitmap-add", "data": data}
+    tmux.type_line(":actions")
+    tmux.wait_for("   1  {")
+    assert _json_after(tmux.visible(), "   1  ") == {"type": "block-dirty-bitmap-add", "data": data}
+    tmux.type_line(":abort")

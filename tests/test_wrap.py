@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from prompt_toolkit.formatted_text import StyleAndTextTuples
@@ -91,3 +93,16 @@ def test_scrolling_back_stops_with_the_first_line_at_the_top_and_names_ctrl_end(
     short.create_content(width=40, height=10)
     short.page_up()
     assert short.following  # what fits on the screen does not scroll
+
+
+def test_compact_json_breaks_between_members_so_its_rows_are_the_same_json() -> None:
+    echo = '→ {"execute":"qom-get","arguments":{"path":"/machine/i440fx","property":"realized","x":"a,b\\",c"}}'
+    rows = rows_text([("", echo)], 40)
+    assert rows == [
+        '→ {"execute":"qom-get",',
+        '"arguments":{"path":"/machine/i440fx",',
+        '"property":"realized","x":"a,b\\",c"}}',
+    ]
+    for width in range(39, 90):  # wherever it breaks, never inside a string (the comma in "a,b\",c" included)
+        assert json.loads("\n".join(rows_text([("", echo)], width))[2:]) == json.loads(echo[2:]), width
+    assert rows_text([("", "one, two, three")], 9) == ["one, two,", "three"]  # prose: at its blanks, as before

@@ -1,7 +1,8 @@
 """Long transcript lines broken into screen rows at blanks, as a reader expects, rather than mid-word.
 
-A word wider than the row is cut where the row ends (a long JSON string, a path). Widths are terminal cells:
-wide characters count two.
+Compact JSON (the ``→`` echo of a request, a transaction's actions) has no blanks: it breaks between members, after a
+comma outside a string, so that its rows copied back together are the same JSON. A word wider than the row is cut
+where the row ends (a long JSON string, a path). Widths are terminal cells: wide characters count two.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ def row_spans(text: str, width: int) -> list[tuple[int, int]]:
     rows: list[tuple[int, int]] = []
     row_start = column = 0
     after_blank = -1  # where the next row could start, just after the last blank of this row (-1: no blank yet)
+    in_string = False  # inside a JSON string: its commas are not between members
     for offset, char in enumerate(text):
         cells = get_cwidth(char)
         if column + cells > width and offset > row_start:
@@ -31,10 +33,20 @@ def row_spans(text: str, width: int) -> list[tuple[int, int]]:
                 rows.append((row_start, offset))
                 row_start, column = offset, 0
         column += cells
-        if char == " ":
+        if char == '"' and not _escaped(text, offset):
+            in_string = not in_string
+        if char == " " or (char == "," and not in_string and text[offset + 1 : offset + 2] not in (" ", "")):
             after_blank = offset + 1
     rows.append((row_start, len(text)))
     return rows
+
+
+def _escaped(text: str, offset: int) -> bool:
+    """Whether the quote at ``offset`` is escaped: an odd run of backslashes before it."""
+    backslashes = 0
+    while offset - backslashes > 0 and text[offset - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
 
 
 def wrap_fragments(fragments: StyleAndTextTuples, width: int) -> list[StyleAndTextTuples]:
