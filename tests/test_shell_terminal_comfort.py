@@ -14,6 +14,7 @@ import libvirt
 import pytest
 
 from tests.conftest import unique_name
+from tests.guest_facts import QemuFacts
 from tests.terminal import Tmux
 from tests.test_events import qmp
 from tests.test_events_pane import pane_column
@@ -154,3 +155,26 @@ def test_long_json_lines_break_between_members_so_they_can_be_copied(
     tmux.wait_for("   1  {")
     assert _json_after(tmux.visible(), "   1  ") == {"type": "block-dirty-bitmap-add", "data": data}
     tmux.type_line(":abort")
+
+
+def test_ctrl_r_shows_the_match_as_you_type(
+    tmux: Tmux, shared_guest: str, home: dict[str, str], qemu_facts: QemuFacts
+) -> None:
+    prompt = f"{shared_guest} (running)>"
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(prompt)
+    tmux.type_line(":events off")
+    tmux.type_line("qom-get path=/machine property=type")
+    tmux.type_line("query-name")
+    tmux.wait_for(f'"name": "{shared_guest}"')
+    tmux.send("C-r")
+    tmux.wait_for("(reverse-i-search)")
+    tmux.send("-l", "propert")  # no second Ctrl-R: the line found shows in the input line at once
+
+    def input_row() -> str:
+        return [row for row in tmux.visible() if row.startswith(prompt)][-1]
+
+    _until(lambda: input_row() == f"{prompt} qom-get path=/machine property=type", tmux, timeout=10)
+    tmux.send("Enter")  # takes the line found into the prompt
+    tmux.send("Enter")  # and runs it
+    tmux.wait_for(f'"{qemu_facts.machine_type}"', count=2)

@@ -80,6 +80,7 @@ class ShellScreen:
             lexer=lexer,
             input_processors=[AppendAutoSuggestion()],
             search_buffer_control=self.search.control,
+            preview_search=True,  # Ctrl-R shows the line found as the search is typed, as bash and zsh do
         )
         self.input_window = Window(
             self.input_control,
