@@ -5,7 +5,8 @@
 #         checkout bound at the same path inside and the chroot's own libvirtd
 #   all   both
 # Every stack runs even when an earlier one failed; the exit status is 1 if any failed. Extra pytest arguments come
-# from $PYTEST_ARGS (e.g. PYTEST_ARGS='-k hmp'). Each run's output is also kept in .setup/test-STACK.log.
+# from $PYTEST_ARGS, split on blanks (e.g. PYTEST_ARGS="-x -k hmp"). Each run's output is also kept in
+# .setup/test-STACK.log.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
