@@ -45,7 +45,8 @@ host_mirror() { # the first Debian archive URI the host's apt is configured with
 MIRROR=${MIRROR:-$(host_mirror)}
 PKGS=(qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config gcc
     python3 python3-venv python3-dev git make tmux jq bash-completion zsh fish
-    man-db groff-base procps ca-certificates less) # man-db..ca-certificates: setup.sh and the tests want them; less: the pager test
+    man-db groff-base procps ca-certificates less) # from man-db on: the project's setup.sh and tests want them too
+                                                   # (less: the pager tests; minbase has none)
 # shellcheck disable=SC2206
 PKGS+=(${SID_EXTRA:-}) # more packages for the chroot, e.g. SID_EXTRA="gdb strace"
 
