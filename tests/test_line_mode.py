@@ -5,6 +5,7 @@ after it showed; and the full-screen shell still starting when its history file 
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,3 +94,48 @@ def test_full_screen_shell_starts_when_its_history_cannot_be_kept(
     terminal.wait_for('"name"')
     terminal.send("C-d")
     terminal.wait_for("EXIT=0")
+
+
+BUGGY_LINE_MODE = """
+import asyncio, sys
+from pathlib import Path
+from vdbgsh.schema.loading import SchemaCache, load_schema
+from vdbgsh.session import Session
+from vdbgsh.transport import Target
+from vdbgsh.ui.line_mode import LineShell
+
+class Buggy:  # fault injection: one command meets a bug of vdbgsh's
+    def __init__(self, real):
+        self.real = real
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+    async def execute_message(self, request):
+        if request.get("execute") == "query-name":
+            raise RuntimeError("injected bug")
+        return await self.real.execute_message(request)
+
+async def main():
+    real = await Target(domain=sys.argv[1]).open(events=True)
+    try:
+        loaded = await load_schema(real, SchemaCache(Path(sys.argv[2])))
+        await LineShell(Session(Buggy(real), loaded, colour=False), sys.argv[1], reopen=None).run("banner")
+    finally:
+        await real.close()
+
+asyncio.run(main())
+"""
+
+
+def test_a_bug_in_one_line_is_said_and_line_mode_goes_on(shared_guest: str, tmp_path: Path) -> None:
+    ran = subprocess.run(
+        [sys.executable, "-c", BUGGY_LINE_MODE, shared_guest, str(tmp_path / "cache")],
+        input="query-name\nquery-status\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**user_env(), "XDG_STATE_HOME": str(tmp_path / "state")},
+        check=False,
+    )
+    assert "error: internal error (a bug in vdbgsh, not in the guest): RuntimeError: injected bug" in ran.stdout
+    assert '"status": "running"' in ran.stdout  # the next line still ran
+    assert "Traceback" not in ran.stdout + ran.stderr

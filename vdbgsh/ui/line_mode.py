@@ -27,6 +27,7 @@ from vdbgsh.syntax.meta import is_meta
 from vdbgsh.transport import Event
 from vdbgsh.transport.connection_care import in_daemon_thread
 from vdbgsh.transport.interruptible import LONG_WAIT, long_wait_note
+from vdbgsh.ui.internal_error import internal_error_lines
 
 STOPPED_WAITING = "stopped waiting for the reply (the guest may still run the command)"
 
@@ -212,6 +213,9 @@ class LineShell:
             return True
         except VdbgshError as err:
             self.write(error_text(err.lines(), False))
+            return True
+        except Exception as err:  # a bug of vdbgsh's must not end the shell mid-incident
+            self.write(error_text(internal_error_lines(err), False))
             return True
         finally:
             slow.cancel()
