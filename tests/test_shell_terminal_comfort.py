@@ -178,3 +178,39 @@ def test_ctrl_r_shows_the_match_as_you_type(
     tmux.send("Enter")  # takes the line found into the prompt
     tmux.send("Enter")  # and runs it
     tmux.wait_for(f'"{qemu_facts.machine_type}"', count=2)
+
+
+def _input_row(tmux: Tmux, prompt: str) -> str:
+    return [row for row in tmux.visible() if row.startswith(prompt)][-1]
+
+
+def test_tab_inserts_what_the_completions_share_and_leaves_the_menu_open(
+    tmux: Tmux, shared_guest: str, home: dict[str, str]
+) -> None:
+    prompt = f"{shared_guest} (running)>"
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(prompt)
+    tmux.send("-l", "query-rocker-of")
+    tmux.wait_for("query-rocker-of-dpa-groups")  # the menu, as typed
+    tmux.send("Tab")
+    _until(lambda: _input_row(tmux, prompt) == f"{prompt} query-rocker-of-dpa-", tmux)
+    screen = tmux.wait_for("query-rocker-of-dpa-flows")  # the menu still offers them all
+    assert "query-rocker-of-dpa-groups" in screen
+    tmux.send("Tab")  # they share nothing more: now Tab steps through them
+    _until(
+        lambda: (
+            _input_row(tmux, prompt).startswith(f"{prompt} query-rocker-of-dpa-")
+            and _input_row(tmux, prompt) != f"{prompt} query-rocker-of-dpa-"
+        ),
+        tmux,
+    )
+
+
+def test_a_tab_in_the_same_burst_as_the_text_completes_it(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
+    prompt = f"{shared_guest} (running)>"
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(prompt)
+    tmux.send("-l", "qom-ge\t")  # as a paste arrives: the Tab before the text's completions
+    _until(lambda: _input_row(tmux, prompt) == f"{prompt} qom-get", tmux)
+    tmux.send("-l", " pa\tmachine")
+    _until(lambda: _input_row(tmux, prompt).startswith(f"{prompt} qom-get path=machine"), tmux)

@@ -1,4 +1,4 @@
-"""The shell's keys, beyond prompt_toolkit's Emacs defaults (editing, Tab, Ctrl-R search, history)."""
+"""The shell's keys, beyond prompt_toolkit's Emacs defaults (editing, Ctrl-R search, history); Tab: ui/tab_key.py."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from prompt_toolkit.key_binding.key_bindings import KeyBindingsBase
 from vdbgsh.events.view import EventsView
 from vdbgsh.ui.json_continuation import json_is_open
 from vdbgsh.ui.layout import ShellScreen
+from vdbgsh.ui.tab_key import TabKey
 
 
 class Shell(Protocol):
@@ -24,6 +25,7 @@ class Shell(Protocol):
     buffer: Buffer
     events: EventsView
     question: tuple[str, asyncio.Future[bool]] | None
+    tab_key: TabKey
 
     @property
     def answerable(self) -> bool: ...
@@ -43,7 +45,7 @@ class Shell(Protocol):
 
 # What the keys below (and prompt_toolkit's own) do, for :help and the man page.
 KEY_HELP: tuple[tuple[str, str], ...] = (
-    ("Tab", "complete (a menu also opens as you type)"),
+    ("Tab", "insert what the completions share (a menu also opens as you type); again: step through the menu"),
     ("Enter", "run the line; inside an open JSON request, a new line"),
     ("Ctrl-C", "clear the line; while a command runs, stop waiting for it (lines typed meanwhile are dropped)"),
     ("Ctrl-D", "leave (on an empty line), after the lines already typed have run"),
@@ -85,6 +87,10 @@ def shell_key_bindings(shell: Shell) -> KeyBindingsBase:
         elif buffer.text:
             shell.abandon_line()
 
+    @keys.add("tab", filter=typing & ~asking)
+    def _complete(event: KeyPressEvent) -> None:
+        shell.tab_key.press()
+
     @keys.add("c-d", filter=typing & Condition(lambda: not buffer.text))
     def _leave(event: KeyPressEvent) -> None:
         shell.leave()
@@ -116,7 +122,18 @@ def shell_key_bindings(shell: Shell) -> KeyBindingsBase:
     def _follow(event: KeyPressEvent) -> None:
         screen.transcript_control.follow()
 
-    return merge_key_bindings([load_auto_suggest_bindings(), keys, _pane_key_bindings(shell)])
+    return merge_key_bindings([load_auto_suggest_bindings(), keys, _pane_key_bindings(shell), _held_tab(shell)])
+
+
+def _held_tab(shell: Shell) -> KeyBindings:
+    """While a Tab waits for its completions, the keys after it wait too (ui/tab_key.py): last, so it goes first."""
+    keys = KeyBindings()
+
+    @keys.add("<any>", filter=Condition(lambda: shell.tab_key.holding), eager=True)
+    def _wait(event: KeyPressEvent) -> None:
+        shell.tab_key.queue(event.key_sequence)
+
+    return keys
 
 
 def _pane_key_bindings(shell: Shell) -> KeyBindings:

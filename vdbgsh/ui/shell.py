@@ -47,6 +47,7 @@ from vdbgsh.ui.pager import page, pager_command
 from vdbgsh.ui.run_state import RunStateKeeper
 from vdbgsh.ui.secret_prompt import ask_secret_aside
 from vdbgsh.ui.style import STYLE, continuation, prompt_ansi, prompt_fragments
+from vdbgsh.ui.tab_key import TabKey
 from vdbgsh.ui.transcript import Transcript
 from vdbgsh.ui.typeahead import take_typeahead
 
@@ -86,6 +87,9 @@ class Shell:
             multiline=Condition(lambda: json_is_open(self.buffer.text)),
             accept_handler=self._accept,
         )
+        self.tab_key = TabKey(self.buffer)
+        if completer is not None:
+            self.buffer.completer = self.tab_key.watch(completer)
         self.screen = ShellScreen(
             self.transcript,
             self.events,
