@@ -427,3 +427,20 @@ def test_a_closed_monitor_gives_static_candidates_only(loop: LoopThread, shared_
     completer = live_completer(monitor)
     assert on_guest(loop, completer, "device_del id=") == []
     assert [c.text for c in on_guest(loop, completer, "device_add driver=x ")] == ["bus=", "id="]
+
+
+def test_hmp_device_add_completes_types_then_their_properties(loop: LoopThread, shared_monitor: Monitor) -> None:
+    completer = live_completer(shared_monitor)
+    found = on_guest(loop, completer, "device_add e100")
+    assert "e1000" in [c.text for c in found]
+    assert found[0].start_position == -len("e100")
+    line = "device_add virtio-blk-pci,dr"
+    properties = {c.text: c for c in on_guest(loop, completer, line)}
+    assert "drive=" in properties  # an option list's items are name=value, as -device takes them
+    assert properties["drive="].start_position == -len("dr")
+    values = [c.text for c in on_guest(loop, completer, "device_add virtio-serial-pci,max_ports=2,disable-legacy=")]
+    assert values == ["auto", "off", "on"]
+    given = [c.text for c in on_guest(loop, completer, "device_add virtio-serial-pci,max_ports=2,max")]
+    assert "max_ports=" not in given
+    # key=value is QMP's form of the same command, completed as before
+    assert "virtio-blk-pci" in [c.text for c in on_guest(loop, completer, "device_add driver=virtio-bl")]

@@ -214,3 +214,21 @@ def test_a_tab_in_the_same_burst_as_the_text_completes_it(tmux: Tmux, shared_gue
     _until(lambda: _input_row(tmux, prompt) == f"{prompt} qom-get", tmux)
     tmux.send("-l", " pa\tmachine")
     _until(lambda: _input_row(tmux, prompt).startswith(f"{prompt} qom-get path=machine"), tmux)
+
+
+def test_hmp_device_add_completes_types_and_their_properties(
+    tmux: Tmux, shared_guest: str, home: dict[str, str]
+) -> None:
+    prompt = f"{shared_guest} (running)>"
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(prompt)
+    tmux.send("-l", "device_add e100")
+    tmux.wait_for("e1000e")  # the guest's device types, in the menu
+    tmux.send("-l", "0e,")
+    tmux.send("-l", "ma")
+    tmux.wait_for("Ethernet 6-byte MAC")  # then the properties of that type (device-list-properties)
+    tmux.send("C-u")
+    tmux.send("-l", "device_add virtio-blk-pci,dr")
+    tmux.wait_for("drive ")
+    tmux.send("Tab")
+    _until(lambda: _input_row(tmux, prompt) == f"{prompt} device_add virtio-blk-pci,drive=", tmux)

@@ -1,5 +1,7 @@
 """Completing HMP lines: command names, `info` sub-commands, and positional arguments, each argument mapped
-onto the member of the QMP command it becomes so that the same typed and live completers serve both syntaxes."""
+onto the member of the QMP command it becomes so that the same typed and live completers serve both syntaxes.
+``device_add``'s option list (``virtio-blk-pci,drive=d0``) completes as QMP's ``driver=`` and the driver's
+properties, item by item."""
 
 from __future__ import annotations
 
@@ -22,6 +24,10 @@ ARGUMENT_TWINS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
 }
 
 
+# HMP arguments written as one option list, like -device's (HMP's 'O' type): the QMP member its bare first item is.
+OPTION_LISTS: dict[str, str] = {"device_add": "driver"}
+
+
 def analyse_hmp(schema: Schema, before: str, qmp_too: bool) -> Analysis | None:
     """The suggestion for an HMP line, or None when the line is not (or not only) HMP.
 
@@ -35,6 +41,8 @@ def analyse_hmp(schema: Schema, before: str, qmp_too: bool) -> Analysis | None:
         return None
     current = words[-1] if words[-1].end == len(before) else Word("", len(before), len(before))
     done = words[1:-1] if current is words[-1] else words[1:]
+    if entry.name in OPTION_LISTS and not done and not (qmp_too and _qmp_pair(current.text)):
+        return _option_list(schema, entry.name, current)
     if qmp_too and any("=" in word.text for word in [*done, current]):
         return None
     if entry.name == "info":
@@ -50,6 +58,33 @@ def analyse_hmp(schema: Schema, before: str, qmp_too: bool) -> Analysis | None:
     return Analysis(
         _suggestion(schema, entry, key, [word.text for word in done], current.text), current.start, hmp=True
     )
+
+
+def _qmp_pair(word: str) -> bool:
+    """``driver=e1000`` (QMP's key=value), not ``e1000,mac=...`` (an HMP option list: its first item is bare)."""
+    return "=" in word and "," not in word.split("=", 1)[0]
+
+
+def _option_list(schema: Schema, command: str, word: Word) -> Analysis:
+    """An item of an option list (``virtio-blk-pci,drive=d0,dr``): the bare first item is the member
+    ``OPTION_LISTS`` names, the others are ``name=value`` as in QMP (so completed with their ``=``)."""
+    items = word.text.split(",")
+    first = OPTION_LISTS[command]
+    arguments = command_type(schema, command)
+    if len(items) == 1:
+        member_type = resolve(schema, arguments, (first,), {})
+        return Analysis(ArgumentValue(command, (first,), member_type, items[0], {}), word.start)
+    given: dict[str, str] = {first: items[0]}
+    for item in items[1:-1]:
+        name, _, value = item.partition("=")
+        given[name] = value
+    last = items[-1]
+    start = word.start + len(word.text) - len(last)
+    name, equals, value = last.partition("=")
+    if not equals:
+        return Analysis(ArgumentName(command, (), name, given), start)
+    member_type = resolve(schema, arguments, (name,), given)
+    return Analysis(ArgumentValue(command, (name,), member_type, value, given), start + len(name) + 1)
 
 
 def _argument_at(entry: Entry, done: list[str], current: str) -> str | None:
