@@ -318,3 +318,38 @@ def test_meta_commands_and_the_taint_line() -> None:
     assert taint_notice("guest1", colour=False) == (
         "note: libvirt marks guest1 tainted (custom-monitor) from the first command on"
     )
+
+
+def test_the_sentences_name_what_the_request_names() -> None:
+    snapshot = {"type": "blockdev-snapshot-sync", "data": {"node-name": "n0", "snapshot-file": "/tmp/o.qcow2"}}
+    effect = classify_command("transaction", {"actions": [snapshot]}, "g1")
+    assert "this snapshot of 'n0':" in effect.consequence
+    assert "(unnamed)" not in effect.consequence
+    capabilities = {"capabilities": [{"capability": "xbzrle", "state": True}]}
+    effect = classify_command("migrate-set-capabilities", capabilities, "g1")
+    assert "capabilities" in effect.consequence
+    assert "getspeed" not in effect.consequence
+    assert "downtime" not in effect.consequence
+    assert "migrate-getspeed" in classify_command("migrate-set-parameters", {"max-bandwidth": 1}, "g1").consequence
+
+
+def test_removing_what_this_session_added_is_not_asked_about() -> None:
+    policy = GuardPolicy()
+    policy.bind("g1", libvirt=True)
+    delete = {"execute": "blockdev-del", "arguments": {"node-name": "hot0"}}
+    asked = policy.decide([delete])
+    assert asked.verdict == ASK
+    assert "libvirt still believes block node 'hot0' exists" in asked.message
+    add = {"execute": "blockdev-add", "arguments": {"driver": "null-co", "node-name": "hot0"}}
+    policy.sent(add, ok=False)  # refused by QEMU: nothing was added
+    assert policy.decide([delete]).verdict == ASK
+    policy.sent(add, ok=True)
+    sent = policy.decide([delete])
+    assert sent.verdict == SEND
+    assert sent.effect.kind == OTHER_KIND
+    assert not sent.message
+    assert policy.decide([{"execute": "blockdev-del", "arguments": {"node-name": "libvirt-1-format"}}]).verdict == ASK
+    policy.sent(delete, ok=True)  # gone: a node of that name next time may be libvirt's
+    assert policy.decide([delete]).verdict == ASK
+    policy.sent({"execute": "device_add", "arguments": {"driver": "usb-kbd", "id": "kbd1"}}, ok=True)
+    assert policy.decide([{"execute": "device_del", "arguments": {"id": "kbd1"}}]).verdict == SEND

@@ -232,3 +232,35 @@ def test_hmp_device_add_completes_types_and_their_properties(
     tmux.wait_for("drive ")
     tmux.send("Tab")
     _until(lambda: _input_row(tmux, prompt) == f"{prompt} device_add virtio-blk-pci,drive=", tmux)
+
+
+def test_guard_rail_questions_say_what_is_true(tmux: Tmux, guest: str, home: dict[str, str]) -> None:
+    prompt = f"{guest} (running)>"
+    tmux.start("attach", guest, env=home)
+    tmux.wait_for(prompt)
+    tmux.type_line(":events off")
+    tmux.type_line("migrate_set_capability xbzrle on")
+    screen = tmux.wait_for("migration capabilities changed")
+    assert "getspeed" not in screen
+    tmux.send("n")
+    tmux.wait_for("cancelled: migrate-set-capabilities was not sent")
+    tmux.type_line("blockdev-add driver=null-co node-name=hot0")
+    tmux.wait_for("node 'hot0'")
+    tmux.send("y")
+    tmux.type_line(":begin")
+    tmux.type_line("blockdev-snapshot-sync node-name=hot0 snapshot-file=/nonexistent/o.qcow2")
+    tmux.type_line(":commit")
+    screen = tmux.wait_for("this snapshot of 'hot0':")
+    assert "(unnamed)" not in screen
+    tmux.send("n")
+    tmux.type_line(":abort")
+    tmux.wait_for("> :abort")
+    tmux.type_line("blockdev-del node-name=hot0")  # added just now, through this shell: libvirt never knew of it
+
+    def answered() -> bool:
+        rows = tmux.visible()
+        typed = [index for index, row in enumerate(rows) if row.rstrip().endswith("blockdev-del node-name=hot0")]
+        return bool(typed) and [row.rstrip() for row in rows[typed[-1] + 1 : typed[-1] + 2]] == ["{}"]
+
+    _until(answered, tmux)
+    assert "still believes" not in tmux.screen()

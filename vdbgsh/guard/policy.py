@@ -6,7 +6,8 @@ be asked. The rules:
 - read-only mode refuses every request that is not read-only, whatever else is set;
 - on a libvirt guest, a request that changes what libvirt tracks is confirmed first (``--yes`` or the shell's
   ``:confirm off`` turns that off); on a plain QEMU nothing is confirmed unless asked for (``:confirm on``);
-- everything else is sent.
+- everything else is sent; so is the removal of what was added through the same policy (``sent``) in this very
+  session, which libvirt never knew of.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from vdbgsh.guard.effects import READ_ONLY_KIND, Effect, classify_request, worst
+from vdbgsh.guard.effects import OTHER_KIND, READ_ONLY_KIND, Effect, classify_request, worst
+from vdbgsh.guard.table import ADDS, REMOVES
 
 SEND = "send"
 ASK = "ask"
@@ -48,6 +50,7 @@ class GuardPolicy:
         self.read_only_source = read_only_source
         self.domain = "the guest"
         self.libvirt = True
+        self.added: set[tuple[str, str]] = set()  # (what, name) added through this policy's sender: see sent()
 
     def bind(self, domain: str, *, libvirt: bool) -> None:
         self.domain = domain
@@ -57,9 +60,35 @@ class GuardPolicy:
     def confirm(self) -> bool:
         return self.libvirt if self.confirm_setting is None else self.confirm_setting
 
+    def sent(self, request: Mapping[str, Any], ok: bool) -> None:
+        """A request went to the guest and was answered (``ok``: without error). Nodes, devices, objects added so
+        are the sender's own: libvirt never knew of them, so removing them again changes nothing it tracks."""
+        if not ok:
+            return
+        command = request.get("execute")
+        arguments = request.get("arguments")
+        if not isinstance(command, str) or not isinstance(arguments, Mapping):
+            return
+        for table, remember in ((ADDS, self.added.add), (REMOVES, self.added.discard)):
+            if command in table:
+                what, member = table[command]
+                name = arguments.get(member)
+                if isinstance(name, str):
+                    remember((what, name))
+
+    def _effect(self, request: Mapping[str, Any]) -> Effect:
+        effect = classify_request(request, self.domain)
+        command = request.get("execute")
+        arguments = request.get("arguments")
+        if effect.tracked and isinstance(command, str) and command in REMOVES and isinstance(arguments, Mapping):
+            what, member = REMOVES[command]
+            if (what, arguments.get(member)) in self.added:
+                return Effect(command, OTHER_KIND)
+        return effect
+
     def decide(self, requests: Iterable[Mapping[str, Any]]) -> Decision:
         """One decision for requests sent together (the QMP an HMP line becomes): the weightiest one's."""
-        effect = worst(classify_request(request, self.domain) for request in requests)
+        effect = worst(self._effect(request) for request in requests)
         if effect is None:
             return Decision(SEND, Effect("", READ_ONLY_KIND))
         if self.read_only and not effect.read_only:

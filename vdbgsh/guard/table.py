@@ -58,8 +58,9 @@ _GRAPH = (
     "rely on it may fail"
 )
 _EXTERNAL_SNAPSHOT = (
-    "libvirt will not know of this snapshot of {node,device}: virsh snapshot-list {domain} will not show it, and "
-    "libvirt's view of the disk's backing chain is wrong for its later snapshots, block jobs and migrations"
+    "libvirt will not know of this snapshot of {node,node-name,device}: virsh snapshot-list {domain} will not "
+    "show it, and libvirt's view of the disk's backing chain is wrong for its later snapshots, block jobs and "
+    "migrations"
 )
 _INTERNAL_SNAPSHOT = (
     "libvirt will not know of internal snapshot {name:(unnamed)} of {device}: virsh snapshot-list {domain} "
@@ -81,6 +82,10 @@ _MIGRATION_SETTINGS = (
     "libvirt will not know {domain}'s migration settings changed: virsh migrate-getspeed and "
     "migrate-getmaxdowntime still report its own, and its next migration may reset them or trip over them"
 )
+_MIGRATION_CAPABILITIES = (
+    "libvirt will not know {domain}'s migration capabilities changed: its next migration sets the capabilities it "
+    "uses itself and may reset these or trip over them"
+)
 _MIGRATION_STEP = (
     "libvirt is not told of this step of a migration of {domain}: a migration job libvirt runs may stall or fail "
     "in a state it did not expect"
@@ -89,6 +94,23 @@ _PASSWORD = (
     "libvirt still holds {domain}'s old {protocol:VNC} password settings in its XML (virsh dumpxml "
     "--security-info): a migration or a restart restores them"
 )
+
+# What a command adds and the command that removes it again, each by the member that names it. What was added
+# through vdbgsh in this very session, libvirt never knew of: removing it again changes nothing libvirt tracks.
+ADDS: dict[str, tuple[str, str]] = {
+    "blockdev-add": ("block node", "node-name"),
+    "device_add": ("device", "id"),
+    "object-add": ("object", "id"),
+    "chardev-add": ("chardev", "id"),
+    "netdev_add": ("netdev", "id"),
+}
+REMOVES: dict[str, tuple[str, str]] = {
+    "blockdev-del": ("block node", "node-name"),
+    "device_del": ("device", "id"),
+    "object-del": ("object", "id"),
+    "chardev-remove": ("chardev", "id"),
+    "netdev_del": ("netdev", "id"),
+}
 
 # Commands that change what libvirt tracks: category and what libvirt will not know.
 TRACKED: dict[str, tuple[str, str]] = {
@@ -299,7 +321,7 @@ TRACKED: dict[str, tuple[str, str]] = {
         "libvirt is not told its migration of {domain}, if one runs, is cancelled: virsh migrate reports a "
         "failure it did not cause",
     ),
-    "migrate-set-capabilities": (MIGRATION, _MIGRATION_SETTINGS),
+    "migrate-set-capabilities": (MIGRATION, _MIGRATION_CAPABILITIES),
     "migrate-set-parameters": (MIGRATION, _MIGRATION_SETTINGS),
     "migrate-incoming": (MIGRATION, _MIGRATION_STEP),
     "migrate-recover": (MIGRATION, _MIGRATION_STEP),

@@ -48,6 +48,8 @@ async def attach_shell(
         line_mode = wants_line_mode()
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ and not line_mode
         session = Session(monitor, loaded, colour=colour, guard=guard or GuardPolicy())
+        # What this shell adds, libvirt never knew of: the guard rails do not ask before it is removed again.
+        session.observers.append(lambda exchange: session.guard.sent(exchange.request, exchange.reply.ok))
         first = [session.start_log(log, uri=target.uri, qmp=str(target.qmp) if target.qmp else None)] if log else []
         schema = session.loaded.schema
         if line_mode:  # TERM=dumb, or no terminal: the same session, line by line
