@@ -110,10 +110,13 @@ def test_the_events_pane_names_whose_event_first_cuts_with_an_ellipsis_and_shows
         assert all('{"id":"job13",' in row for row in lines), "\n".join(column)
         assert any(row.endswith("…") for row in lines), "\n".join(column)
         wide.send("F3")  # picks the newest: shown whole, over two rows
-        wide.wait_for('{"id":"job13","status":"null"}')
+        _until(lambda: '"status":"null"}' in "\n".join(pane_column(wide.screen())), wide)
         wide.send("Up")  # the one before it, whole in turn; the newest is cut again
-        _until(lambda: len(re.findall(r'"status":"[a-z]+"}', "\n".join(pane_column(wide.screen())))) == 1, wide)
-        assert '"status":"null"}' not in "\n".join(pane_column(wide.screen()))
+
+        def whole() -> list[str]:
+            return re.findall(r'"status":"([a-z]+)"}', "\n".join(pane_column(wide.screen())))
+
+        _until(lambda: len(whole()) == 1 and whole() != ["null"], wide)
     finally:
         wide.kill()
 
