@@ -83,10 +83,8 @@ class Guest:
         """One for all the lines of a batch: HMP's state (the current CPU of ``cpu N``, x/xp formats) carries
         from line to line, as in the text monitor."""
         if self._planning is None:
-            from vdbgsh.hmp.translate import Translator
-
             self._planning = PlanContext(
-                Translator(), libvirt=self.target.qmp is None, validate=self.validate, always_check=self._always_check
+                libvirt=self.target.qmp is None, validate=self.validate, always_check=self._always_check
             )
         return self._planning
 

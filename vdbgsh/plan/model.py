@@ -1,10 +1,13 @@
-"""What the planner works with and what it produces."""
+"""What the planner works with and what it produces.
+
+Plain classes and NamedTuples, not dataclasses: exec's one-shot path imports this, and dataclasses (with inspect)
+costs ~9 ms of its start-up. The HMP translator is made only when a line needs it, for the same reason.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vdbgsh.transport.base import HMP_PASSTHROUGH, JSONObject
 
@@ -13,8 +16,7 @@ if TYPE_CHECKING:
     from vdbgsh.schema.model import Schema
 
 
-@dataclass(frozen=True)
-class Need:
+class Need(NamedTuple):
     """What the planner asks its driver for: the schema (``request`` None; the answer is a Schema, or None when
     the user asked for no checking), or the reply to a read-only query (a Reply)."""
 
@@ -26,26 +28,61 @@ NEED_SCHEMA = Need()
 Steps = Generator[Need, Any, "Plan"]
 
 
-@dataclass
 class PlanContext:
-    """What planning a line depends on besides the line: the guest's HMP state and how its replies travel.
+    """What planning a line depends on besides the line: the guest's schema and HMP state, and how its replies
+    travel.
 
-    ``translator`` keeps HMP's state (``cpu N``, x/xp formats) from line to line, as the text monitor does.
-    ``libvirt``: replies and requests travel through libvirtd, whose size limits apply. ``validate`` False
-    (``--no-validate``): QMP as typed, no schema. ``always_check``: type even a line the fast path would send
-    as typed (``--dry-run`` shows what would be sent).
+    ``translator`` keeps HMP's state (``cpu N``, x/xp formats) from line to line, as the text monitor does; made on
+    first need when not given. ``libvirt``: replies and requests travel through libvirtd, whose size limits apply.
+    ``validate`` False (``--no-validate``): QMP as typed, no schema. ``always_check``: type even a line the fast
+    path would send as typed (``--dry-run`` shows what would be sent).
     """
 
-    translator: Translator
-    libvirt: bool = True
-    validate: bool = True
-    always_check: bool = False
-    # Property types of device drivers (for HMP device_add's option strings), asked of the guest once each.
-    device_types: dict[str, dict[str, str]] = field(default_factory=dict)
-    _unknown_drivers: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        translator: Translator | None = None,
+        *,
+        libvirt: bool = True,
+        validate: bool = True,
+        always_check: bool = False,
+    ) -> None:
+        self.libvirt = libvirt
+        self.validate = validate
+        self.always_check = always_check
+        self._schema: Schema | None = None
+        self._translator: Translator | None = None
+        # Property types of device drivers (for HMP device_add's option strings), asked of the guest once each.
+        self.device_types: dict[str, dict[str, str]] = {}
+        self._unknown_drivers: list[str] = []
+        if translator is not None:
+            self._adopt(translator)
 
-    def __post_init__(self) -> None:
-        self.translator.context.device_properties = self._device_properties
+    @property
+    def schema(self) -> Schema | None:
+        return self._schema
+
+    @schema.setter
+    def schema(self, schema: Schema | None) -> None:
+        self._schema = schema
+        if self._translator is not None:
+            self._translator.schema = schema
+
+    @property
+    def translator(self) -> Translator:
+        if self._translator is None:
+            from vdbgsh.hmp.translate import Translator
+
+            self._adopt(Translator(self._schema))
+        assert self._translator is not None
+        return self._translator
+
+    def _adopt(self, translator: Translator) -> None:
+        self._translator = translator
+        if translator.schema is not None and self._schema is None:
+            self._schema = translator.schema
+        elif self._schema is not None:
+            translator.schema = self._schema
+        translator.context.device_properties = self._device_properties
 
     def _device_properties(self, driver: str) -> dict[str, str] | None:
         if driver not in self.device_types:
@@ -59,13 +96,8 @@ class PlanContext:
         unknown, self._unknown_drivers = self._unknown_drivers, []
         return unknown
 
-    @property
-    def schema(self) -> Schema | None:
-        return self.translator.schema
 
-
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One request to send, and how its reply reads."""
 
     request: JSONObject
@@ -76,8 +108,7 @@ class Step:
         return self.request.get("execute") == HMP_PASSTHROUGH
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """The requests one input becomes, in order, each sent only if the one before it succeeded.
 
     Made only by the planner, after the gate: holding a Plan means its requests may be sent.

@@ -138,7 +138,7 @@ def _schema(ctx: PlanContext) -> Generator[Need, Any, Schema | None]:
         return ctx.schema
     schema: Schema | None = yield NEED_SCHEMA
     if schema is not None:
-        ctx.translator.schema = schema
+        ctx.schema = schema
     return schema
 
 
