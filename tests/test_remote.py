@@ -274,6 +274,10 @@ def test_a_lost_remote_host_is_retried_while_the_others_stream_on(
         status, said = events.interrupt()
         assert status == 0
         assert said[-1].endswith(" events seen"), said
+        # Nothing went wrong on the way: every stderr line is vdbgsh's own word, none a traceback or a bug.
+        stderr = events.said + said
+        strays = [line for line in stderr if not line.startswith("vdbgsh: ") or "internal error" in line]
+        assert not strays, stderr
 
 
 def test_ctrl_c_while_a_host_has_not_answered_yet() -> None:

@@ -256,7 +256,8 @@ class LibvirtFollower:
 
     def _catch_up(self) -> None:
         """After a reconnection: what libvirt said while nobody listened, worked out from the running domains."""
-        before, now = self._running, self._running_now()
+        # A copy: saying a domain stopped takes it out of self._running.
+        before, now = dict(self._running), self._running_now()
         if now is None:
             return
         for name, domain_id in before.items():
