@@ -1,13 +1,16 @@
-"""Tab through prompt_toolkit's pipe input, on a real guest, with the shell's own completer: what the completions
-share goes in, and a Tab in the same burst as its text (a paste) completes it, the keys after it landing after."""
+"""Tab and Ctrl-R through prompt_toolkit's pipe input, on a real guest, with the shell's own completer: what the
+completions share goes in, a Tab in the same burst as its text (a paste) completes it, the keys after it landing
+after; the history search shows its match as it is typed."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from prompt_toolkit.application import create_app_session
+from prompt_toolkit.formatted_text.utils import fragment_list_to_text
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
@@ -21,8 +24,15 @@ from vdbgsh.ui.attach import make_completer
 from vdbgsh.ui.shell import Shell
 
 
-def typed(loop: LoopThread, domain: str, cache: Path, bursts: list[str]) -> tuple[str, list[str]]:
-    """Each burst sent whole (as a paste arrives), then the input line once the shell is idle; the transcript."""
+def typed(
+    loop: LoopThread,
+    domain: str,
+    cache: Path,
+    bursts: list[str],
+    look: Callable[[Shell], str] = lambda s: s.buffer.text,
+) -> tuple[str, list[str]]:
+    """Each burst sent whole (as a paste arrives), then what ``look`` sees once the shell is idle (the input
+    line's text); the transcript."""
 
     async def session() -> tuple[str, list[str]]:
         with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
@@ -44,7 +54,7 @@ def typed(loop: LoopThread, domain: str, cache: Path, bursts: list[str]) -> tupl
                             assert asyncio.get_running_loop().time() < deadline, shell.buffer.text
                             await asyncio.sleep(0.02)
                         await asyncio.sleep(0.2)  # a menu opened as typed
-                        lines.append(shell.buffer.text)
+                        lines.append(look(shell))
                     shell.leave()
 
                 task = asyncio.get_running_loop().create_task(typist())
@@ -80,3 +90,16 @@ def test_tab_inserts_what_the_completions_share_then_steps_through_them(
         "blockdev-add driver=qcow",  # now Tab steps: qcow first
         "blockdev-add driver=qcow2",
     ]
+
+
+def shown_input(shell: Shell) -> str:
+    """The input line as drawn (while searching, the line found), not the buffer's own text."""
+    content = shell.screen.input_control.create_content(200, 1)
+    return fragment_list_to_text(content.get_line(0)).rstrip()
+
+
+def test_ctrl_r_shows_the_line_found_as_the_search_is_typed(loop: LoopThread, shared_guest: str, cache: Path) -> None:
+    _, lines = typed(
+        loop, shared_guest, cache, ["qom-get path=/machine property=type\r", "query-name\r", "\x12propert"], shown_input
+    )
+    assert lines[-1] == "qom-get path=/machine property=type"  # no second Ctrl-R needed
