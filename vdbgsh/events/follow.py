@@ -8,6 +8,8 @@ A lost connection (libvirtd stopped or restarted, a remote host unreachable) is 
 with backoff until libvirtd answers again; the follower then registers anew on a new connection. Events emitted
 meanwhile are not delivered by libvirt, and the user is told so; which followed domains stopped, started or were
 restarted meanwhile is worked out from the running domains before and after, and said as libvirt's own would be.
+That list is looked at again a few times after a reconnection: a libvirtd just restarted (12.8 does) can still list
+a guest whose QEMU died meanwhile while it reconnects to the monitors, then drop it without a lifecycle event.
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ class Follower(Protocol):
 STARTED_REASONS = ("booted", "migrated", "restored", "from snapshot", "woken up")
 STOPPED_REASONS = ("shut down", "destroyed", "crashed", "migrated", "saved", "failed", "from snapshot")
 WHILE_LOST = "while the connection was lost"
+# Seconds between the looks at the running domains after a reconnection. libvirtd 12.8 takes ~2 s to give up on
+# the monitor of a QEMU that died while it was down, and lists that guest as running meanwhile; more guests to
+# reconnect to take longer. Each look is one call, and only stops nobody heard of are said.
+CONFIRM_DELAYS = (1.0, 2.0, 4.0, 8.0)
+# Lifecycle events already on their way are delivered before a domain missing from the list is said stopped.
+EVENT_GRACE = 0.2
 
 
 def _reason(reasons: tuple[str, ...], detail: int) -> str:
@@ -161,6 +169,7 @@ class LibvirtFollower:
         self._lifecycle_callback: int | None = None
         self._closing = False
         self._reconnecting: asyncio.Task[None] | None = None
+        self._confirming: asyncio.Task[None] | None = None  # the looks again after a reconnection
         self._released = False  # self.conn is closed: libvirt-python must not be asked to close it twice
         self._watching: Subscription | None = None  # the keepalive and close callback of self.conn
 
@@ -229,7 +238,8 @@ class LibvirtFollower:
             # The id comes with the event (no call to libvirtd); one seen already was said on reconnecting.
             if self._running.get(name) != dom.ID():
                 self._started(name, _reason(STARTED_REASONS, detail), dom.ID())
-        elif kind == libvirt.VIR_DOMAIN_EVENT_STOPPED:
+        elif kind == libvirt.VIR_DOMAIN_EVENT_STOPPED and (name in self._running or name not in self._stopped):
+            # A stop already said (found by a look at the running domains, its event late) is not said twice.
             self._stopped_now(name, _reason(STOPPED_REASONS, detail))
 
     def _started(self, name: str, reason: str, domain_id: int) -> None:
@@ -267,11 +277,29 @@ class LibvirtFollower:
             if before.get(name) != domain_id:
                 self._started(name, WHILE_LOST, domain_id)
 
+    async def _confirm_catch_up(self) -> None:
+        """Look at the running domains again a few times: a followed one gone from the list, of which libvirt said
+        nothing, stopped while the connection was lost (libvirtd gave up on its monitor after reconnecting)."""
+        for delay in CONFIRM_DELAYS:
+            await asyncio.sleep(delay)
+            now = self._running_now()
+            if now is None:
+                return  # the connection went again: its close callback follows, and a new catch-up
+            missing = {name: domain_id for name, domain_id in self._running.items() if name not in now}
+            if not missing:
+                continue
+            await asyncio.sleep(EVENT_GRACE)
+            for name, domain_id in missing.items():
+                if self._running.get(name) == domain_id:  # no event about it came meanwhile
+                    self._stopped_now(name, WHILE_LOST)
+
     def _on_lost(self, conn: object, why: str) -> None:
         if self._closing or conn is not self.conn:
             return
         if self._reconnecting is not None and not self._reconnecting.done():
             return
+        if self._confirming is not None:
+            self._confirming.cancel()  # the next reconnection looks again
         self.sink.connection(f"lost connection to {self.uri} ({why}); retrying")
         # Not from inside libvirt's callback: the dead connection is released, and a new one opened, in a task.
         self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect(time.monotonic()))
@@ -296,6 +324,7 @@ class LibvirtFollower:
                 f"{'' if attempt == 1 else 's'}); events emitted meanwhile were missed"
             )
             self._catch_up()
+            self._confirming = asyncio.get_running_loop().create_task(self._confirm_catch_up())
             return
 
     def _release(self) -> None:
@@ -324,10 +353,11 @@ class LibvirtFollower:
         self._closing = True
         from vdbgsh.transport.libvirt_monitor import drain_libvirt_events
 
-        if self._reconnecting is not None:
-            self._reconnecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reconnecting
+        for task in (self._reconnecting, self._confirming):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self._release()
         await drain_libvirt_events()
 
