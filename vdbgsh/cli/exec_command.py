@@ -178,6 +178,8 @@ def carry_out(guest: Guest, printer: ReplyPrinter, plan: Plan, dry_run: bool, pr
     for step in plan.steps:
         request = secrets.fill(step.request)  # a secret given as '-' read now, just before it goes
         reply = guest.monitor.execute_message(request)
+        if guest.guard is not None:  # what this run added itself, it may remove without asking
+            guest.guard.policy.sent(request, reply.ok)
         reply = reply._replace(message=mask_reply(reply.message, request))  # QEMU may quote a secret back
         if guest.transcript is not None:
             guest.transcript.record(guest.line or plan.source, request, reply)
