@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from vdbgsh import transaction_block
-from vdbgsh.errors import VdbgshError
+from vdbgsh.errors import MonitorGone, VdbgshError
 from vdbgsh.guard.effects import classify_request
 from vdbgsh.guard.policy import ASK, REFUSE, GuardPolicy
 from vdbgsh.hmp.table import BY_NAME as HMP_BY_NAME
 from vdbgsh.hmp.table import INFO_BY_NAME
 from vdbgsh.hmp.translate import Translation, Translator
 from vdbgsh.plan import Plan, PlanContext, plan_async, plan_line, plan_request
+from vdbgsh.plan.model import QUIT_NOTE
 from vdbgsh.render.ansi import DIM, RED_BOLD, paint
 from vdbgsh.render.help import help_command, help_event, help_overview
 from vdbgsh.render.help_hmp import help_hmp
@@ -146,7 +147,16 @@ class Session:
         except VdbgshError as err:
             return Outcome("\n".join([*shown, error_text(err.lines(), self.colour)]))
         for step, request in zip(plan.steps, requests, strict=True):
-            reply = await self._send(plan.source, request)
+            try:
+                reply = await self._send(plan.source, request)
+            except MonitorGone:
+                if not step.ends_guest:
+                    raise
+                # QEMU quit as asked, before its reply could travel: what was asked for, not a failure.
+                shown.append(note_text(QUIT_NOTE, self.colour))
+                break
+            if step.ends_guest and reply.ok:
+                shown.append(note_text(QUIT_NOTE, self.colour))
             if step.hmp_text and reply.ok and isinstance(reply.value, str) and self._as_text(translation):
                 # The text monitor's output is text: shown as HMP would show it, not as one escaped JSON string.
                 failed = hmp_error(reply.value)

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.guard_rails import ExecGuard
 from vdbgsh.cli.target import take_target
-from vdbgsh.errors import EXIT_GUEST_ERROR, EXIT_OK, EXIT_USAGE, UsageError, VdbgshError
+from vdbgsh.errors import EXIT_GUEST_ERROR, EXIT_OK, EXIT_USAGE, MonitorGone, UsageError, VdbgshError
 from vdbgsh.plan.drive import plan_blocking
-from vdbgsh.plan.model import Plan, PlanContext, Steps
+from vdbgsh.plan.model import QUIT_NOTE, Plan, PlanContext, Steps
 from vdbgsh.plan.planner import plan_line, plan_request, plan_words
 from vdbgsh.render.errors import qmp_error_line
 from vdbgsh.render.hmp_text import hmp_error, hmp_output
@@ -62,6 +62,7 @@ class Guest:
         self.line = ""  # the request as typed, for the transcript
         self._always_check = always_check
         self._planning: PlanContext | None = None
+        self.ended = False  # a quit was sent: the guest's QEMU is gone, as asked
 
     @property
     def monitor(self) -> BlockingMonitor:
@@ -177,7 +178,20 @@ def carry_out(guest: Guest, printer: ReplyPrinter, plan: Plan, dry_run: bool, pr
     secrets = SecretReader(printer.env, batch=guest.guard is not None and guest.guard.batch)
     for step in plan.steps:
         request = secrets.fill(step.request)  # a secret given as '-' read now, just before it goes
-        reply = guest.monitor.execute_message(request)
+        try:
+            reply = guest.monitor.execute_message(request)
+        except MonitorGone:
+            if not step.ends_guest:
+                raise
+            # QEMU quit as asked, before its reply could travel: the command did what it was asked to.
+            guest.ended = True
+            if guest.transcript is not None:
+                guest.transcript.unanswered(guest.line or plan.source, request, QUIT_NOTE)
+            print(f"vdbgsh: {prefix}note: {QUIT_NOTE}", file=printer.env.stderr, flush=True)
+            return EXIT_OK
+        if step.ends_guest and reply.ok:
+            guest.ended = True
+            print(f"vdbgsh: {prefix}note: {QUIT_NOTE}", file=printer.env.stderr, flush=True)
         if guest.guard is not None:  # what this run added itself, it may remove without asking
             guest.guard.policy.sent(request, reply.ok)
         reply = reply._replace(message=mask_reply(reply.message, request))  # QEMU may quote a secret back
@@ -231,6 +245,9 @@ def _run_batch(guest: Guest, env: Environment, printer: ReplyPrinter, keep_going
         text = line.strip()
         if not text or text.startswith("#"):
             continue
+        if guest.ended:
+            env.error(f"line {line_no}: not sent: the guest's QEMU quit at an earlier line, as asked")
+            return EXIT_USAGE
         try:
             plan = guest.plan(plan_line(text, guest.planning, fast=True))
         except VdbgshError as err:

@@ -107,6 +107,15 @@ class Step(NamedTuple):
         """The reply is the text monitor's output (human-monitor-command)."""
         return self.request.get("execute") == HMP_PASSTHROUGH
 
+    @property
+    def ends_guest(self) -> bool:
+        """``quit``: QEMU ends, as asked; its monitor may close before the reply can travel (a success, not a
+        monitor gone: the caller says so with ``QUIT_NOTE``)."""
+        return self.request.get("execute", self.request.get("exec-oob")) == "quit"
+
+
+QUIT_NOTE = "QEMU quit, as asked: the guest is no longer running"
+
 
 class Plan(NamedTuple):
     """The requests one input becomes, in order, each sent only if the one before it succeeded.
