@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import libvirt
 import pytest
@@ -25,6 +25,9 @@ from vdbgsh.guest.definitions import domain_xml, qemu_binary
 from vdbgsh.guest.libvirt_guest import create_transient, destroy_quietly
 from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.transport.libvirt_errors import silence_libvirt
+
+if TYPE_CHECKING:
+    from tests.terminal import Tmux  # which imports this module
 
 URI = "qemu:///system"
 TEST_PREFIX = f"vdbgsh-test-{os.getpid()}-"
@@ -220,3 +223,22 @@ def vdbgsh_in_terminal(*args: str, timeout: float = 60) -> tuple[int, str]:
         chunks.append(chunk)
     os.close(main_fd)
     return process.wait(timeout), b"".join(chunks).decode(errors="replace")
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> dict[str, str]:
+    """A private XDG home: the test's history and schema cache are its own."""
+    return {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+
+
+@pytest.fixture
+def tmux(request: pytest.FixtureRequest) -> Iterator[Tmux]:
+    """A real terminal (tmux) for the test: 80x24, unless the test or its module asks for another size with
+    ``@pytest.mark.terminal(WIDTH, HEIGHT)``."""
+    from tests.terminal import Tmux
+
+    marker = request.node.get_closest_marker("terminal")
+    width, height = marker.args if marker is not None else (80, 24)
+    terminal = Tmux(unique_name(), width=width, height=height)
+    yield terminal
+    terminal.kill()

@@ -7,25 +7,18 @@ import json
 import re
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import libvirt
 import pytest
 
-from tests.conftest import unique_name, vdbgsh
+from tests.conftest import vdbgsh
 from tests.terminal import Tmux
 from vdbgsh.guest.definitions import SCRATCH_PREFIX
 
+pytestmark = pytest.mark.terminal(120, 50)
+
 DEAD_URI = "qemu+unix:///system?socket=/nonexistent/libvirt-sock"
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    # Wide enough for the events pane beside an 80-column transcript; tall enough to keep the whole session.
-    terminal = Tmux(unique_name(), width=120, height=50)
-    yield terminal
-    terminal.kill()
 
 
 def domain_names(conn: libvirt.virConnect) -> set[str]:

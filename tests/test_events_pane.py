@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -229,55 +229,44 @@ def test_commands_are_answered_while_events_pour_in(loop: LoopThread, guest: str
     assert text.count(f'"name": "{guest}"') == 3
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> dict[str, str]:
-    return {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-
-
-@pytest.fixture
-def wide() -> Iterator[Tmux]:
-    terminal = Tmux(unique_name(), width=120, height=30)
-    yield terminal
-    terminal.kill()
-
-
 def pane_column(screen: str) -> list[str]:
     """What stands right of the separator on each row: the pane beside the transcript."""
     return [line.split("│", 1)[1] for line in screen.splitlines() if "│" in line]
 
 
+@pytest.mark.terminal(120, 30)
 def test_in_a_terminal_beside_the_transcript(
-    wide: Tmux, conn: libvirt.virConnect, guest: str, home: dict[str, str]
+    tmux: Tmux, conn: libvirt.virConnect, guest: str, home: dict[str, str]
 ) -> None:
     prompt = f"{guest} (running)>"
-    wide.start("attach", guest, env=home)
-    wide.wait_for(prompt)
+    tmux.start("attach", guest, env=home)
+    tmux.wait_for(prompt)
     qmp(conn, guest, "stop")  # from elsewhere: the pane shows it without a key pressed
     qmp(conn, guest, "cont")
-    wide.wait_for("RESUME")
-    column = pane_column(wide.screen(joined=False))
+    tmux.wait_for("RESUME")
+    column = pane_column(tmux.screen(joined=False))
     assert column[0].startswith(" events 2")
     assert [row.split()[1] for row in column[1:3]] == ["STOP", "RESUME"]
     assert all(len(row.split()[0]) == len("12:34:56.789") for row in column[1:3])
-    wide.send("F2")  # hidden: the toolbar counts what arrives meanwhile
+    tmux.send("F2")  # hidden: the toolbar counts what arrives meanwhile
     qmp(conn, guest, "stop")
-    wide.wait_for("1 unseen events (F2)")
-    assert "│" not in wide.screen(joined=False)
-    wide.send("F2")
-    wide.wait_for(f"{guest} · paused · events: 3")
-    wide.send("F3")  # into the pane: the newest is picked; Up goes to the one before
-    wide.wait_for("Enter JSON")
-    wide.send("Up")
-    wide.send("Enter")
-    wide.wait_for("RESUME (event #2)")
-    wide.wait_for('"event": "RESUME",')
-    wide.send("Escape")
-    wide.wait_for("F3 pick one")
-    wide.type_line("cont")
-    wide.wait_for(f"{guest} (paused)> cont")
-    wide.wait_for("[y/N]")  # the guard rails ask first: libvirt tracks the run state
-    wide.send("y")
-    wide.wait_for(f"{guest} · running · events: 4")
+    tmux.wait_for("1 unseen events (F2)")
+    assert "│" not in tmux.screen(joined=False)
+    tmux.send("F2")
+    tmux.wait_for(f"{guest} · paused · events: 3")
+    tmux.send("F3")  # into the pane: the newest is picked; Up goes to the one before
+    tmux.wait_for("Enter JSON")
+    tmux.send("Up")
+    tmux.send("Enter")
+    tmux.wait_for("RESUME (event #2)")
+    tmux.wait_for('"event": "RESUME",')
+    tmux.send("Escape")
+    tmux.wait_for("F3 pick one")
+    tmux.type_line("cont")
+    tmux.wait_for(f"{guest} (paused)> cont")
+    tmux.wait_for("[y/N]")  # the guard rails ask first: libvirt tracks the run state
+    tmux.send("y")
+    tmux.wait_for(f"{guest} · running · events: 4")
 
 
 def test_in_a_narrow_terminal_below_the_transcript(

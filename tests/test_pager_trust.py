@@ -8,7 +8,6 @@ import select
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,17 +16,7 @@ from tests.conftest import unique_name
 from tests.terminal import Tmux
 from tests.test_typeahead import Terminal
 
-
-@pytest.fixture
-def home(tmp_path: Path) -> dict[str, str]:
-    return {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    terminal = Tmux(unique_name(), width=100, height=30)
-    yield terminal
-    terminal.kill()
+pytestmark = pytest.mark.terminal(100, 30)
 
 
 def test_typed_ahead_and_in_the_pager_no_shell_command_runs(

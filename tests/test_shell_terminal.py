@@ -6,27 +6,10 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import unique_name
 from tests.guest_facts import QemuFacts
 from tests.terminal import Tmux
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> dict[str, str]:
-    """A private XDG home: the test's history and schema cache are its own."""
-    return {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    terminal = Tmux(unique_name(), width=80, height=24)
-    yield terminal
-    terminal.kill()
 
 
 def test_tab_completes_a_command_then_its_arguments(

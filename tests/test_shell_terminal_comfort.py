@@ -6,31 +6,16 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import libvirt
-import pytest
 
 from tests.conftest import unique_name
 from tests.guest_facts import QemuFacts
 from tests.terminal import Tmux
 from tests.test_events import qmp
 from tests.test_events_pane import pane_column
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> dict[str, str]:
-    """A private XDG home: the test's history and schema cache are its own."""
-    return {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    terminal = Tmux(unique_name(), width=80, height=24)
-    yield terminal
-    terminal.kill()
 
 
 def _transcript_rows(tmux: Tmux) -> list[str]:

@@ -5,7 +5,6 @@ leaves no bitmap anywhere (query-named-block-nodes lists each node's dirty-bitma
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from tests.conftest import LoopThread, unique_name, vdbgsh
+from tests.conftest import LoopThread, vdbgsh
 from tests.terminal import Tmux
 from tests.test_guard_cli import on_terminal
 from tests.test_shell import Step, run_shell
@@ -23,6 +22,8 @@ from vdbgsh.complete.live import LiveValues
 from vdbgsh.complete.prompt_completer import QMPCompleter
 from vdbgsh.transport import Target
 from vdbgsh.ui.shell import Shell
+
+pytestmark = pytest.mark.terminal(160, 30)
 
 NODES = [f"blockdev-add driver=null-co node-name={node} size=1M\r" for node in ("n0", "n1")]
 
@@ -312,13 +313,6 @@ def test_exec_on_a_terminal_shows_the_transaction_then_asks(guest: str, tmp_path
 
 
 # A real terminal
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    terminal = Tmux(unique_name(), width=160, height=30)
-    yield terminal
-    terminal.kill()
 
 
 def test_tab_completes_actions_in_a_block_and_the_prompt_counts_them(tmux: Tmux, guest: str, tmp_path: Path) -> None:

@@ -14,16 +14,17 @@ import struct
 import subprocess
 import termios
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from prompt_toolkit.input import PipeInput
 
-from tests.conftest import VDBGSH, LoopThread, unique_name
+from tests.conftest import VDBGSH, LoopThread
 from tests.terminal import Tmux
 from tests.test_shell import Step, run_shell
 from vdbgsh.ui.shell import Shell
+
+pytestmark = pytest.mark.terminal(100, 30)
 
 
 def domstate(guest: str) -> str:
@@ -96,18 +97,6 @@ def test_keys_typed_after_the_answer_are_typing_again(loop: LoopThread, guest: s
     assert "cancelled: stop was not sent" in text
     assert f'"name": "{guest}"' in text.split("cancelled: stop was not sent", 1)[1]
     assert domstate(guest) == "running"
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> dict[str, str]:
-    return {"XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CACHE_HOME": str(tmp_path / "cache")}
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    terminal = Tmux(unique_name(), width=100, height=30)
-    yield terminal
-    terminal.kill()
 
 
 def test_in_a_terminal_a_line_typed_ahead_runs_after_the_question(tmux: Tmux, guest: str, home: dict[str, str]) -> None:

@@ -78,6 +78,9 @@ CONTROL = re.compile(
 )
 
 
+pytestmark = pytest.mark.terminal(100, 30)
+
+
 def assert_inert(shown: str, colour: bool) -> None:
     """No byte of a control sequence in ``shown``, but (when ``colour``) vdbgsh's own SGR colours."""
     if colour:
@@ -383,13 +386,6 @@ def _pane_title(tmux: Tmux) -> str:
         check=True,
     )
     return found.stdout.strip()
-
-
-@pytest.fixture
-def tmux(tmp_path: Path) -> Iterator[Tmux]:
-    terminal = Tmux(unique_name(), width=100, height=30)
-    yield terminal
-    terminal.kill()
 
 
 def test_the_shell_pager_and_exit_screen_show_no_guest_sequence(tmux: Tmux, hostile_guest: str, tmp_path: Path) -> None:
