@@ -46,3 +46,31 @@ def test_shell_quit_that_ends_the_guest_is_a_note(loop: LoopThread, conn: libvir
             text = with_session(loop, Target(domain=guest), tmp_path, work)
             assert "note: QEMU quit, as asked" in text
             assert "went away" not in text
+
+
+def test_exec_help_prints_the_shells_help_and_sends_nothing(shared_guest: str, tmp_path: Path) -> None:
+    log = tmp_path / "t.jsonl"
+    overview = vdbgsh("exec", "--log", str(log), shared_guest, "help")
+    assert overview.returncode == 0, overview.stderr
+    assert "block-dirty-bitmap-add" in overview.stdout
+    assert "CommandNotFound" not in overview.stderr
+    one = vdbgsh("exec", shared_guest, "help block-dirty-bitmap-add")
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.startswith("block-dirty-bitmap-add")
+    assert "granularity" in one.stdout
+    assert vdbgsh("exec", shared_guest, "help", "block-dirty-bitmap-add").stdout == one.stdout
+    assert vdbgsh("exec", shared_guest, "-", input="help block-dirty-bitmap-add\n").stdout == one.stdout
+    assert ":confirm on|off" in vdbgsh("exec", shared_guest, "help", ":confirm").stdout
+    unknown = vdbgsh("exec", shared_guest, "help block-dirty-bitmap-ad")
+    assert unknown.returncode == 2
+    assert "block-dirty-bitmap-add" in unknown.stdout + unknown.stderr  # the close match
+    assert not log.exists() or '"execute": "help"' not in log.read_text()
+
+
+def test_exec_refuses_the_shells_other_meta_words_unsent(shared_guest: str) -> None:
+    for words in (["exit"], [":quit"], [":output", "table"], ["-"]):
+        stdin = "exit\n" if words == ["-"] else None
+        result = vdbgsh("exec", shared_guest, *words, input=stdin)
+        assert result.returncode == 2, (words, result.stdout, result.stderr)
+        assert "meta-command of the interactive shell" in result.stderr
+        assert "CommandNotFound" not in result.stderr

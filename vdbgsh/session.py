@@ -15,23 +15,20 @@ from vdbgsh import transaction_block
 from vdbgsh.errors import MonitorGone, VdbgshError
 from vdbgsh.guard.effects import classify_request
 from vdbgsh.guard.policy import ASK, REFUSE, GuardPolicy
-from vdbgsh.hmp.table import BY_NAME as HMP_BY_NAME
-from vdbgsh.hmp.table import INFO_BY_NAME
 from vdbgsh.hmp.translate import Translation, Translator
 from vdbgsh.plan import Plan, PlanContext, plan_async, plan_line, plan_request
 from vdbgsh.plan.model import QUIT_NOTE
 from vdbgsh.render.ansi import DIM, RED_BOLD, paint
-from vdbgsh.render.help import help_command, help_event, help_overview
-from vdbgsh.render.help_hmp import help_hmp
+from vdbgsh.render.help_topic import help_text
 from vdbgsh.render.hmp_text import hmp_error, hmp_output
 from vdbgsh.render.info import render_info
-from vdbgsh.render.messages import error_text, meta_overview, note_text, request_echo
+from vdbgsh.render.messages import error_text, note_text, request_echo
 from vdbgsh.render.reply_view import format_elapsed, render_reply
 from vdbgsh.render.untrusted import untrusted_text
 from vdbgsh.schema.loading import LoadedSchema
 from vdbgsh.secret_asking import AskSecret, asked_filled
 from vdbgsh.syntax.classify import classify
-from vdbgsh.syntax.meta import ALIASES, META_COMMANDS, MetaCommand, parse_meta
+from vdbgsh.syntax.meta import MetaCommand, parse_meta
 from vdbgsh.syntax.secrets import mask_reply
 from vdbgsh.syntax.transaction import is_action_line
 from vdbgsh.transaction_block import PendingTransaction
@@ -412,15 +409,4 @@ class Session:
         return Outcome("\n".join(shown + [note_text(note, self.colour) for note in plan.notes]))
 
     def _help(self, args: tuple[str, ...]) -> str:
-        schema = self.loaded.schema
-        if not args:
-            return help_overview(schema, self.width(), self.colour)
-        topic = args[0]
-        if topic.startswith(":"):
-            return meta_overview(META_COMMANDS, ALIASES.get(topic[1:], topic[1:]), self.colour)
-        if topic in schema.events:
-            return help_event(schema, topic, self.width(), self.colour)
-        hmp_entry = HMP_BY_NAME.get(topic) or INFO_BY_NAME.get(topic.removeprefix("info "))
-        if hmp_entry is not None and topic not in schema.commands:
-            return help_hmp(hmp_entry, schema, self.colour)
-        return help_command(schema, topic, self.width(), self.colour)
+        return help_text(self.loaded.schema, args, self.width(), self.colour).text

@@ -70,8 +70,9 @@ class Guest:
             self._monitor = self.target.open_blocking()
         return self._monitor
 
-    def schema_for(self, needs_checking: bool) -> Schema | None:
-        if not (self.validate and needs_checking):
+    def schema_for(self, needs_checking: bool, *, even_unvalidated: bool = False) -> Schema | None:
+        """``even_unvalidated``: help reads the schema even under --no-validate (it checks nothing)."""
+        if not ((self.validate or even_unvalidated) and needs_checking):
             return None
         if self._schema is None:
             from vdbgsh.schema.loading import SchemaCache, load_schema_blocking
@@ -121,7 +122,7 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
             if rest:
                 raise UsageError(f"unexpected '{rest[0]}' after '-'", "with '-', commands come one per line on stdin")
             return _run_batch(guest, env, printer, args.keep_going, args.dry_run)
-        plan = guest.plan(plan_words(command, rest, guest.planning))
+        plan = guest.plan(plan_words(command, rest, guest.planning, help_ok=True))
         return carry_out(guest, printer, plan, args.dry_run)
     finally:
         guest.close()
@@ -158,6 +159,8 @@ def _run_transaction(args: argparse.Namespace, env: Environment, target: Target,
 def carry_out(guest: Guest, printer: ReplyPrinter, plan: Plan, dry_run: bool, prefix: str = "") -> int:
     """A plan's requests in order, up to the first that fails: after the guard rails (one question for them
     all), each sent, recorded and printed; the status is the last one's."""
+    if plan.help_topic is not None:
+        return _help(guest, printer, plan.help_topic, prefix)
     if dry_run:
         from vdbgsh.syntax.secrets import mask_request  # what is printed is echoed, and echoes keep secrets out
 
@@ -207,6 +210,25 @@ def carry_out(guest: Guest, printer: ReplyPrinter, plan: Plan, dry_run: bool, pr
     return status
 
 
+def _help(guest: Guest, printer: ReplyPrinter, topic: tuple[str, ...], prefix: str) -> int:
+    """``help [TOPIC]``: the shell's help text, from the guest's schema; nothing is sent to the guest."""
+    import shutil
+
+    from vdbgsh.render.help_topic import help_text
+
+    schema = guest.schema_for(True, even_unvalidated=True)
+    assert schema is not None
+    env = printer.env
+    width = shutil.get_terminal_size().columns if env.stdout_is_terminal else 100
+    shown = help_text(schema, topic, width, env.colour)
+    if not shown.found:
+        for line in shown.text.split("\n"):
+            print(f"vdbgsh: {prefix}{line}", file=env.stderr, flush=True)
+        return EXIT_USAGE
+    print(shown.text, file=env.stdout, flush=True)
+    return EXIT_OK
+
+
 def _shown(printer: ReplyPrinter, hmp_text: bool, reply: Reply, prefix: str) -> int:
     failed = hmp_error(reply.value) if hmp_text and reply.ok and isinstance(reply.value, str) else None
     if failed is not None:
@@ -249,7 +271,7 @@ def _run_batch(guest: Guest, env: Environment, printer: ReplyPrinter, keep_going
             env.error(f"line {line_no}: not sent: the guest's QEMU quit at an earlier line, as asked")
             return EXIT_USAGE
         try:
-            plan = guest.plan(plan_line(text, guest.planning, fast=True))
+            plan = guest.plan(plan_line(text, guest.planning, fast=True, help_ok=True))
         except VdbgshError as err:
             if not isinstance(err, UsageError):
                 raise

@@ -131,6 +131,8 @@ class Plan(NamedTuple):
     translation: Translation | None = None  # an HMP line: what it was translated from (the shell echoes it)
     # exec's schema-free fast path: a bare name QEMU may not know, to try as HMP if QEMU says CommandNotFound.
     retry_as_hmp: str = ""
+    # ``help [TOPIC]`` in exec: nothing to send, the help to show (the topic's words; () the overview).
+    help_topic: tuple[str, ...] | None = None
 
     @property
     def requests(self) -> list[JSONObject]:

@@ -15,6 +15,7 @@ from vdbgsh.plan.gate import BOM, gate
 from vdbgsh.plan.model import NEED_SCHEMA, Need, Plan, PlanContext, Step, Steps
 from vdbgsh.syntax.errors import ParseError
 from vdbgsh.syntax.json_request import looks_like_json
+from vdbgsh.syntax.meta_names import is_meta
 from vdbgsh.syntax.request import UNCHECKED_MARK, parse_request_line, parse_request_words
 from vdbgsh.transport.base import JSONObject
 
@@ -26,14 +27,20 @@ EXEC_EXAMPLE = "e.g. vdbgsh exec DOMAIN query-status, or '-' to read stdin"
 _BLANKS = " \t\n"
 
 
-def plan_line(text: str, ctx: PlanContext, *, fast: bool = False, hmp_first: bool = False) -> Steps:
+def plan_line(
+    text: str, ctx: PlanContext, *, fast: bool = False, hmp_first: bool = False, help_ok: bool = False
+) -> Steps:
     """``fast``: exec's schema-free path, where a bare name or a JSON request without arguments is sent as typed
     (the schema is read only if QEMU then knows no such command). ``hmp_first``: a line whose name QMP does not know
-    is HMP's to judge (``vdbgsh translate`` takes HMP lines: a typo gets HMP's nearest names)."""
+    is HMP's to judge (``vdbgsh translate`` takes HMP lines: a typo gets HMP's nearest names). ``help_ok``: ``help
+    [TOPIC]`` becomes a plan that sends nothing and shows the help (exec); every other meta-command is the
+    interactive shell's, refused here, never sent to QEMU."""
     line = text.strip()
     _refuse_hostile_text(line)
     if not line:
         raise UsageError("the command is empty", EXEC_EXAMPLE)
+    if is_meta(line):
+        return _meta(line, help_ok)
     if line.startswith(UNCHECKED_MARK):
         return _finish(ctx, line, [parse_request_line(line).message], forced=True)
     if fast and not ctx.always_check:
@@ -47,25 +54,25 @@ def plan_line(text: str, ctx: PlanContext, *, fast: bool = False, hmp_first: boo
     from vdbgsh.syntax.classify import classify
 
     kind = classify(line, schema)
-    if kind == "meta":
-        raise UsageError(
-            f"'{line.split()[0]}' is a meta-command of the interactive shell", "here, give QMP or HMP commands"
-        )
     if kind == "hmp" or (hmp_first and kind == "qmp" and line.split()[0] not in schema.commands):
         return (yield from _plan_hmp(line, ctx))
     request = parse_request_line(line, schema)
     return _finish(ctx, line, [request.message], checked=request.checked)
 
 
-def plan_words(command: str, rest: list[str], ctx: PlanContext, *, hmp_first: bool = False) -> Steps:
+def plan_words(
+    command: str, rest: list[str], ctx: PlanContext, *, hmp_first: bool = False, help_ok: bool = False
+) -> Steps:
     """exec's COMMAND and ARGs. One quoted word with blanks in it is a line; words that read as HMP are HMP, each
     word kept whole (quoted for HMP when it holds a blank); else QMP ``key=value`` words or a JSON request."""
     command = command.strip()  # a stray blank is no part of a command name
     if not command:
         raise UsageError("the COMMAND is empty", EXEC_EXAMPLE)
+    if is_meta(command):  # ``help TOPIC`` as two words reads as the line does
+        return (yield from plan_line(" ".join([command, *rest]), ctx, hmp_first=hmp_first, help_ok=help_ok))
     if not rest and not command.startswith(("{", "!{")) and any(blank in command for blank in _BLANKS):
         # One quoted line, read as the shell reads it: never sent to the guest as one long command name.
-        return (yield from plan_line(command, ctx, hmp_first=hmp_first))
+        return (yield from plan_line(command, ctx, hmp_first=hmp_first, help_ok=help_ok))
     source = " ".join([command, *rest])
     _refuse_hostile_text(source)
     if (rest or ctx.always_check) and not command.startswith(UNCHECKED_MARK) and ctx.validate:
@@ -140,6 +147,18 @@ def _schema(ctx: PlanContext) -> Generator[Need, Any, Schema | None]:
     if schema is not None:
         ctx.schema = schema
     return schema
+
+
+def _meta(line: str, help_ok: bool) -> Plan:
+    from vdbgsh.syntax.meta import parse_meta
+
+    meta = parse_meta(line)  # an unknown one: its own error, with the nearest names
+    if meta.name == "help" and help_ok:
+        return Plan(source=line, steps=(), help_topic=meta.args)
+    raise UsageError(
+        f"'{line.split(maxsplit=1)[0]}' is a meta-command of the interactive shell: nothing was sent",
+        "here, give QMP or HMP commands" + (", or help [COMMAND]" if help_ok else ""),
+    )
 
 
 def _bare(ctx: PlanContext, name: str) -> Plan:
