@@ -4,11 +4,12 @@ deprecated commands and members said once."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import libvirt
 
-from tests.conftest import LoopThread, running_guest, vdbgsh
+from tests.conftest import LoopThread, running_guest, vdbgsh, vdbgsh_in_terminal
 from tests.test_guard_session import Asker, with_session
 from vdbgsh.session import Session
 from vdbgsh.transport import Target
@@ -74,3 +75,36 @@ def test_exec_refuses_the_shells_other_meta_words_unsent(shared_guest: str) -> N
         assert result.returncode == 2, (words, result.stdout, result.stderr)
         assert "meta-command of the interactive shell" in result.stderr
         assert "CommandNotFound" not in result.stderr
+
+
+def _caret_under(shown: str, line: str) -> str:
+    """The text of ``line`` from the column the caret under it points at."""
+    rows = [re.sub(r"\x1b\[[0-9;]*m", "", row) for row in shown.replace("\r", "").split("\n")]
+    at = next(i for i, row in enumerate(rows) if row.strip() == line)
+    column = rows[at + 1].index("^") - rows[at].index(line[0])
+    return line[column:]
+
+
+BITMAP = '{"execute":"block-dirty-bitmap-add","arguments":{"node":"n0","name":"b0","granularity":"64k"}}'
+QCOW2_FILE = '{"execute":"blockdev-add","arguments":{"driver":"qcow2","node-name":"q0","file":%s}}'
+
+
+def test_a_type_error_in_json_puts_the_caret_under_the_value(shared_guest: str) -> None:
+    status, shown = vdbgsh_in_terminal("exec", "--dry-run", shared_guest, BITMAP)
+    assert status == 2, shown
+    assert "granularity: expected int" in shown
+    assert _caret_under(shown, BITMAP).startswith('"64k"}}')
+    number_file = QCOW2_FILE % "5"
+    status, shown = vdbgsh_in_terminal("exec", "--dry-run", shared_guest, number_file)
+    assert status == 2, shown
+    assert "file: expected {…} or str, got 5" in shown
+    assert _caret_under(shown, number_file) == "5}}"
+
+
+def test_an_object_missing_a_required_member_names_it(shared_guest: str) -> None:
+    no_filename = QCOW2_FILE % '{"driver":"file"}'
+    status, shown = vdbgsh_in_terminal("exec", "--dry-run", shared_guest, no_filename)
+    assert status == 2, shown
+    assert "missing required 'file.filename' (str)" in shown
+    assert "expected {" not in shown
+    assert _caret_under(shown, no_filename) == '{"driver":"file"}}}'

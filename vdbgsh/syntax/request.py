@@ -118,13 +118,41 @@ def _json(request: JSONObject, source: str, schema: Schema | None) -> Request:
 
 
 def _locate_problem(source: str, problem: str) -> int:
-    # Point at the member the problem names, as it is quoted in the JSON text.
-    for quoted in problem.split("'")[1::2]:
-        name = quoted.rsplit(".", 1)[-1].split("[")[0]
+    """Where in the JSON text the problem is: under the value it names, under the object a required member is
+    missing from, under a member not known."""
+    from vdbgsh.syntax.json_positions import json_with_positions
+
+    parsed = json_with_positions(source, max(source.find("{"), 0))
+    spans = parsed[1] if parsed is not None else {}
+    quoted = problem.split("'")[1::2]
+    if problem.startswith(("missing required '", "unknown member '")) and quoted:
+        *parent, name = _member_path(quoted[0])
+        inside = spans.get(("arguments", *parent))
+        if inside:
+            start, end = inside[-1]
+            if problem.startswith("unknown"):
+                found = source.find(f'"{name}"', start, end)
+                return found if found >= 0 else start
+            return start
+    head, colon, _rest = problem.partition(": ")
+    if colon and head != "the value":
+        value = spans.get(("arguments", *_member_path(head)))
+        if value:
+            return value[-1][0]
+    # Else the member the problem names, as it is quoted in the JSON text.
+    for word in quoted:
+        name = word.rsplit(".", 1)[-1].split("[")[0]
         found = source.find(f'"{name}"')
         if found >= 0:
             return found
     return len(source)
+
+
+def _member_path(where: str) -> tuple[str | int, ...]:
+    """``actions[0].data.node`` as the path json_positions keys values by."""
+    import re
+
+    return tuple(int(index) if index else name for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", where))
 
 
 def _known_command(schema: Schema, command: str, source: str, force_hint: str, at: int = 0) -> None:

@@ -151,10 +151,32 @@ def check_value(schema: Schema, type_name: str, value: Any, where: str, *, open_
                 return problem
         return ""
     if meta == "alternate":
-        if any(not check_value(schema, alt, value, where) for alt in schema_type.alternatives):
+        problems = [check_value(schema, alt, value, where) for alt in schema_type.alternatives]
+        if not all(problems):
             return ""
-        return f"{label}: expected {schema.describe(type_name)}"
+        # The one alternative of the value's own JSON shape says what is wrong inside it (a member missing from
+        # the object form), which "expected {…} or str" would hide.
+        alternatives = zip(schema_type.alternatives, problems, strict=True)
+        shaped = [problem for alt, problem in alternatives if _same_shape(schema, alt, value)]
+        if len(shaped) == 1:
+            return shaped[0]
+        return f"{label}: expected {schema.describe(type_name)}, got {json.dumps(value)[:40]}"
     return _check_object(schema, schema_type, value, where, open_members)
+
+
+def _same_shape(schema: Schema, type_name: str, value: Any) -> bool:
+    """``value`` is of the JSON kind ``type_name`` takes (an object for an object, a string for an enum ...)."""
+    schema_type = schema.type(type_name)
+    meta = schema_type.meta
+    if meta == "enum":
+        return isinstance(value, str)
+    if meta == "array":
+        return isinstance(value, list)
+    if meta == "builtin":
+        return not check_value(schema, type_name, value, "")
+    if meta == "alternate":
+        return any(_same_shape(schema, alt, value) for alt in schema_type.alternatives)
+    return isinstance(value, dict)
 
 
 def _check_object(schema: Schema, schema_type: SchemaType, value: Any, where: str, open_members: bool) -> str:
