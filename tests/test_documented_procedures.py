@@ -108,3 +108,32 @@ def test_an_object_missing_a_required_member_names_it(shared_guest: str) -> None
     assert "missing required 'file.filename' (str)" in shown
     assert "expected {" not in shown
     assert _caret_under(shown, no_filename) == '{"driver":"file"}}}'
+
+
+def test_exec_says_a_deprecated_command_or_member_once_naming_the_replacement(shared_guest: str) -> None:
+    backup = vdbgsh("exec", "--dry-run", shared_guest, "drive-backup", "device=d0", "target=/tmp/x", "sync=full")
+    assert backup.returncode == 0, backup.stderr
+    assert "note: drive-backup is deprecated in this QEMU: use blockdev-backup" in backup.stderr
+    commits = "block-commit device=d0 base=/a.qcow2 top=/b.qcow2\n" * 2
+    batch = vdbgsh("exec", "--dry-run", shared_guest, "-", input=commits + "nbd-server-add device=d0\n")
+    assert batch.returncode == 0, batch.stderr
+    notes = batch.stderr.splitlines()
+    assert notes == [
+        "vdbgsh: line 1: note: block-commit's base is deprecated in this QEMU: use base-node instead; "
+        "its top is deprecated: use top-node instead",
+        "vdbgsh: line 3: note: nbd-server-add is deprecated in this QEMU: use block-export-add type=nbd instead",
+    ]
+    plain = vdbgsh("exec", "--dry-run", shared_guest, "block-commit", "device=d0", "base-node=n1")
+    assert plain.stderr == ""
+
+
+def test_the_shell_says_a_deprecated_command_once_per_session(
+    loop: LoopThread, shared_guest: str, tmp_path: Path
+) -> None:
+    async def work(session: Session) -> list[str]:
+        session.confirm = Asker(*[True] * 4)
+        return [(await session.run("drive-backup device=nothing-here target=/tmp/x sync=full")).text for _ in "ab"]
+
+    first, second = with_session(loop, Target(domain=shared_guest), tmp_path, work)
+    assert "drive-backup is deprecated in this QEMU: use blockdev-backup" in first
+    assert "deprecated" not in second

@@ -138,7 +138,7 @@ class Session:
             return Outcome("\n".join([*shown, stopped]))
         if translation is None and self.options.verbose:
             shown += [request_echo(request, self.colour) for request in plan.requests]
-        shown += [note_text(note, self.colour) for note in plan.notes]
+        shown += [note_text(note, self.colour) for note in (*plan.notes, *plan.deprecations)]
         try:
             requests = [await asked_filled(step.request, self.ask_secret) for step in plan.steps]
         except VdbgshError as err:
@@ -406,7 +406,8 @@ class Session:
         except VdbgshError as err:
             return Outcome(error_text(err.lines(), self.colour))
         shown = [request_echo(request, self.colour) for request in plan.requests]
-        return Outcome("\n".join(shown + [note_text(note, self.colour) for note in plan.notes]))
+        notes = (*plan.notes, *plan.deprecations)
+        return Outcome("\n".join(shown + [note_text(note, self.colour) for note in notes]))
 
     def _help(self, args: tuple[str, ...]) -> str:
         return help_text(self.loaded.schema, args, self.width(), self.colour).text

@@ -161,6 +161,8 @@ def carry_out(guest: Guest, printer: ReplyPrinter, plan: Plan, dry_run: bool, pr
     all), each sent, recorded and printed; the status is the last one's."""
     if plan.help_topic is not None:
         return _help(guest, printer, plan.help_topic, prefix)
+    for note in plan.deprecations:  # on stderr, piped or not: a script's stdout stays the replies
+        print(f"vdbgsh: {prefix}note: {untrusted_line(note)}", file=printer.env.stderr, flush=True)
     if dry_run:
         from vdbgsh.syntax.secrets import mask_request  # what is printed is echoed, and echoes keep secrets out
 

@@ -54,6 +54,7 @@ class PlanContext:
         # Property types of device drivers (for HMP device_add's option strings), asked of the guest once each.
         self.device_types: dict[str, dict[str, str]] = {}
         self._unknown_drivers: list[str] = []
+        self.deprecations_said: set[str] = set()  # commands and members whose deprecation was said
         if translator is not None:
             self._adopt(translator)
 
@@ -133,6 +134,8 @@ class Plan(NamedTuple):
     retry_as_hmp: str = ""
     # ``help [TOPIC]`` in exec: nothing to send, the help to show (the topic's words; () the overview).
     help_topic: tuple[str, ...] | None = None
+    # What it uses that this QEMU deprecates, said once per session (plan/deprecation.py).
+    deprecations: tuple[str, ...] = ()
 
     @property
     def requests(self) -> list[JSONObject]:

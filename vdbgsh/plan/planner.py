@@ -197,6 +197,14 @@ def _finish(
 ) -> Plan:
     for request in requests:
         gate(request, libvirt=ctx.libvirt, forced=forced)
+    deprecations: list[str] = []
+    # What the user wrote as QMP; an HMP line's translation chose its members itself (HMP's eject has no other way).
+    if ctx.schema is not None and translation is None:
+        from vdbgsh.plan.deprecation import deprecation_note
+
+        for request in requests:
+            if note := deprecation_note(ctx.schema, request, ctx.deprecations_said):
+                deprecations.append(note)
     return Plan(
         source=source,
         steps=tuple(Step(request) for request in requests),
@@ -205,4 +213,5 @@ def _finish(
         forced=forced,
         translation=translation,
         retry_as_hmp=retry_as_hmp,
+        deprecations=tuple(deprecations),
     )
