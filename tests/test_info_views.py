@@ -485,9 +485,9 @@ def test_one_line_views_read_like_hmp() -> None:
 
 
 def test_lists_one_line_per_item() -> None:
-    assert view("cpus", CPUS) == "CPU #0: thread_id=999"
+    assert view("cpus", CPUS) == "* CPU #0: thread_id=999"  # HMP's current CPU: the first, until `cpu N`
     # QEMU 9.2+ adds the QOM type, from which HMP shows the CPU model.
-    assert view("cpus", [CPUS[0] | {"qom-type": "qemu64-x86_64-cpu"}]) == "CPU #0: thread_id=999 model=qemu64"
+    assert view("cpus", [CPUS[0] | {"qom-type": "qemu64-x86_64-cpu"}]) == "* CPU #0: thread_id=999 model=qemu64"
     assert view("chardev", CHARDEV).splitlines() == [
         "c0: filename=null",
         "rb0: filename=ringbuf",

@@ -19,6 +19,11 @@ QOM_INTEGERS = frozenset(
 )
 
 
+# In a translation's hmp_args of `info cpus`: the CPU `cpu N` chose, for HMP's "*" mark (absent: none chosen, the
+# first CPU is HMP's current). A blank in it: no HMP argument has that name.
+CURRENT_CPU = "current cpu"
+
+
 class TranslationError(Exception):
     """The line parses as HMP but cannot be translated; ``key`` names the HMP argument at fault."""
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from vdbgsh.errors import shown
 from vdbgsh.hmp.arguments import FormatState, parse_arguments, split_command
-from vdbgsh.hmp.context import Context, TranslationError
+from vdbgsh.hmp.context import CURRENT_CPU, Context, TranslationError
 from vdbgsh.hmp.expressions import RegisterReferenceError
 from vdbgsh.hmp.shapes import SHAPES
 from vdbgsh.hmp.table import BY_NAME, INFO_BY_NAME, Entry
@@ -97,6 +97,8 @@ class Translator:
             raise ParseError(err.message, line, self._offset(line, end, err.key)) from None
         for request in requests:
             self._check(request, line, end)
+        if entry.name == "info cpus" and self.cpu_chosen:
+            args = {**args, CURRENT_CPU: self.context.cpu_index}
         return Translation(line, entry, args, requests, False, list(context.notes))
 
     def _info_entry(self, line: str, end: int) -> tuple[Entry, int]:

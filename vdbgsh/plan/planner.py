@@ -136,7 +136,13 @@ def _plan_hmp(line: str, ctx: PlanContext) -> Steps:
                 str(p["name"]): str(p.get("type", "")) for p in properties if isinstance(p, dict) and "name" in p
             }
         translation = ctx.translator.translate(line)
-    return _finish(ctx, line, translation.requests, notes=translation.notes, translation=translation)
+    notes = translation.notes
+    if translation.fallback:
+        # "HMP only ..." once per command and session: said again on every use it reads as a new warning.
+        if translation.entry.name in ctx.fallbacks_said:
+            notes = []
+        ctx.fallbacks_said.add(translation.entry.name)
+    return _finish(ctx, line, translation.requests, notes=notes, translation=translation)
 
 
 def _schema(ctx: PlanContext) -> Generator[Need, Any, Schema | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from vdbgsh.hmp.context import CURRENT_CPU
 from vdbgsh.render.info.common import Style, empty_note, field_lines, in_order, key_values
 
 # --- identity and state ---------------------------------------------------------------------------------------------
@@ -86,10 +87,15 @@ def _cpu_model(cpu: Mapping[str, Any]) -> str | None:
 
 
 def cpus(args: Mapping[str, Any], value: Any, st: Style) -> list[str]:
-    # HMP marks the monitor's current CPU with "*"; that is monitor state, not in the reply, so no mark here.
+    # HMP marks the monitor's current CPU with "*": the one `cpu N` chose (the translator's state, handed in as
+    # CURRENT_CPU), else the first, as HMP's monitor starts with the first CPU.
+    current = args.get(CURRENT_CPU)
+    if current is None and value:
+        current = value[0]["cpu-index"]
     lines = []
     for cpu in value:
-        line = f"CPU #{st.name(cpu['cpu-index'])}: thread_id={st.num(cpu['thread-id'])}"
+        mark = "*" if cpu["cpu-index"] == current else " "
+        line = f"{mark} CPU #{st.name(cpu['cpu-index'])}: thread_id={st.num(cpu['thread-id'])}"
         model = _cpu_model(cpu)
         if model:
             line += " model=" + st.text(model)
