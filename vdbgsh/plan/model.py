@@ -54,8 +54,8 @@ class PlanContext:
         # Property types of device drivers (for HMP device_add's option strings), asked of the guest once each.
         self.device_types: dict[str, dict[str, str]] = {}
         self._unknown_drivers: list[str] = []
-        self.deprecations_said: set[str] = set()
-        self.fallbacks_said: set[str] = set()  # HMP commands whose "HMP only" note was said  # commands and members whose deprecation was said
+        self.deprecations_said: set[str] = set()  # commands and members whose deprecation was said
+        self.fallbacks_said: set[str] = set()  # HMP commands whose "HMP only" note was said
         if translator is not None:
             self._adopt(translator)
 
