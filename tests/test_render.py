@@ -192,17 +192,38 @@ def test_markup_lookalikes_stay_literal() -> None:
     "value",
     [
         {"status": "running", "running": True},  # one object, not a list
-        [],
         ["a", "b"],
-        [{"name": "n", "children": [{"child": "file"}]}],  # a list of objects inside
-        [{"a": {"b": {"c": {"d": 1}}}}],  # too deep
         [{"a.b": 1, "a": {"b": 2}}],  # two values for one column
-        [{f"key{i}": i for i in range(20)}],  # too many columns for 80
-        SCHEMA_REPLY,  # members and variants are lists of objects
+        [{"a": {"b": {"c": {"d": {"e": {"f": {"g": {"h": 1}}}}}}}}],  # deeper than any QEMU reply
+        SCHEMA_REPLY,  # members and variants of each entry: more tables than a reader can follow
     ],
 )
 def test_values_that_are_no_table(value: Any) -> None:
     assert as_table(value, 80, colour=False) is None
+
+
+def test_an_empty_list_says_it_has_no_rows() -> None:
+    assert as_table([], 80, colour=False) == "no rows: the reply is an empty list"
+
+
+def test_nested_objects_and_lists_of_objects_get_tables_too() -> None:
+    assert as_table([{"a": {"b": {"c": {"d": 1}}}}], 80, colour=False) == "a.b.c.d\n───────\n      1"
+    table = as_table([{"name": "n", "children": [{"child": "file"}]}], 80, colour=False)
+    assert table == "name\n────\nn\n\nchildren of name n:\nchild\n─────\nfile"
+
+
+def test_columns_that_do_not_fit_are_left_out_with_a_note_naming_them() -> None:
+    table = as_table([{"id": "x", **{f"key{i}": i for i in range(20)}}], 80, colour=False)
+    assert table is not None
+    lines = table.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert lines[0].split()[0] == "id"  # what names the row is kept first
+    shown = lines[0].split()
+    note = " ".join(lines[3:])
+    assert note.startswith("not shown, too wide for 80 columns: ")
+    assert note.endswith(" (:output pretty shows them)")
+    named = note.removeprefix("not shown, too wide for 80 columns: ").removesuffix(" (:output pretty shows them)")
+    assert sorted(shown + named.split(", ")) == sorted(["id", *(f"key{i}" for i in range(20))])
 
 
 def test_short_lists_of_scalars_fit_in_a_cell() -> None:
@@ -244,7 +265,8 @@ def test_table_mode_shows_a_table_or_falls_back_to_pretty() -> None:
     assert table.splitlines()[0].split()[:2] == ["thread-id", "props.core-id"]
     status = {"status": "running", "singlestep": False, "running": True}
     fallback = render_reply({"return": status}, mode="table", width=160, colour=False, elapsed=None)
-    assert fallback == json.dumps(status, indent=2)
+    assert fallback == json.dumps(status, indent=2) + "\nno table: the reply is not a list of objects (shown as JSON)"
+    assert render_reply({"return": {}}, mode="table", width=160, colour=False, elapsed=None) == "{}"
 
 
 def test_error_reply_shows_class_in_bold_red_and_description() -> None:

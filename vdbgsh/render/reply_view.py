@@ -11,6 +11,7 @@ from vdbgsh.render.table import as_table
 from vdbgsh.render.untrusted import untrusted_line
 
 MODES = ("pretty", "compact", "table")
+NO_TABLE = "no table: the reply is not a list of objects (shown as JSON)"
 
 
 def format_elapsed(seconds: float) -> str:
@@ -38,7 +39,7 @@ def _check_mode(mode: str) -> None:
 
 
 def render_value(value: Any, *, mode: str, width: int, colour: bool) -> str:
-    """A reply's value: "table" falls back to pretty JSON when the value is no list of flat objects."""
+    """A reply's value: "table" falls back to pretty JSON, saying so, when the value is no list of objects."""
     _check_mode(mode)
     if mode == "compact":
         return compact(value)
@@ -46,6 +47,8 @@ def render_value(value: Any, *, mode: str, width: int, colour: bool) -> str:
         table = as_table(value, width, colour)
         if table is not None:
             return table
+        if isinstance(value, dict | list) and value:  # an empty object or a scalar needs no excuse
+            return highlight_json(value, colour) + "\n" + paint(NO_TABLE, DIM, colour)
     return highlight_json(value, colour)
 
 

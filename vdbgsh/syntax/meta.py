@@ -29,7 +29,7 @@ META_COMMANDS: dict[str, MetaSpec] = {
     "clear": MetaSpec(":clear", "clear the screen"),
     "output": MetaSpec(
         ":output pretty|compact|table",
-        "how replies are shown (table: lists of flat objects as a table)",
+        "how replies are shown (table: lists of objects as tables, nested members as dotted columns)",
         ("pretty", "compact", "table"),
     ),
     "verbose": MetaSpec(":verbose on|off", "also show the JSON request before it is sent", ("on", "off")),
