@@ -299,3 +299,27 @@ def test_hmp_errors_are_told_from_output(text: str, error: bool) -> None:
     assert (hmp_error(text) is not None) is error
     if error:
         assert hmp_error(text) == text.replace("\r\n", "\n").rstrip("\n")
+
+
+def test_a_newer_qemus_cpus_table_keeps_or_names_every_column_at_every_width() -> None:
+    # QEMU 9.2+ adds the QOM type and more topology ids: the table that lost its last column at the pane's edge.
+    props = {"node-id": 0, "drawer-id": 0, "book-id": 0, "socket-id": 0, "die-id": 0, "cluster-id": 0}
+    cpus = [
+        cpu | {"props": cpu["props"] | props | {"socket-id": index}, "qom-type": "qemu64-x86_64-cpu"}
+        for index, cpu in enumerate(CPUS_FAST)
+    ]
+    every = ["thread-id", *(f"props.{key}" for key in cpus[0]["props"]), "qom-path", "cpu-index", "target", "qom-type"]
+    for width in range(40, 201, 7):
+        table = as_table(cpus, width, colour=False)
+        assert table is not None
+        lines = table.splitlines()
+        assert all(len(line) <= width for line in lines), width
+        rule = lines.index(next(line for line in lines if set(line) == {"─"}))
+        starts = [index for index, line in enumerate(lines) if line.startswith("not shown")]
+        note = " ".join(lines[starts[0] :]) if starts else ""
+        named = note.partition("columns: ")[2].partition(" (:output")[0].split(", ") if note else []
+        header_words = " ".join(lines[:rule]).split()
+        shown = [name for name in every if name not in named]
+        # A dotted header is broken after its dot: its last part is a word of the header rows.
+        assert all(name.rsplit(".", 1)[-1] in header_words for name in shown), (width, table)
+        assert sorted(shown + named) == sorted(every), (width, table)

@@ -152,8 +152,6 @@ class Session:
                 # QEMU quit as asked, before its reply could travel: what was asked for, not a failure.
                 shown.append(note_text(QUIT_NOTE, self.colour))
                 break
-            if step.ends_guest and reply.ok:
-                shown.append(note_text(QUIT_NOTE, self.colour))
             if step.hmp_text and reply.ok and isinstance(reply.value, str) and self._as_text(translation):
                 # The text monitor's output is text: shown as HMP would show it, not as one escaped JSON string.
                 failed = hmp_error(reply.value)
@@ -175,6 +173,8 @@ class Session:
                         shown.append(paint(format_elapsed(reply.elapsed), DIM, self.colour))
             else:
                 shown.append(self._rendered(reply))
+            if step.ends_guest and reply.ok:
+                shown.append(note_text(QUIT_NOTE, self.colour))
             if not reply.ok:
                 break
         return self._outcome(shown)
