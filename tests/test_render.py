@@ -303,11 +303,11 @@ def test_hmp_errors_are_told_from_output(text: str, error: bool) -> None:
 
 def test_a_newer_qemus_cpus_table_keeps_or_names_every_column_at_every_width() -> None:
     # QEMU 9.2+ adds the QOM type and more topology ids: the table that lost its last column at the pane's edge.
-    props = {"node-id": 0, "drawer-id": 0, "book-id": 0, "socket-id": 0, "die-id": 0, "cluster-id": 0}
-    cpus = [
-        cpu | {"props": cpu["props"] | props | {"socket-id": index}, "qom-type": "qemu64-x86_64-cpu"}
-        for index, cpu in enumerate(CPUS_FAST)
-    ]
+    props: dict[str, Any] = {"node-id": 0, "drawer-id": 0, "book-id": 0, "socket-id": 0, "die-id": 0, "cluster-id": 0}
+    cpus: list[dict[str, Any]] = [dict(cpu) for cpu in CPUS_FAST]
+    for index, cpu in enumerate(cpus):
+        cpu["props"] = {"core-id": 0, "thread-id": 0, **props, "socket-id": index}
+        cpu["qom-type"] = "qemu64-x86_64-cpu"
     every = ["thread-id", *(f"props.{key}" for key in cpus[0]["props"]), "qom-path", "cpu-index", "target", "qom-type"]
     for width in range(40, 201, 7):
         table = as_table(cpus, width, colour=False)
