@@ -137,3 +137,12 @@ def test_the_shell_says_a_deprecated_command_once_per_session(
     first, second = with_session(loop, Target(domain=shared_guest), tmp_path, work)
     assert "drive-backup is deprecated in this QEMU: use blockdev-backup" in first
     assert "deprecated" not in second
+
+
+def test_exec_help_is_the_shells_help_word_for_word(loop: LoopThread, shared_guest: str, tmp_path: Path) -> None:
+    async def work(session: Session) -> str:
+        session.width = lambda: 100  # exec's width when piped
+        return (await session.run("help block-dirty-bitmap-add")).text
+
+    shell = with_session(loop, Target(domain=shared_guest), tmp_path, work)
+    assert vdbgsh("exec", shared_guest, "help", "block-dirty-bitmap-add").stdout == shell + "\n"
