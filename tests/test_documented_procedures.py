@@ -10,6 +10,7 @@ from pathlib import Path
 import libvirt
 
 from tests.conftest import LoopThread, running_guest, vdbgsh, vdbgsh_in_terminal
+from tests.terminal import Tmux
 from tests.test_guard_session import Asker, with_session
 from vdbgsh.session import Session
 from vdbgsh.transport import Target
@@ -146,3 +147,17 @@ def test_exec_help_is_the_shells_help_word_for_word(loop: LoopThread, shared_gue
 
     shell = with_session(loop, Target(domain=shared_guest), tmp_path, work)
     assert vdbgsh("exec", shared_guest, "help", "block-dirty-bitmap-add").stdout == shell + "\n"
+
+
+def test_the_shell_says_the_guest_it_told_to_quit_is_gone_as_a_note(conn: libvirt.virConnect, tmux: Tmux) -> None:
+    with running_guest(conn) as guest:
+        tmux.start("attach", guest)
+        tmux.wait_for(f"{guest} (running)>")
+        tmux.type_line("quit")
+        tmux.wait_for("[y/N]")
+        tmux.send("y")
+        tmux.wait_for(f"{guest} (gone)>")
+        screen = tmux.screen()
+        assert "note: QEMU quit, as asked" in screen
+        assert f"note: guest {guest} is gone" in screen
+        assert "error:" not in screen

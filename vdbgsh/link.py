@@ -81,10 +81,10 @@ class MonitorLink:
             if not said and message not in self._said:
                 if self.state == GONE:
                     self.why = message
-                self._tell(message, error=True)
+                self._tell(message, error=not self.session.quit_sent)
             return
         if not said:
-            self._tell(message, error=True)
+            self._tell(message, error=not self.session.quit_sent)  # after a quit: what was asked, said as a note
         if link and self.reopen is not None:
             self._set(RECONNECTING, message)
             self._tell("reconnecting to libvirtd… (commands typed meanwhile are not sent; Ctrl-D leaves)", error=False)
@@ -96,6 +96,8 @@ class MonitorLink:
     def _set(self, state: str, why: str) -> None:
         self.state = state
         self.why = why
+        if state == UP:  # attached again (a new QEMU): its loss would be news again
+            self.session.quit_sent = False
         self.session.run_state = {UP: self.session.run_state, RECONNECTING: "reconnecting", GONE: "gone"}[state]
 
     def _tell(self, text: str, *, error: bool) -> None:

@@ -100,6 +100,7 @@ class Session:
     # after the reply (libvirt queues events), so the UI asks again before the next prompt rather than wait for it.
     run_state_stale: bool = False
     events_seen: int = 0
+    quit_sent: bool = False  # QMP quit was sent: the guest going away next is what was asked, not an error
     last_text: str = ""
     planning: PlanContext = field(init=False)  # the planner's state for this guest (HMP's, device types)
 
@@ -144,6 +145,7 @@ class Session:
         except VdbgshError as err:
             return Outcome("\n".join([*shown, error_text(err.lines(), self.colour)]))
         for step, request in zip(plan.steps, requests, strict=True):
+            self.quit_sent = self.quit_sent or step.ends_guest
             try:
                 reply = await self._send(plan.source, request)
             except MonitorGone:
