@@ -12,6 +12,7 @@ import libvirt
 from tests.conftest import LoopThread, running_guest, vdbgsh, vdbgsh_in_terminal
 from tests.terminal import Tmux
 from tests.test_guard_session import Asker, with_session
+from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.session import Session
 from vdbgsh.transport import Target
 
@@ -161,3 +162,9 @@ def test_the_shell_says_the_guest_it_told_to_quit_is_gone_as_a_note(conn: libvir
         assert "note: QEMU quit, as asked" in screen
         assert f"note: guest {guest} is gone" in screen
         assert "error:" not in screen
+
+
+def test_exec_quit_of_a_plain_qemu_is_a_success_too(qemu: PlainQemu) -> None:
+    result = vdbgsh("exec", "-y", "--qmp", f"unix:{qemu.socket_path}", "quit")
+    assert result.returncode == 0, result.stderr
+    assert "note: QEMU quit, as asked" in result.stderr
