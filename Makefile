@@ -22,7 +22,7 @@ lint: setup
 # Which stack(s) the suite runs on (scripts/test_stacks.sh): host (QEMU 7.2, libvirt 9.0, Python 3.11), sid (a
 # Debian sid chroot built by scripts/chroot.sh beside the host's daemons: QEMU 11.1, libvirt 12.8, Python 3.14; as
 # root, ~1 GB and ~75 s the first time) or all. PYTEST_ARGS passes arguments on to pytest on each.
-STACK ?= host
+STACK ?= all
 
 test: lint
 	@bash scripts/test_stacks.sh $(STACK)
