@@ -30,6 +30,8 @@ from vdbgsh.errors import VdbgshError
 from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.hmp.table import BY_NAME, INFO_BY_NAME
 from vdbgsh.hmp.translate import Translation, Translator
+from vdbgsh.plan import Plan, PlanContext, plan_blocking, plan_line, plan_words
+from vdbgsh.plan.model import Steps
 from vdbgsh.schema.loading import SchemaCache, load_schema
 from vdbgsh.schema.model import Schema, SchemaType
 from vdbgsh.session import Outcome, Session
@@ -38,7 +40,7 @@ from vdbgsh.syntax.errors import ParseError
 from vdbgsh.syntax.json_request import parse_json_request
 from vdbgsh.syntax.meta import parse_meta
 from vdbgsh.syntax.request import Request, parse_request_line, parse_request_words
-from vdbgsh.transport import Target
+from vdbgsh.transport import Reply, Target
 from vdbgsh.transport.base import JSONObject
 
 DATA = Path(__file__).parent / "data"
@@ -258,6 +260,15 @@ def every_parser(text: str) -> None:
     outcome(lambda: Translator(SCHEMA).translate(text))
     outcome(lambda: Translator().translate(text))
     outcome(lambda: parse_meta(":" + text))
+    outcome(lambda: planned(plan_line(text, PlanContext())))
+    outcome(lambda: planned(plan_line(text, PlanContext(), fast=True)))
+    outcome(lambda: planned(plan_words(words[0], words[1:], PlanContext())))
+
+
+def planned(steps: Steps) -> Plan:
+    """The planner driven as exec drives it, the guest answering a device type's properties with an error."""
+    no_properties = Reply({"error": {"class": "GenericError", "desc": "no such type"}}, 0.0)
+    return plan_blocking(steps, lambda: SCHEMA, lambda request: no_properties)
 
 
 # --- pure functions ------------------------------------------------------------------------------------------------
@@ -583,3 +594,10 @@ def test_argparse_errors_escape_control_characters() -> None:
     result = run_cli([b"exec", b"--qmp", b"unix:/nowhere", b"--\x07x"])
     assert result.returncode == 2
     assert result.stderr.decode().splitlines()[-1] == "vdbgsh: error: unrecognized arguments: --\\x07x"
+
+
+def test_a_member_named_nothing_is_an_error_with_a_caret() -> None:
+    """Found by the property above on Python 3.14's run: the caret's search took a member named '' for a path."""
+    with pytest.raises(ParseError) as raised:
+        parse_request_line('{"exec-oob": "query-acpi-ospm-status", "arguments": {"": null}}', SCHEMA)
+    assert_clean(raised.value)

@@ -19,6 +19,8 @@ SETUP = (
     "blockdev-add driver=null-co node-name=src size=1073741824",
     "blockdev-add driver=null-co node-name=dst size=1073741824",
     "blockdev-backup job-id=job0 device=src target=dst sync=full speed=1",
+    # A named bitmap: every QEMU lists it (11.1 no longer lists the backup job's own, unnamed one).
+    "block-dirty-bitmap-add node=src name=b0",
 )
 
 

@@ -125,8 +125,9 @@ def _locate_problem(source: str, problem: str) -> int:
     parsed = json_with_positions(source, max(source.find("{"), 0))
     spans = parsed[1] if parsed is not None else {}
     quoted = problem.split("'")[1::2]
-    if problem.startswith(("missing required '", "unknown member '")) and quoted:
-        *parent, name = _member_path(quoted[0])
+    path = _member_path(quoted[0]) if quoted else ()
+    if problem.startswith(("missing required '", "unknown member '")) and path:  # a member named '' has no path
+        *parent, name = path
         inside = spans.get(("arguments", *parent))
         if inside:
             start, end = inside[-1]
