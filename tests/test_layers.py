@@ -1,4 +1,6 @@
-"""The layers call downward only, and no module imports itself back through others (DESIGN.md, README's Layout).
+"""The layers call downward only, and no module imports itself back through others (DESIGN.md, README's Layout):
+a circle (secrets ⇄ classify ⇄ meta ⇄ errors in syntax/, session ⇄ transaction_block, as there once were) makes
+any of its modules impossible to load or change alone.
 
 Read from the source (every import, those inside functions too), not from what happens to be loaded.
 """

@@ -42,17 +42,7 @@ def classify(text: str, schema: Schema | None) -> Kind:
         return "json"
     if stripped.startswith("!"):
         return "qmp"
-    from vdbgsh.hmp.table import BY_NAME
-
-    qmp_word = stripped.split(maxsplit=1)[0]
-    hmp_word = hmp_command_word(stripped)
-    is_qmp = schema is not None and qmp_word in schema.commands
-    is_hmp = hmp_word in BY_NAME
-    if is_hmp and not is_qmp:
-        return "hmp"
-    if not is_hmp:
-        return "qmp"
-    return "qmp" if _reads_as_qmp(stripped.split()[1:]) else "hmp"
+    return _by_names(stripped.split(maxsplit=1)[0], hmp_command_word(stripped), stripped.split()[1:], schema)
 
 
 def classify_words(command: str, words: list[str], schema: Schema | None) -> Kind:
@@ -60,15 +50,20 @@ def classify_words(command: str, words: list[str], schema: Schema | None) -> Kin
     blank in it is one argument, not two)."""
     if command.startswith(("{", "!")) or is_meta(command):
         return classify(command, schema)
+    return _by_names(command, command, words, schema)
+
+
+def _by_names(qmp_word: str, hmp_word: str, arguments: list[str], schema: Schema | None) -> Kind:
+    """Rules 4 to 6: by which monitor knows the command word, then by the arguments when both do."""
     from vdbgsh.hmp.table import BY_NAME
 
-    is_qmp = schema is not None and command in schema.commands
-    is_hmp = command in BY_NAME
+    is_qmp = schema is not None and qmp_word in schema.commands
+    is_hmp = hmp_word in BY_NAME
     if is_hmp and not is_qmp:
         return "hmp"
     if not is_hmp:
         return "qmp"
-    return "qmp" if _reads_as_qmp(words) else "hmp"
+    return "qmp" if _reads_as_qmp(arguments) else "hmp"
 
 
 def _reads_as_qmp(words: list[str]) -> bool:
