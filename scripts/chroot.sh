@@ -57,8 +57,13 @@ in_root() {
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 
-mnt() { # mnt SRC: bind SRC over $R/SRC unless already a mount point
+mnt() { # mnt SRC: bind SRC over $R/SRC unless SRC itself is already bound there
     mkdir -p "$R$1"
+    # A bind of a directory since deleted and made again (a checkout cloned anew at the same path) is still a
+    # mount point, but of the old, empty directory: bound again when it is not the same directory.
+    if mountpoint -q "$R$1" && [ "$(stat -c %d:%i "$R$1")" != "$(stat -c %d:%i "$1")" ]; then
+        umount -l "$R$1"
+    fi
     mountpoint -q "$R$1" || mount --bind "$1" "$R$1"
 }
 
