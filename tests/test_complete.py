@@ -292,6 +292,22 @@ def test_a_slow_guest_shows_static_candidates_only_then_the_cached_values() -> N
     assert asyncio.run(scenario()) == ([], ["balloon0", "usb"])
 
 
+def test_values_that_come_too_late_for_the_menu_ask_for_the_line_again() -> None:
+    """A slow guest or a busy machine: the menu drawn without them is made again once they come (the UI does it),
+    rather than waiting for the next key."""
+    guest = ScriptedGuest({"qom-list": peripherals}, delay=0.3)
+    late: list[Document] = []
+    completer = QMPCompleter(lambda: SCHEMA, LiveValues(guest.execute), live_timeout=0.05, late=late.append)
+
+    async def scenario() -> list[str]:
+        first = [c.text for c in await collect(completer, "device_del id=")]
+        await asyncio.sleep(0.5)
+        return first
+
+    assert asyncio.run(scenario()) == []
+    assert [document.text for document in late] == ["device_del id="]
+
+
 def test_guest_errors_give_no_candidates() -> None:
     broken = ScriptedGuest({"qom-list": ConnectionResetError("gone"), "query-chardev": "not a list"})
     completer = QMPCompleter(lambda: SCHEMA, LiveValues(broken.execute))

@@ -42,6 +42,7 @@ class QMPCompleter(Completer):
         bare_metas: Collection[str] = (),
         live_timeout: float = 0.5,
         transaction: Callable[[], bool] = lambda: False,
+        late: Callable[[Document], None] | None = None,
     ) -> None:
         self._schema = schema
         self._live = live
@@ -49,6 +50,8 @@ class QMPCompleter(Completer):
         self._bare_metas = frozenset(bare_metas)
         self._live_timeout = live_timeout
         self._transaction = transaction
+        # Called with the line live values came too late for (past ``live_timeout``): the UI completes it again.
+        self._late = late
         self._static: SchemaCandidates | None = None
 
     def static_candidates(self) -> SchemaCandidates:
@@ -96,18 +99,23 @@ class QMPCompleter(Completer):
         for completion in _static_completions(static, analyses, document, shown):
             yield completion
         for analysis in analyses:
-            for candidate in await self._live_candidates(analysis):
+            for candidate in await self._live_candidates(analysis, document):
                 if candidate.text not in shown:
                     shown.add(candidate.text)
                     yield _completion(candidate, analysis, document)
 
-    async def _live_candidates(self, analysis: Analysis) -> list[Candidate]:
+    async def _live_candidates(self, analysis: Analysis, document: Document) -> list[Candidate]:
         suggestion = analysis.suggestion
         if self._live is None or not isinstance(suggestion, ArgumentName | ArgumentValue):
             return []
+        asked = asyncio.ensure_future(self._live.candidates(suggestion))
         try:
-            found = await asyncio.wait_for(self._live.candidates(suggestion), self._live_timeout)
+            found = await asyncio.wait_for(asyncio.shield(asked), self._live_timeout)
         except TimeoutError:
+            # The menu goes without them now; once they come (cached), the line is completed again with them.
+            late = self._late
+            if late is not None:
+                asked.add_done_callback(lambda done: late(document) if not done.cancelled() else None)
             return []
         if isinstance(suggestion, ArgumentName):
             given = subtree(suggestion.given, suggestion.path_prefix)

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 
 from prompt_toolkit.completion import Completer
+from prompt_toolkit.document import Document
 from prompt_toolkit.history import History, InMemoryHistory
 
 from vdbgsh.complete.live import LiveValues
@@ -113,7 +114,21 @@ def make_completer(session: Session) -> Completer:
         command_metas=("help", "h", "?"),
         bare_metas=tuple(BARE_WORDS),
         transaction=lambda: session.pending_transaction is not None,
+        late=_complete_again,
     )
+
+
+def _complete_again(document: Document) -> None:
+    """Live values that came after the menu was drawn (a slow guest, a busy machine): the menu is made again with
+    them, if the line is still the one they were for."""
+    from prompt_toolkit.application import get_app_or_none
+
+    app = get_app_or_none()
+    if app is None:
+        return
+    buffer = app.current_buffer
+    if buffer.text == document.text and buffer.cursor_position == document.cursor_position:
+        buffer.start_completion(select_first=False)
 
 
 def _history(mask: Callable[[str], str], notes: list[str], colour: bool) -> History:
