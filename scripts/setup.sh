@@ -11,9 +11,9 @@ log="$state/setup.log"
 venv="${VDBGSH_VENV:-$top/.venv}"
 
 # bash-completion, zsh and fish: the completion tests run the real shells; man-db and groff-base read the man page;
-# less: the pager tests (a minimal system has none).
+# less: the pager tests (a minimal system has none); cpio: scripts/linux_guest.sh packs the test guest's initramfs.
 apt_packages=(qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev pkg-config tmux
-    bash-completion zsh fish man-db groff-base less)
+    bash-completion zsh fish man-db groff-base less cpio)
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 fail() { printf 'setup: %s failed: %s\n' "$1" "$2" >&2; exit 1; }
@@ -127,6 +127,15 @@ make_venv() {
     echo "$want" >"$stamp"
 }
 
+# The real Linux guest the guest-cooperative tests boot (scripts/linux_guest.sh: Debian's kernel, busybox, qemu-ga),
+# built once and cached there; ~5 s the first time, a no-op after.
+guest_dir=/var/lib/vdbgsh-guest
+
+build_guest() {
+    "${as_root[@]}" bash "$top/scripts/linux_guest.sh" "$guest_dir" >>"$log" 2>&1 \
+        || fail "test guest" "scripts/linux_guest.sh $guest_dir; see $log (last line: $(tail -n 1 "$log"))"
+}
+
 # The second stack: a Debian sid chroot (scripts/chroot.sh: QEMU 11.1, libvirt 12.8, Python 3.14) with its own
 # libvirtd, which chroot.sh starts; inside it only the venv is made (.venv-sid, the chroot's Python), because the
 # host's daemons are visible to pgrep from inside (one pid namespace) and start_libvirt would take them for its own.
@@ -135,6 +144,19 @@ sid_venv="${VDBGSH_SID_VENV:-$top/.venv-sid}"
 setup_sid() {
     [ "$(id -u)" -eq 0 ] || fail "sid stack" "chroot needs root; run 'make test STACK=sid' as root"
     bash "$top/scripts/chroot.sh" up >>"$log" 2>&1 || fail "sid chroot" "scripts/chroot.sh up; see $log (last line: $(tail -n 1 "$log"))"
+    # The chroot's libvirtd starts QEMU inside the chroot, which sees only the chroot's files: the guest the host
+    # built is copied in at the same path (the kernel and initramfs do not depend on the userland around QEMU;
+    # sid's own kernel packages are laid out differently, scripts/linux_guest.sh says how). Same guest on both
+    # stacks: the tests' differences are QEMU's and libvirt's.
+    build_guest
+    local sid_root=${ROOT:-/srv/${SUITE:-sid}} f
+    mkdir -p "$sid_root$guest_dir"
+    for f in vmlinuz initrd.gz .built-by; do
+        cmp -s "$guest_dir/$f" "$sid_root$guest_dir/$f" \
+            || { cp "$guest_dir/$f" "$sid_root$guest_dir/$f.new" && mv "$sid_root$guest_dir/$f.new" "$sid_root$guest_dir/$f"; } \
+            || fail "test guest" "copying $guest_dir/$f into $sid_root"
+    done
+    chmod 755 "$sid_root$guest_dir"
     bash "$top/scripts/chroot.sh" run /usr/bin/env VDBGSH_VENV="$sid_venv" bash "$top/scripts/setup.sh" sid-venv \
         || fail "sid venv" "see $log"
 }
@@ -142,7 +164,8 @@ setup_sid() {
 case "${1:-all}" in
     system) install_packages; start_libvirt ;;
     venv) make_venv ;;
-    all) install_packages; start_libvirt; make_venv ;;
+    all) install_packages; start_libvirt; make_venv; build_guest ;;
+    guest) build_guest ;;
     sid) setup_sid ;;
     # inside the chroot (setup_sid runs it there): the venv, and libvirt's one-time QEMU probe before the tests
     sid-venv)
@@ -150,5 +173,5 @@ case "${1:-all}" in
         virsh -q -c qemu:///system domcapabilities --virttype qemu >/dev/null 2>>"$log" \
             || fail "libvirt QEMU driver" "virsh domcapabilities failed in the chroot; see $log"
         ;;
-    *) fail "arguments" "usage: $0 [system|venv|all|sid]" ;;
+    *) fail "arguments" "usage: $0 [system|venv|guest|all|sid]" ;;
 esac

@@ -20,6 +20,7 @@ import libvirt
 import pytest
 
 from tests.guest_facts import QemuFacts, ask_qemu
+from tests.linux_guest import LinuxGuest, booted_linux_guest
 from tests.remote import RemoteLibvirtd
 from vdbgsh.guest.definitions import domain_xml, qemu_binary
 from vdbgsh.guest.libvirt_guest import create_transient, destroy_quietly
@@ -97,6 +98,21 @@ def qemu_facts(conn: libvirt.virConnect) -> QemuFacts:
     """What this run's QEMU answers of itself (tests/guest_facts.py), for tests that expect its words."""
     with running_guest(conn) as name:
         return ask_qemu(conn.lookupByName(name))
+
+
+@pytest.fixture
+def linux_guest(conn: libvirt.virConnect) -> Iterator[LinuxGuest]:
+    """A real Linux guest of the test's own (tests/linux_guest.py: kernel, busybox, qemu-ga), up with its agent
+    answering; for tests that panic, unplug or otherwise change it. ~5 s to boot: prefer ``guest`` when it will do."""
+    with booted_linux_guest(conn, unique_name()) as booted:
+        yield booted
+
+
+@pytest.fixture(scope="module")
+def shared_linux_guest(conn: libvirt.virConnect) -> Iterator[LinuxGuest]:
+    """A real Linux guest shared by one module's tests that leave it as they found it."""
+    with booted_linux_guest(conn, unique_name()) as booted:
+        yield booted
 
 
 @pytest.fixture
