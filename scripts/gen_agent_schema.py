@@ -300,7 +300,7 @@ class Introspection:
             return []
         if isinstance(base, dict):
             return self._members(base)
-        kind, expr = self.definitions[str(base)]
+        _kind, expr = self.definitions[str(base)]
         return self._base_members(expr.get("base")) + self._members(expr.get("data") or {})
 
     def _inline_object(self, name: str, data: dict[str, Any]) -> str:
@@ -366,7 +366,7 @@ def schema_text(version: str, given: str | None) -> tuple[str, str]:
         if version not in DEBIAN_TARBALLS:
             raise SystemExit(f"gen_agent_schema.py: no Debian tarball known for {version}; give one with --from")
         url = DEBIAN_POOL + DEBIAN_TARBALLS[version]
-        with urllib.request.urlopen(url, timeout=120) as answer:  # noqa: S310 - a fixed https URL
+        with urllib.request.urlopen(url, timeout=120) as answer:
             data = answer.read()
         origin = url
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:

@@ -33,6 +33,7 @@ RANKS = {
     "transaction_block": 5,
     "session": 5,
     "secret_asking": 5,  # the session's asking for a secret given as '-'
+    "agent": 5,  # the guest agent: its schema, help and conveniences, beside the session
     "link": 6,
     "ui": 7,
     "cli": 8,

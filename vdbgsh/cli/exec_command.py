@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from vdbgsh.cli.agent_options import agent_target
 from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.guard_rails import ExecGuard
 from vdbgsh.cli.target import take_target
@@ -74,6 +75,10 @@ class Guest:
         """``even_unvalidated``: help reads the schema even under --no-validate (it checks nothing)."""
         if not ((self.validate or even_unvalidated) and needs_checking):
             return None
+        if self._schema is None and self.target.agent:
+            from vdbgsh.agent.schema import load_agent_schema_blocking
+
+            self._schema = load_agent_schema_blocking(self.monitor).schema
         if self._schema is None:
             from vdbgsh.schema.loading import SchemaCache, load_schema_blocking
 
@@ -86,7 +91,10 @@ class Guest:
         from line to line, as in the text monitor."""
         if self._planning is None:
             self._planning = PlanContext(
-                libvirt=self.target.qmp is None, validate=self.validate, always_check=self._always_check
+                libvirt=self.target.qmp is None,
+                validate=self.validate,
+                always_check=self._always_check,
+                agent=self.target.agent,
             )
         return self._planning
 
@@ -109,7 +117,7 @@ class Guest:
 
 def run_exec(args: argparse.Namespace, env: Environment) -> int:
     target, words = take_target(args, list(args.words), "exec")
-    target = target._replace(timeout=args.timeout)
+    target = agent_target(args, target._replace(timeout=args.timeout))
     if args.transaction:
         return _run_transaction(args, env, target, words)
     if not words:
@@ -223,6 +231,10 @@ def _help(guest: Guest, printer: ReplyPrinter, topic: tuple[str, ...], prefix: s
     env = printer.env
     width = shutil.get_terminal_size().columns if env.stdout_is_terminal else 100
     shown = help_text(schema, topic, width, env.colour)
+    if guest.target.agent:
+        from vdbgsh.agent.help import with_agent_docs
+
+        shown = with_agent_docs(shown, schema, topic, width, env.colour)
     if not shown.found:
         for line in shown.text.split("\n"):
             print(f"vdbgsh: {prefix}{line}", file=env.stderr, flush=True)

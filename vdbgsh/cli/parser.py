@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from vdbgsh import __version__
+from vdbgsh.cli.agent_options import add_agent_options
 from vdbgsh.errors import shown
 
 DESCRIPTION = "vdbgsh: the debug shell for QEMU guests run by libvirt (QMP with completion, HMP, live events)."
@@ -114,6 +115,7 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     _add_connection(exec_parser)
     _add_guard(exec_parser)
+    add_agent_options(exec_parser)
     exec_parser.add_argument("--raw", action="store_true", help="print the whole QMP reply, not only its return")
     exec_parser.add_argument("--keep-going", action="store_true", help="with COMMAND '-': go on after a failed command")
     exec_parser.add_argument(
@@ -199,6 +201,7 @@ def _build_attach(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         help="how many events the pane keeps (the oldest are dropped and counted; default 10000)",
     )
     _add_guard(attach_parser)
+    add_agent_options(attach_parser)
     _add_log(attach_parser)
     attach_parser.add_argument("domain", nargs="?", metavar="DOMAIN", help="domain name, UUID or id")
 

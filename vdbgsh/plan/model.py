@@ -45,8 +45,10 @@ class PlanContext:
         libvirt: bool = True,
         validate: bool = True,
         always_check: bool = False,
+        agent: bool = False,
     ) -> None:
         self.libvirt = libvirt
+        self.agent = agent  # the guest agent (qemu-ga), not QEMU's monitor: no HMP there
         self.validate = validate
         self.always_check = always_check
         self._schema: Schema | None = None

@@ -124,7 +124,12 @@ def _hmp_name(command: str) -> bool:
     return command in BY_NAME
 
 
+AGENT_NO_HMP = "HMP lines are for QEMU's monitor, not the guest agent: nothing was sent"
+
+
 def _plan_hmp(line: str, ctx: PlanContext) -> Steps:
+    if ctx.agent:
+        raise UsageError(f"'{line.split(maxsplit=1)[0]}': {AGENT_NO_HMP}", "attach without --agent for HMP")
     translation = ctx.translator.translate(line)
     unknown = ctx.take_unknown_drivers()
     if unknown:
@@ -168,7 +173,7 @@ def _meta(line: str, help_ok: bool) -> Plan:
 
 
 def _bare(ctx: PlanContext, name: str) -> Plan:
-    return _finish(ctx, name, [{"execute": name}], retry_as_hmp=name)
+    return _finish(ctx, name, [{"execute": name}], retry_as_hmp="" if ctx.agent else name)
 
 
 def _refuse_hostile_text(line: str) -> None:

@@ -14,6 +14,10 @@ class Target(NamedTuple):
     qmp: QMPAddress | None = None
     #: Seconds the blocking paths wait for a reply (``exec --timeout``); None: for as long as it takes.
     timeout: float | None = None
+    #: The guest agent (qemu-ga) through libvirt instead of QEMU's monitor, and libvirt's wait for its replies
+    #: (seconds, or -2 block, -1 libvirt's default, 0 nowait).
+    agent: bool = False
+    agent_timeout: int = -1
 
     def describe(self) -> str:
         return self.domain if self.domain is not None else str(self.qmp)
@@ -25,6 +29,10 @@ class Target(NamedTuple):
 
             return await SocketMonitor.open(self.qmp)
         assert self.domain is not None
+        if self.agent:
+            from vdbgsh.transport.libvirt_agent import AgentMonitor
+
+            return await AgentMonitor.open(self.uri, self.domain, self.agent_timeout)
         from vdbgsh.transport.libvirt_monitor import LibvirtMonitor
 
         return await LibvirtMonitor.open(self.uri, self.domain, events=events)
@@ -48,6 +56,15 @@ class Target(NamedTuple):
         from vdbgsh.transport.libvirt_commands import LibvirtCommands
         from vdbgsh.transport.libvirt_domains import resolve_uri
 
+        if self.agent:
+            from vdbgsh.transport.libvirt_agent import AgentCommands
+
+            return InterruptibleMonitor.open(
+                lambda: AgentCommands.open(self.uri, domain, self.agent_timeout),
+                self.timeout,
+                libvirt=True,
+                where=resolve_uri(self.uri),
+            )
         return InterruptibleMonitor.open(
             lambda: LibvirtCommands.open(self.uri, domain), self.timeout, libvirt=True, where=resolve_uri(self.uri)
         )
