@@ -139,6 +139,7 @@ def run_exec(args: argparse.Namespace, env: Environment) -> int:
 def _guest(args: argparse.Namespace, env: Environment, target: Target, words: list[str], *, batch: bool) -> Guest:
     guest = Guest(target, validate=not args.no_validate, always_check=args.dry_run)
     guest.guard = ExecGuard.from_args(args, env, libvirt=target.qmp is None, batch=batch)
+    guest.guard.policy.agent = target.agent
     if args.log:
         from vdbgsh.cli.exec_log import open_exec_log
 

@@ -50,6 +50,7 @@ class GuardPolicy:
         self.read_only_source = read_only_source
         self.domain = "the guest"
         self.libvirt = True
+        self.agent = False  # the guest agent's commands, judged by their own table (guard/agent_effects.py)
         self.added: set[tuple[str, str]] = set()  # (what, name) added through this policy's sender: see sent()
 
     def bind(self, domain: str, *, libvirt: bool) -> None:
@@ -77,6 +78,10 @@ class GuardPolicy:
                     remember((what, name))
 
     def _effect(self, request: Mapping[str, Any]) -> Effect:
+        if self.agent:
+            from vdbgsh.guard.agent_effects import agent_effect
+
+            return agent_effect(request, self.domain)
         effect = classify_request(request, self.domain)
         command = request.get("execute")
         arguments = request.get("arguments")
@@ -97,6 +102,8 @@ class GuardPolicy:
             )
         if effect.tracked and self.confirm:
             question = f"{effect.command} changes what libvirt tracks ({effect.category}): {effect.consequence}."
+            if self.agent:
+                question = f"{effect.command} (guest agent) {effect.consequence}."
             return Decision(ASK, effect, question)
         return Decision(SEND, effect)
 
@@ -106,6 +113,8 @@ class GuardPolicy:
         """The one line for a request that needs confirming when there is nobody to ask; ``hint`` names the
         switch that sends such requests without asking where this policy is used."""
         effect = decision.effect
+        if self.agent:
+            return f"refused: {effect.command} changes {self.domain} through its agent and {why}; {hint} sends it anyway"
         return (
             f"refused: {effect.command} changes what libvirt tracks of {self.domain} ({effect.category}) and "
             f"{why}; {hint} sends it anyway"
