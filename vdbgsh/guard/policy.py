@@ -114,7 +114,8 @@ class GuardPolicy:
         switch that sends such requests without asking where this policy is used."""
         effect = decision.effect
         if self.agent:
-            return f"refused: {effect.command} changes {self.domain} through its agent and {why}; {hint} sends it anyway"
+            changes = f"{effect.command} changes {self.domain} through its agent"
+            return f"refused: {changes} and {why}; {hint} sends it anyway"
         return (
             f"refused: {effect.command} changes what libvirt tracks of {self.domain} ({effect.category}) and "
             f"{why}; {hint} sends it anyway"
