@@ -1,0 +1,161 @@
+"""The guest agent (qemu-ga) through vdbgsh, on the real Linux guest (tests/linux_guest.py): ``exec --agent`` as a
+user sees it (replies, help, errors, consent, read-only, masking), and the shell over the agent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import libvirt
+import pytest
+
+from tests.conftest import unique_name, vdbgsh
+from tests.linux_guest import LinuxGuest
+from tests.test_guard_cli import on_terminal
+from vdbgsh.guest.definitions import domain_xml, qemu_binary
+from vdbgsh.guest.libvirt_guest import destroy_quietly
+
+AGENT_CHANNEL = "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+
+
+@pytest.fixture
+def config_home(tmp_path: Path) -> dict[str, str]:
+    return {"XDG_CONFIG_HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state")}
+
+
+@pytest.fixture
+def guest_without_agent(conn: libvirt.virConnect) -> Iterator[str]:
+    """A diskless guest with the agent's channel and no OS: nothing ever answers on it."""
+    name = unique_name()
+    xml = domain_xml(name, qemu_binary()).replace("</devices>", AGENT_CHANNEL + "</devices>")
+    conn.createXML(xml, 0)
+    try:
+        yield name
+    finally:
+        destroy_quietly(conn, name)
+
+
+def test_exec_agent_ping_info_osinfo(shared_linux_guest: LinuxGuest) -> None:
+    name = shared_linux_guest.name
+    ping = vdbgsh("exec", "--agent", name, "guest-ping")
+    assert (ping.returncode, ping.stdout, ping.stderr) == (0, "{}\n", "")
+    info = vdbgsh("exec", "--agent", name, "guest-info")
+    assert info.returncode == 0, info.stderr
+    expected = shared_linux_guest.agent("guest-info")
+    assert json.loads(info.stdout) == expected
+    osinfo = vdbgsh("exec", "--agent", name, "guest-get-osinfo")
+    assert osinfo.returncode == 0, osinfo.stderr
+    kernel = shared_linux_guest.shell("uname -r").strip()
+    assert json.loads(osinfo.stdout)["kernel-release"] == kernel
+
+
+def test_exec_agent_types_arguments_from_the_schema(shared_linux_guest: LinuxGuest) -> None:
+    """Values typed by the agent's schema: a handle is an int, a misspelt member gets its nearest name."""
+    name = shared_linux_guest.name
+    dry = vdbgsh("exec", "--agent", "--dry-run", name, "guest-file-read", "handle=1000", "count=10")
+    assert (dry.returncode, dry.stdout) == (0, '{"execute":"guest-file-read","arguments":{"handle":1000,"count":10}}\n')
+    wrong = vdbgsh("exec", "--agent", name, "guest-file-read", "handel=3")
+    assert wrong.returncode == 2
+    assert "handle" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+
+
+def test_exec_agent_guest_errors_and_hmp(shared_linux_guest: LinuxGuest) -> None:
+    name = shared_linux_guest.name
+    missing = vdbgsh("exec", "--agent", name, "guest-file-open", "path=/no/such/file")
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("vdbgsh: GenericError: failed to open file '/no/such/file'")
+    assert missing.stderr.count("\n") == 1
+    hmp = vdbgsh("exec", "--agent", name, "info", "status")
+    assert hmp.returncode == 2
+    assert hmp.stderr.splitlines()[0] == (
+        "vdbgsh: error: 'info': HMP lines are for QEMU's monitor, not the guest agent: nothing was sent"
+    )
+
+
+def test_exec_agent_help_has_qemus_docs_and_disabled_commands(shared_linux_guest: LinuxGuest) -> None:
+    name = shared_linux_guest.name
+    info = shared_linux_guest.agent("guest-info")
+    disabled = sorted(c["name"] for c in info["supported_commands"] if not c["enabled"])
+    overview = vdbgsh("exec", "--agent", name, "help")
+    assert overview.returncode == 0, overview.stderr
+    assert overview.stdout.startswith(f"guest agent {info['version']}: ")
+    if disabled:
+        assert "disabled (the agent refuses them):" in overview.stdout
+        assert disabled[0] in overview.stdout.split("disabled (the agent refuses them):")[1]
+    exec_help = vdbgsh("exec", "--agent", name, "help", "guest-exec")
+    assert exec_help.returncode == 0, exec_help.stderr
+    assert "capture-output  optional  bool" in exec_help.stdout
+    assert "qga/qapi-schema.json, GPL-2.0-or-later" in exec_help.stdout
+    assert "Execute a command in the guest" in exec_help.stdout
+
+
+def test_exec_agent_set_time_asks_first_and_read_only_refuses(
+    shared_linux_guest: LinuxGuest, config_home: dict[str, str], tmp_path: Path
+) -> None:
+    name = shared_linux_guest.name
+    status, shown = on_terminal(["exec", "--agent", name, "guest-set-time"], ["n"], tmp_path)
+    assert status == 2
+    assert f"vdbgsh: guest-set-time (guest agent) sets the clock of {name}" in shown
+    assert "cancelled: guest-set-time was not sent" in shown
+    piped = vdbgsh("exec", "--agent", name, "guest-set-time", env=config_home)
+    assert (piped.returncode, piped.stdout) == (2, "")
+    assert piped.stderr == (
+        f"vdbgsh: refused: guest-set-time changes {name} through its agent and there is no terminal to confirm it; "
+        "--yes sends it anyway\n"
+    )
+    read_only = vdbgsh("exec", "--agent", "--read-only", "--yes", name, "guest-set-time", env=config_home)
+    assert read_only.returncode == 2
+    assert read_only.stderr == (
+        "vdbgsh: refused: guest-set-time is not read-only, and read-only mode is on (--read-only)\n"
+    )
+    reading = vdbgsh("exec", "--agent", "--read-only", name, "guest-get-time", env=config_home)
+    assert reading.returncode == 0, reading.stderr
+
+
+def test_exec_agent_fsfreeze_question_names_libvirts_tracking(shared_linux_guest: LinuxGuest, tmp_path: Path) -> None:
+    status, shown = on_terminal(["exec", "--agent", shared_linux_guest.name, "guest-fsfreeze-freeze"], ["n"], tmp_path)
+    assert status == 2
+    flat = " ".join(shown.split())
+    assert "libvirt tracks frozen filesystems itself (virDomainFSFreeze, 'virsh domfsfreeze'" in flat
+    assert "libvirt believes they are thawed" in flat
+    assert shared_linux_guest.agent("guest-fsfreeze-status") == "thawed"
+
+
+def test_exec_agent_password_is_masked_in_the_log(
+    shared_linux_guest: LinuxGuest, config_home: dict[str, str], tmp_path: Path
+) -> None:
+    log = tmp_path / "agent.log"
+    secret = "c2VjcmV0LXBhc3N3b3Jk"  # base64 of the password
+    result = vdbgsh(
+        "exec", "--agent", "--yes", "--log", str(log), shared_linux_guest.name,
+        "guest-set-user-password", "username=nobody", f"password={secret}", "crypted=false",
+        env=config_home,
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr  # the busybox guest may lack passwd: the agent says so
+    text = log.read_text()
+    assert secret not in text
+    assert secret not in result.stdout + result.stderr
+    request = next(json.loads(line) for line in text.splitlines() if '"type":"request"' in line)
+    assert request["request"]["arguments"]["password"] == "********"
+
+
+def test_exec_agent_without_an_agent_is_one_line(guest: str, guest_without_agent: str) -> None:
+    no_channel = vdbgsh("exec", "--agent", guest, "guest-ping")
+    assert no_channel.returncode == 2
+    first, *rest = no_channel.stderr.splitlines()
+    assert first.startswith(f"vdbgsh: error: guest {guest} has no guest agent channel")
+    assert rest == [
+        "hint: the guest needs qemu-ga running and a channel <channel type='unix'><target type='virtio' "
+        "name='org.qemu.guest_agent.0'/></channel> in its domain XML"
+    ]
+    silent = vdbgsh("exec", "--agent", guest_without_agent, "guest-ping", timeout=30)
+    assert silent.returncode == 2
+    first, *rest = silent.stderr.splitlines()
+    assert first.startswith(f"vdbgsh: error: guest {guest_without_agent}'s agent is not answering")
+    assert len(rest) == 1
+    assert rest[0].startswith("hint: is qemu-ga running in the guest")
+    timeout = vdbgsh("exec", "--agent", "--agent-timeout", "soon", guest, "guest-ping")
+    assert timeout.returncode == 2
+    assert "'soon' is no agent timeout" in timeout.stderr
