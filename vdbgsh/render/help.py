@@ -2,7 +2,8 @@
 
 QEMU's introspection carries no documentation text, only shapes, so the help says what can be typed: names, types,
 required or optional, enum values in full, the members a union's tag value adds, and the deprecated/unstable marks
-QEMU attaches to commands and members.
+QEMU attaches to commands and members. QEMU's own words for a command, its members and its events come from its
+QAPI sources of the guest's version (render/qapi_docs.py) where they are shipped.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import difflib
 import math
 import re
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from vdbgsh.render.ansi import paint
 from vdbgsh.render.highlight import KEY, STRING
+from vdbgsh.render.qapi_docs import EntryDoc, QapiDocs
 from vdbgsh.schema.model import OPEN_ARGUMENT_COMMANDS, Member, Schema, SchemaType
 
 BOLD = "\x1b[1m"
@@ -85,6 +87,8 @@ class _Doc:
     width: int
     colour: bool
     lines: list[str] = field(default_factory=list)
+    entry: EntryDoc | None = None  # QEMU's words for the command or event shown
+    chosen: Mapping[str, str] = field(default_factory=dict)  # tag member -> the one value asked for (driver=qcow2)
 
     def paint(self, text: str, code: str) -> str:
         return paint(text, code, self.colour and bool(text))
@@ -98,15 +102,19 @@ class _Doc:
 
     # -- one object's members, recursively ------------------------------------------------------------------------
 
-    def members(self, members: Iterable[Member], indent: int, expand: int, path: frozenset[str]) -> None:
+    def members(
+        self, members: Iterable[Member], indent: int, expand: int, path: frozenset[str], texts: Mapping[str, str]
+    ) -> None:
         members = tuple(members)
         if not members:
             return
         name_column = min(NAME_COLUMN_MAX, max(len(member.name) for member in members))
         for member in members:
-            self.member(member, indent, name_column, expand, path)
+            self.member(member, indent, name_column, expand, path, text=texts.get(member.name, ""))
 
-    def member(self, member: Member, indent: int, name_column: int, expand: int, path: frozenset[str]) -> None:
+    def member(
+        self, member: Member, indent: int, name_column: int, expand: int, path: frozenset[str], *, text: str = ""
+    ) -> None:
         status = "optional" if member.optional else "required"
         lead = " " * indent + self.paint(member.name, KEY) + " " * (max(name_column - len(member.name), 0) + 2)
         lead += self.paint(status, DIM) if member.optional else status
@@ -115,27 +123,46 @@ class _Doc:
         wrapped[-1] += self.marks(member.features)
         self.lines.append(lead + "  " + wrapped[0])
         self.lines.extend(" " * text_column + line for line in wrapped[1:])
+        if text:
+            self.prose(text, indent + 4, DIM)
         self.enum_values(member.type, text_column)
         inner = self.object_of(member.type)
         if expand > 0 and inner is not None and inner.name not in path:
             self.object(inner, indent + 4, expand - 1, path | {inner.name})
 
-    def object(self, object_type: SchemaType, indent: int, expand: int, path: frozenset[str]) -> None:
-        self.members(object_type.members, indent, expand, path)
+    def object(
+        self,
+        object_type: SchemaType,
+        indent: int,
+        expand: int,
+        path: frozenset[str],
+        texts: Mapping[str, str] | None = None,
+    ) -> None:
+        """``texts``: QEMU's words for these members, given for the command's or event's own object only."""
+        self.members(object_type.members, indent, expand, path, texts or {})
         if object_type.tag:
-            self.variants(object_type, indent, expand, path)
+            self.variants(object_type, indent, expand, path, texts is not None)
 
-    def variants(self, union: SchemaType, indent: int, expand: int, path: frozenset[str]) -> None:
+    def variants(self, union: SchemaType, indent: int, expand: int, path: frozenset[str], documented: bool) -> None:
         """Each tag value with the members it adds; a variant's members sit at the union's own level."""
+        cases = union.variants
+        chosen = self.chosen.get(union.tag)
+        if chosen is not None:
+            cases = tuple(case for case in union.variants if case[0] == chosen)
+            if not cases:
+                self.value_list(indent, f"no {union.tag}={chosen}; the values are: ", [c for c, _ in union.variants])
+                return
         adding_nothing: list[str] = []
-        for case, variant_name in union.variants:
+        for case, variant_name in cases:
             variant = self.schema.type(variant_name)
             if not variant.members and not variant.tag:
                 adding_nothing.append(case)
                 continue
             self.lines.append(" " * indent + self.paint(f"{union.tag}={case}", STRING) + " adds:")
+            top = documented and self.entry is not None and indent == 2  # the command's own union, not one inside
+            texts = self.entry.variants.get(case, {}) if top and self.entry is not None else None
             if variant_name not in path:
-                self.object(variant, indent + 2, expand, path | {variant_name})
+                self.object(variant, indent + 2, expand, path | {variant_name}, texts)
         if adding_nothing:
             self.value_list(indent, f"nothing more for {union.tag}=", adding_nothing)
 
@@ -186,17 +213,57 @@ class _Doc:
         room = max(MIN_TEXT, self.width - column)
         return textwrap.wrap(text, room, break_on_hyphens=False) or [""]
 
+    def prose(self, text: str, indent: int, code: str = "") -> None:
+        """QEMU's words, wrapped to the width at ``indent``; paragraphs and list items keep their own lines."""
+        for paragraph in text.split("\n"):
+            if not paragraph.strip():
+                continue
+            hanging = 2 if paragraph.startswith(("- ", "* ")) else 0
+            room = max(MIN_TEXT, self.width - indent)
+            for number, line in enumerate(textwrap.wrap(paragraph, room, break_on_hyphens=False)):
+                lead = " " * (indent + (hanging if number else 0))
+                self.lines.append(lead + (self.paint(line, code) if code else line))
 
-def help_command(schema: Schema, name: str, width: int, colour: bool) -> str:
-    """What ``name`` takes and returns, as read from the schema; close matches when there is no such command."""
+    def documentation(self, indent: int) -> None:
+        """The description, Since and the feature notes under the title."""
+        if self.entry is None:
+            return
+        if self.entry.text:
+            self.prose(self.entry.text, indent)
+        if self.entry.note:
+            self.prose("Note: " + self.entry.note, indent)
+        for feature, text in self.entry.features.items():
+            self.prose(f"{feature}: {text}", indent, DEPRECATED if feature == "deprecated" else UNSTABLE)
+        if self.entry.since:
+            self.lines.append(" " * indent + self.paint(f"since QEMU {self.entry.since}", DIM))
+
+    def source_note(self, docs: QapiDocs | None) -> None:
+        note = docs.source_note() if docs is not None and self.entry is not None else ""
+        if note:
+            self.lines.append(self.paint(f"({note})", DIM))
+
+
+def help_command(
+    schema: Schema,
+    name: str,
+    width: int,
+    colour: bool,
+    docs: QapiDocs | None = None,
+    *,
+    chosen: Mapping[str, str] | None = None,
+) -> str:
+    """What ``name`` takes and returns, as read from the schema, in QEMU's words where ``docs`` has them; close
+    matches when there is no such command. ``chosen`` (driver=qcow2) shows that branch of a union only."""
     command = schema.commands.get(name)
     if command is None:
         return _unknown("command", name, schema.commands, schema.events)
-    doc = _Doc(schema, width, colour)
+    entry = docs.command(name) if docs is not None else None
+    doc = _Doc(schema, width, colour, entry=entry, chosen=chosen or {})
     title = doc.paint(name, BOLD) + doc.marks(command.features)
     if command.allow_oob:
         title += " (allows out-of-band execution)"
     doc.lines.append(title)
+    doc.documentation(2)
     others = [feature for feature in command.features if feature not in ("deprecated", "unstable")]
     if others:
         doc.lines.append(doc.paint("features: " + ", ".join(others), DIM))
@@ -206,12 +273,18 @@ def help_command(schema: Schema, name: str, width: int, colour: bool) -> str:
     arguments = schema.arguments(name)
     if arguments.members or arguments.tag:
         doc.lines.append(doc.paint("arguments:", BOLD))
-        doc.object(arguments, 2, 1, frozenset({arguments.name}))
+        if entry is not None and entry.arguments_text:
+            doc.prose(entry.arguments_text, 2)
+        doc.object(arguments, 2, 1, frozenset({arguments.name}), entry.members if entry is not None else None)
     else:
         doc.lines.append(doc.paint("arguments:", BOLD) + " none")
     if name in OPEN_ARGUMENT_COMMANDS:
         doc.lines.append("  and the properties of the chosen driver (device-list-properties typename=DRIVER)")
     _returns(doc, command.ret_type)
+    if entry is not None and entry.errors:
+        doc.lines.append(doc.paint("errors:", BOLD))
+        doc.prose(entry.errors, 2)
+    doc.source_note(docs)
     return doc.text()
 
 
@@ -220,27 +293,34 @@ def _returns(doc: _Doc, ret_type: str) -> None:
     heading = doc.paint("returns:", BOLD)
     if returned.meta == "object" and not returned.members and not returned.tag:
         doc.lines.append(f"{heading} nothing ({{}})")
+        if doc.entry is not None and doc.entry.returns:
+            doc.prose(doc.entry.returns, 2)
         return
     doc.lines.append(f"{heading} {doc.schema.describe(ret_type)}")
+    if doc.entry is not None and doc.entry.returns:
+        doc.prose(doc.entry.returns, 2)
     doc.enum_values(ret_type, 2)
     inner = doc.object_of(ret_type)
     if inner is not None:
         doc.object(inner, 2, 1, frozenset({inner.name}))
 
 
-def help_event(schema: Schema, name: str, width: int, colour: bool) -> str:
-    """The data an event carries."""
+def help_event(schema: Schema, name: str, width: int, colour: bool, docs: QapiDocs | None = None) -> str:
+    """The data an event carries, in QEMU's words where ``docs`` has them."""
     event = schema.events.get(name)
     if event is None:
         return _unknown("event", name, schema.events, schema.commands)
-    doc = _Doc(schema, width, colour)
+    entry = docs.event(name) if docs is not None else None
+    doc = _Doc(schema, width, colour, entry=entry)
     doc.lines.append(doc.paint(name, BOLD) + " (event)" + doc.marks(event.features))
+    doc.documentation(2)
     data = schema.type(event.arg_type)
     if data.members or data.tag:
         doc.lines.append(doc.paint("data:", BOLD))
-        doc.object(data, 2, 1, frozenset({data.name}))
+        doc.object(data, 2, 1, frozenset({data.name}), entry.members if entry is not None else None)
     else:
         doc.lines.append(doc.paint("data:", BOLD) + " none")
+    doc.source_note(docs)
     return doc.text()
 
 
