@@ -4,6 +4,7 @@ user sees it (replies, help, errors, consent, read-only, masking), and the shell
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from tests.conftest import unique_name, vdbgsh
 from tests.linux_guest import LinuxGuest
+from tests.terminal import Tmux
 from tests.test_guard_cli import on_terminal
 from vdbgsh.guest.definitions import domain_xml, qemu_binary
 from vdbgsh.guest.libvirt_guest import destroy_quietly
@@ -159,3 +161,67 @@ def test_exec_agent_without_an_agent_is_one_line(guest: str, guest_without_agent
     timeout = vdbgsh("exec", "--agent", "--agent-timeout", "soon", guest, "guest-ping")
     assert timeout.returncode == 2
     assert "'soon' is no agent timeout" in timeout.stderr
+
+
+# The shell over the agent.
+
+
+def test_shell_agent_completes_enabled_commands_and_asks_first(
+    tmux: Tmux, shared_linux_guest: LinuxGuest, home: dict[str, str]
+) -> None:
+    name = shared_linux_guest.name
+    info = shared_linux_guest.agent("guest-info")
+    disabled = [c["name"] for c in info["supported_commands"] if not c["enabled"]]
+    prompt = f"{name} (agent)>"
+    tmux.start("attach", "--agent", name, env=home)
+    screen = tmux.wait_for(prompt)
+    assert f"vdbgsh attached to the guest agent of {name} (qemu-ga {info['version']})" in screen
+    tmux.send("-l", "guest-get-os")
+    tmux.wait_for("guest-get-osinfo")
+    tmux.send("Tab")
+    tmux.wait_for(f"{prompt} guest-get-osinfo")
+    tmux.send("Enter")
+    tmux.wait_for('"kernel-release"')
+    tmux.send("-l", "guest-file-read ha")
+    tmux.wait_for("required · int")  # the member, typed from QEMU's agent schema
+    tmux.send("C-u")
+    if disabled:  # the test guest's agent disables guest-get-devices (no udev in it)
+        tmux.send("-l", disabled[0][:-1])
+        time.sleep(1.0)  # a menu would have come by now
+        assert disabled[0] not in tmux.screen().split(prompt)[-1]
+        tmux.send("C-u")
+    tmux.type_line("guest-set-time")
+    screen = tmux.wait_for("[y/N]")
+    assert f"guest-set-time (guest agent) sets the clock of {name}" in " ".join(screen.split())
+    tmux.send("n")
+    tmux.wait_for("cancelled: guest-set-time was not sent")
+
+
+def test_shell_agent_run_and_cat(shared_linux_guest: LinuxGuest, home: dict[str, str]) -> None:
+    """:run and :cat in the line-mode shell (stdin piped): the output as text, the exit code, the file."""
+    name = shared_linux_guest.name
+    lines = [":run uname -r", ":run sh -c 'echo a b; exit 3'", ":cat /proc/version", "info status", ":run"]
+    result = vdbgsh("attach", "--agent", "--yes", name, input="\n".join(lines) + "\n", env=home)
+    assert result.returncode == 0, result.stderr
+    kernel = shared_linux_guest.shell("uname -r").strip()
+    version = shared_linux_guest.shell("cat /proc/version").strip()
+    out = result.stdout
+    assert f"\n{kernel}\nnote: uname (pid " in out
+    assert ") exited with code 0\n" in out
+    assert "\na b\nnote: sh (pid " in out
+    assert ") exited with code 3\n" in out
+    assert f"\n{version}\n" in out
+    assert "error: 'info': HMP lines are for QEMU's monitor, not the guest agent: nothing was sent" in out
+    assert "error: ':run' needs a program: :run CMD ARG…" in out
+
+
+def test_shell_agent_read_only_refuses_run_allows_cat(shared_linux_guest: LinuxGuest, home: dict[str, str]) -> None:
+    name = shared_linux_guest.name
+    result = vdbgsh("attach", "--agent", "--read-only", name, input=":run true\n:cat /proc/version\n", env=home)
+    assert "error: refused: guest-exec is not read-only, and read-only mode is on (--read-only)" in result.stdout
+    assert "Linux version" in result.stdout
+
+
+def test_run_and_cat_are_the_agents(shared_guest: str, home: dict[str, str]) -> None:
+    result = vdbgsh("attach", shared_guest, input=":run true\n", env=home)
+    assert "error: ':run' works on the guest agent only: attach with --agent" in result.stdout

@@ -255,6 +255,8 @@ class Session:
 
     async def refresh_run_state(self) -> str:
         self.run_state_stale = False
+        if self.monitor.agent:  # the agent knows no query-status: the prompt says "agent" instead
+            return self.run_state
         reply = await self.monitor.execute("query-status")
         if reply.ok and isinstance(reply.value, dict):
             self.run_state = str(reply.value.get("status", "unknown"))
@@ -273,6 +275,10 @@ class Session:
             return await self._transaction_meta(meta, text)
         if name == "translate":
             return await self._translate_only(text.split(maxsplit=1)[1] if args else "")
+        if name in ("run", "cat"):  # the guest agent's conveniences (vdbgsh/agent/)
+            from vdbgsh.agent.session_commands import agent_meta
+
+            return Outcome(await agent_meta(name, text, self))
         if name == "quit":
             pending = self.pending_transaction
             if pending is not None and not pending.quit_asked:
@@ -412,4 +418,9 @@ class Session:
         return Outcome("\n".join(shown + [note_text(note, self.colour) for note in notes]))
 
     def _help(self, args: tuple[str, ...]) -> str:
-        return help_text(self.loaded.schema, args, self.width(), self.colour).text
+        shown = help_text(self.loaded.schema, args, self.width(), self.colour)
+        if self.monitor.agent:  # QEMU's documentation of the agent's commands, its disabled ones
+            from vdbgsh.agent.help import with_agent_docs
+
+            shown = with_agent_docs(shown, self.loaded.schema, args, self.width(), self.colour)
+        return shown.text

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import signal
 
+from vdbgsh.cli.agent_options import agent_target
 from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.guard_rails import policy_from_args
 from vdbgsh.cli.target import take_target
@@ -30,6 +31,7 @@ def run_attach(args: argparse.Namespace, env: Environment) -> int:
                     _run(target, args)
                 return EXIT_OK
             target, _rest = take_target(args, [args.domain] if args.domain else [], "attach")
+            target = agent_target(args, target)
             _run(target, args)
         except Hangup:
             pass

@@ -73,6 +73,11 @@ META_COMMANDS: dict[str, MetaSpec] = {
         ":abort", "drop the open transaction unsent (the action abort, without the colon, makes it fail in QEMU)"
     ),
     "actions": MetaSpec(":actions", "list the open transaction's actions"),
+    "run": MetaSpec(
+        ":run CMD [ARG ...]",
+        "guest agent (attach --agent): run CMD in the guest (guest-exec), wait for it, show its output and exit code",
+    ),
+    "cat": MetaSpec(":cat PATH", "guest agent (attach --agent): show a file of the guest (at most 1 MiB)"),
     "drop": MetaSpec(":drop [N]", "remove action N (default: the last) from the open transaction"),
 }
 ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help", "transaction": "begin"}

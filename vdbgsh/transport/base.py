@@ -101,6 +101,8 @@ class Monitor(abc.ABC):
     libvirt: bool = False
     #: Which run of the guest this is (libvirt's domain id), to tell a restarted guest from the same one; "" unknown.
     instance: str = ""
+    #: The guest agent (qemu-ga), not QEMU's monitor: no run state, no HMP, no events.
+    agent: bool = False
 
     @abc.abstractmethod
     async def execute_message(self, message: JSONObject) -> Reply:

@@ -42,13 +42,22 @@ async def attach_shell(
         # Before the shell is up, a QEMU that does not answer is said on stderr (else the terminal just hangs).
         slow = asyncio.get_running_loop().call_later(LONG_WAIT, _say_slow_start, monitor.libvirt)
         try:
-            loaded = await load_schema(monitor, SchemaCache.default())
+            if target.agent:  # the agent has no introspection: its schema comes from guest-info and vdbgsh's data
+                from vdbgsh.agent.schema import load_agent_schema
+
+                loaded = await load_agent_schema(monitor)
+            else:
+                loaded = await load_schema(monitor, SchemaCache.default())
             version = await monitor.execute("query-version")
         finally:
             slow.cancel()
         line_mode = wants_line_mode()
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ and not line_mode
         session = Session(monitor, loaded, colour=colour, guard=guard or GuardPolicy())
+        if target.agent:
+            from vdbgsh.ui import agent_shell
+
+            agent_shell.prepare_agent_session(session)
         # What this shell adds, libvirt never knew of: the guard rails do not ask before it is removed again.
         session.observers.append(lambda exchange: session.guard.sent(exchange.request, exchange.reply.ok))
         first = [session.start_log(log, uri=target.uri, qmp=str(target.qmp) if target.qmp else None)] if log else []
@@ -57,13 +66,18 @@ async def attach_shell(
             notices = [taint_notice(target.describe(), colour)] if session.guard.libvirt else []
             text = banner(target.describe(), version.value, loaded.source, len(loaded.schema.commands))
             text = "\n".join(text.split("\n")[:2])  # no keys to tell of: no Tab, no panes
+            if target.agent:
+                notices = [agent_shell.agent_taint_notice(target.describe(), colour)]
+                text = agent_shell.agent_banner(target.describe(), loaded, keys=False)
             lines = LineShell(session, target.describe(), reopen=lambda: target.open(events=True))
             await lines.run("\n".join([text, *first, *notices]))
             return
         shell = Shell(
             session,
             target.describe(),
-            completer=make_completer(session),
+            completer=agent_shell.AgentCompleter(make_completer(session), lambda: session.loaded.schema)
+            if target.agent
+            else make_completer(session),
             history=_history(lambda line: mask_line(line, schema), first, colour),
             can_page=sys.stdout.isatty(),
             events_capacity=events_buffer,
@@ -74,6 +88,9 @@ async def attach_shell(
         if session.guard.libvirt:
             first.append(taint_notice(target.describe(), colour))
         text = banner(target.describe(), version.value, loaded.source, len(loaded.schema.commands))
+        if target.agent:
+            first[-1:] = [agent_shell.agent_taint_notice(target.describe(), colour)]
+            text = agent_shell.agent_banner(target.describe(), loaded)
         await shell.run("\n".join([text, *first]))
     finally:
         if session is not None:
