@@ -181,7 +181,7 @@ def test_shell_agent_completes_enabled_commands_and_asks_first(
     tmux.send("Tab")
     tmux.wait_for(f"{prompt} guest-get-osinfo")
     tmux.send("Enter")
-    tmux.wait_for('"kernel-release"')
+    tmux.wait_for("kernel-release")  # a table, a member a row
     tmux.send("-l", "guest-file-read ha")
     tmux.wait_for("required · int")  # the member, typed from QEMU's agent schema
     tmux.send("C-u")
@@ -225,3 +225,19 @@ def test_shell_agent_read_only_refuses_run_allows_cat(shared_linux_guest: LinuxG
 def test_run_and_cat_are_the_agents(shared_guest: str, home: dict[str, str]) -> None:
     result = vdbgsh("attach", shared_guest, input=":run true\n", env=home)
     assert "error: ':run' works on the guest agent only: attach with --agent" in result.stdout
+
+
+def test_shell_agent_osinfo_and_interfaces_as_tables(shared_linux_guest: LinuxGuest, home: dict[str, str]) -> None:
+    name = shared_linux_guest.name
+    lines = ["guest-get-osinfo", "guest-network-get-interfaces", ":view json", "guest-get-osinfo"]
+    result = vdbgsh("attach", "--agent", name, input="\n".join(lines) + "\n", env=home)
+    assert result.returncode == 0, result.stderr
+    kernel = shared_linux_guest.shell("uname -r").strip()
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert ["member", "value"] in rows
+    assert ["kernel-release", kernel] in rows
+    interfaces = shared_linux_guest.agent("guest-network-get-interfaces")
+    header = next(row for row in rows if row[:1] == ["name"])
+    assert header[:3] == ["name", "hardware-address", "addresses"]
+    assert any(row[:2] == [interfaces[0]["name"], interfaces[0]["hardware-address"]] for row in rows)
+    assert f'"kernel-release": "{kernel}"' in result.stdout  # :view json: the reply as it came

@@ -174,7 +174,7 @@ class Session:
                     if self.options.timing:
                         shown.append(paint(format_elapsed(reply.elapsed), DIM, self.colour))
             else:
-                shown.append(self._rendered(reply))
+                shown.append(self._agent_view(str(request.get("execute")), reply) or self._rendered(reply))
             if step.ends_guest and reply.ok:
                 shown.append(note_text(QUIT_NOTE, self.colour))
             if not reply.ok:
@@ -239,6 +239,18 @@ class Session:
         for observer in self.observers:
             observer(exchange)
         return reply
+
+    def _agent_view(self, command: str, reply: Reply) -> str | None:
+        """guest-get-osinfo and guest-network-get-interfaces as tables (vdbgsh/agent/tables.py), as HMP's info views
+        are shown; ':view json' shows their JSON."""
+        if not (self.monitor.agent and reply.ok and self.options.view == "human"):
+            return None
+        from vdbgsh.agent.tables import agent_table
+
+        table = agent_table(command, reply.value, self.width(), self.colour)
+        if table is not None and self.options.timing:
+            table += "\n" + paint(format_elapsed(reply.elapsed), DIM, self.colour)
+        return table
 
     def _rendered(self, reply: Reply) -> str:
         return render_reply(
