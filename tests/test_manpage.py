@@ -34,7 +34,7 @@ def test_man_shows_every_command_option_and_meta_command() -> None:
         assert f"vdbgsh {command} [-h]" in text
     for option in ("--read-only", "--events-buffer", "--dry-run", "--no-case", "--log FILE"):
         assert option in text
-    for meta in (":events", ":translate HMP-LINE", ":output pretty|compact|table"):
+    for meta in (":events", ":translate LINE", ":output pretty|compact|table", ":wait EVENT", ":copy json|virsh|hmp"):
         assert meta in text
     assert "F2" in text
     assert "show or hide the events pane" in text

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from vdbgsh import transaction_block
 from vdbgsh.errors import MonitorGone, VdbgshError
+from vdbgsh.events.wait import run_wait
 from vdbgsh.guard.effects import classify_request
 from vdbgsh.guard.policy import ASK, REFUSE, GuardPolicy
 from vdbgsh.hmp.translate import Translation, Translator
@@ -24,6 +25,7 @@ from vdbgsh.render.hmp_text import hmp_error, hmp_output
 from vdbgsh.render.info import render_info
 from vdbgsh.render.messages import error_text, note_text, request_echo
 from vdbgsh.render.reply_view import format_elapsed, render_reply
+from vdbgsh.render.request_forms import copy_text, hmp_text
 from vdbgsh.render.untrusted import untrusted_text
 from vdbgsh.schema.loading import LoadedSchema
 from vdbgsh.secret_asking import AskSecret, asked_filled
@@ -102,6 +104,7 @@ class Session:
     events_seen: int = 0
     quit_sent: bool = False  # QMP quit was sent: the guest going away next is what was asked, not an error
     last_text: str = ""
+    last_request: JSONObject | None = None  # the last request sent, for :copy
     planning: PlanContext = field(init=False)  # the planner's state for this guest (HMP's, device types)
 
     def __post_init__(self) -> None:
@@ -235,6 +238,7 @@ class Session:
         reply = reply._replace(message=mask_reply(reply.message, request))  # QEMU may quote a secret back
         if not classify_request(request, self.guard.domain).read_only:
             self.run_state_stale = True
+        self.last_request = request
         exchange = Exchange(line, request, reply)
         for observer in self.observers:
             observer(exchange)
@@ -287,6 +291,8 @@ class Session:
             return await self._transaction_meta(meta, text)
         if name == "translate":
             return await self._translate_only(text.split(maxsplit=1)[1] if args else "")
+        if name in ("copy", "wait"):
+            return await self._request_meta(name, args)
         if name in ("run", "cat"):  # the guest agent's conveniences (vdbgsh/agent/)
             from vdbgsh.agent.session_commands import agent_meta
 
@@ -420,14 +426,36 @@ class Session:
     async def _translate_only(self, line: str) -> Outcome:
         """``:translate LINE``: what a line becomes, through the same planner, nothing sent."""
         if not line.strip():
-            return Outcome(error_text([":translate takes an HMP line: :translate info block"], self.colour))
+            return Outcome(
+                error_text(
+                    [":translate takes an HMP or QMP line: :translate info block, :translate query-status"], self.colour
+                )
+            )
         try:
             plan = await self.plan(line)
         except VdbgshError as err:
             return Outcome(error_text(err.lines(), self.colour))
         shown = [request_echo(request, self.colour) for request in plan.requests]
+        if plan.translation is None:  # a QMP line: the HMP line that does the same, where there is one
+            shown += [hmp_text(request, self.loaded.schema, self.colour) for request in plan.requests]
         notes = (*plan.notes, *plan.deprecations)
         return Outcome("\n".join(shown + [note_text(note, self.colour) for note in notes]))
+
+    async def _request_meta(self, name: str, args: tuple[str, ...]) -> Outcome:
+        """:copy FORM (the last request in another form) and :wait EVENT (events/wait.py)."""
+        if name == "wait":
+            return Outcome(await run_wait(list(args), self.loaded.schema, self.event_observers, self.colour))
+        if self.last_request is None:
+            return Outcome(note_text("nothing sent yet: :copy shows the last request sent", self.colour))
+        if args[0] == "virsh" and not self.monitor.libvirt:
+            return Outcome(
+                error_text([f"{self.monitor.target} is no libvirt guest: virsh cannot reach it"], self.colour)
+            )
+        uri = getattr(getattr(self.monitor, "commands", None), "uri", None)
+        domain = self.monitor.target
+        return Outcome(
+            copy_text(args[0], self.last_request, self.loaded.schema, domain=domain, uri=uri, colour=self.colour)
+        )
 
     def _help(self, args: tuple[str, ...]) -> str:
         shown = help_text(self.loaded.schema, args, self.width(), self.colour)

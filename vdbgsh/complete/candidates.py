@@ -97,6 +97,7 @@ class SchemaCandidates:
         self._info: MatchIndex[Candidate] | None = None
         self._actions: MatchIndex[Candidate] | None = None
         self._read_only: MatchIndex[Candidate] | None = None
+        self._events: MatchIndex[Candidate] | None = None
 
     def complete(self, suggestion: Suggestion) -> list[Candidate]:
         """Ranked candidates for ``suggestion``."""
@@ -188,8 +189,30 @@ class SchemaCandidates:
             if prefix.startswith(":"):
                 return self.metas(":").match(prefix[1:])
             return self.commands().match(prefix)
+        if meta == "wait":
+            return self.event_names().match(prefix)
         choices = self._meta_words.choices.get(meta, ())
         return MatchIndex((value_candidate(choice) for choice in choices), candidate_name).match(prefix)
+
+    def event_names(self) -> MatchIndex[Candidate]:
+        """The events this QEMU can send (for :wait), each with its data members."""
+        if self._events is None:
+            self._events = MatchIndex(
+                (
+                    Candidate(name, name, name, self._event_summary(info.arg_type))
+                    for name, info in self.schema.events.items()
+                ),
+                candidate_name,
+            )
+        return self._events
+
+    def _event_summary(self, arg_type: str) -> str:
+        members = self.schema.members(self.schema.type(arg_type)) if arg_type else ()
+        return (
+            _clipped("{" + ", ".join(m.name + ("?" if m.optional else "") for m in members) + "}", SUMMARY_WIDTH)
+            if members
+            else "no data"
+        )
 
     def command_summary(self, name: str) -> str:
         """``deprecated · {id, force?} → {…}``: flags, the arguments, what it returns (when it returns something)."""

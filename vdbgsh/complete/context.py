@@ -96,7 +96,12 @@ def analyse(
     first = done[0].text
     command = first.removeprefix("!")
     root = ""
-    if first.startswith(":") and first[1:] in PROPERTY_METAS:
+    if first == ":wait" and len(done) >= 2:  # :wait EVENT member=value: the event's data members, as arguments
+        event = schema.events.get(done[1].text)
+        if event is None or not event.arg_type:
+            return Analysis(NOTHING, current.start)
+        command, root = ":wait", event.arg_type
+    elif first.startswith(":") and first[1:] in PROPERTY_METAS:
         command, root = TRANSACTION, properties_type(schema)
     elif first.startswith(":") or (first in bare_metas and first not in schema.commands):
         if len(done) == 1:

@@ -38,7 +38,20 @@ META_COMMANDS: dict[str, MetaSpec] = {
         ":pager auto|on|off", "page replies longer than the screen through $PAGER (default less)", ("auto", "on", "off")
     ),
     "last": MetaSpec(":last", "show the last reply again, whole and paged"),
-    "translate": MetaSpec(":translate HMP-LINE", "show the QMP an HMP line becomes, without sending it"),
+    "translate": MetaSpec(
+        ":translate LINE",
+        "show the QMP an HMP line becomes, or the HMP line that does what a QMP line does, without sending it",
+    ),
+    "copy": MetaSpec(
+        ":copy json|virsh|hmp",
+        "the last request sent, as one-line JSON, as a virsh qemu-monitor-command line, or as HMP (secrets masked)",
+        ("json", "virsh", "hmp"),
+    ),
+    "wait": MetaSpec(
+        ":wait EVENT [member=value ...] [--timeout S]",
+        "wait for the guest's next EVENT whose data has those values (a.b=v reaches into nested data; a glob like "
+        "BLOCK_JOB_* names several), and show it; Ctrl-C stops waiting",
+    ),
     "view": MetaSpec(
         ":view human|json", "translated HMP info commands: a view like HMP's, or the reply as JSON", ("human", "json")
     ),

@@ -28,6 +28,7 @@ from vdbgsh.events.format import clock
 from vdbgsh.events.pane_commands import EventsCommand, parse_events_command
 from vdbgsh.events.ring import DEFAULT_CAPACITY, EventRing
 from vdbgsh.events.view import EventsView, Numbered
+from vdbgsh.events.wait import stopped_waiting, waits_on_purpose
 from vdbgsh.link import UP, MonitorLink, Reopen
 from vdbgsh.render.ansi import BOLD, DIM, paint, strip_ansi
 from vdbgsh.render.highlight import highlight_json
@@ -428,13 +429,20 @@ class Shell:
             return Outcome(error_text([refused], self.session.colour))
         self._running_line = line.strip().split("\n")[0]
         self._current = asyncio.get_running_loop().create_task(self.session.run(line))
-        slow = asyncio.get_running_loop().call_later(LONG_WAIT, self._say_long_wait)
+        # A :wait (or :watch) is long on purpose: no note that the guest may be stuck.
+        slow = asyncio.get_running_loop().call_later(
+            LONG_WAIT if not waits_on_purpose(line) else 1e9, self._say_long_wait
+        )
         self._invalidate()
         try:
             return await self._current
         except asyncio.CancelledError:
             if not self._current.cancelled() or _being_cancelled():
                 raise
+            waited = stopped_waiting(line.strip())
+            if waited is not None:  # a :wait stopped: what was asked, not a failure
+                self.write(note_text(waited, self.session.colour))
+                return None
             self.write(
                 error_text(["stopped waiting for the reply (the guest may still run the command)"], self.session.colour)
             )

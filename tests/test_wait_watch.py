@@ -1,0 +1,174 @@
+"""`:wait EVENT [member=value ...] [--timeout S]` and `:watch SECONDS COMMAND` on real guests: through prompt_toolkit's
+pipe input (what the transcript shows) and in a real terminal (tmux)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import libvirt
+import libvirt_qemu
+import pytest
+
+from tests.conftest import LoopThread
+from tests.terminal import Tmux
+from tests.test_shell import Step, run_shell
+from vdbgsh.errors import UsageError
+from vdbgsh.events.wait import WaitSpec, matches, parse_wait
+from vdbgsh.schema.model import Schema
+from vdbgsh.transport.base import Event
+from vdbgsh.ui.shell import Shell
+
+SCHEMA = Schema.from_introspection(
+    json.loads((Path(__file__).resolve().parent.parent / "vdbgsh/data/qmp-schema-7.2.json").read_text())
+)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("schema")
+
+
+def event(name: str, data: dict[str, Any] | None = None) -> Event:
+    return Event(name, data or {}, time.time(), "g")
+
+
+def test_matching_by_name_glob_members_and_nested_paths() -> None:
+    ready = parse_wait(["BLOCK_JOB_READY", "device=m0"], SCHEMA)
+    assert matches(ready, event("BLOCK_JOB_READY", {"device": "m0", "len": 5}))
+    assert not matches(ready, event("BLOCK_JOB_READY", {"device": "m1"}))
+    assert not matches(ready, event("BLOCK_JOB_COMPLETED", {"device": "m0"}))
+    jobs = parse_wait(["BLOCK_JOB_*", "len=5", "--timeout", "2"], SCHEMA)
+    assert jobs.timeout == 2
+    assert matches(jobs, event("BLOCK_JOB_COMPLETED", {"device": "m0", "len": 5}))
+    nested = WaitSpec("X", (("a.b", "true"), ("a.c", "on")), None)
+    assert matches(nested, event("X", {"a": {"b": True, "c": True}}))
+    assert not matches(nested, event("X", {"a": {"b": True}}))
+
+
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        ([], ":wait needs an event name"),
+        (
+            ["BLOCK_JOB_REDY"],
+            ":wait: this QEMU has no event BLOCK_JOB_REDY; "
+            "did you mean BLOCK_JOB_READY or BLOCK_JOB_PENDING or BLOCK_JOB_ERROR?",
+        ),
+        (["STOP", "--timeout"], ":wait --timeout takes a number of seconds above 0 (got nothing)"),
+        (["STOP", "--timeout=-1"], ":wait --timeout takes a number of seconds above 0 (got -1)"),
+        (["STOP", "--timeout", "nan"], ":wait --timeout takes a number of seconds above 0 (got nan)"),
+        (["STOP", "device"], ":wait: device is not member=value"),
+        (["STOP", "-x"], ":wait: unknown option -x"),
+    ],
+)
+def test_bad_words_say_what_is_wrong(words: list[str], said: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_wait(words, SCHEMA)
+    assert raised.value.message == said
+
+
+def typed_while_running(text: str) -> Step:
+    """Type a line and go on while it runs (the shell is busy waiting)."""
+
+    async def step(shell: Shell) -> None:
+        shell.app.input.send_text(text)  # type: ignore[attr-defined]  # the pipe input
+        deadline = time.monotonic() + 10
+        while not shell.busy:
+            assert time.monotonic() < deadline, "the line did not start"
+            await asyncio.sleep(0.01)
+
+    return step
+
+
+def aside(conn: libvirt.virConnect, guest: str, command: str, **arguments: Any) -> Step:
+    """A command sent by another client (libvirt directly), while the shell waits."""
+
+    async def step(shell: Shell) -> None:
+        request = json.dumps({"execute": command, "arguments": arguments})
+        dom = conn.lookupByName(guest)
+        await asyncio.to_thread(libvirt_qemu.qemuMonitorCommand, dom, request, 0)
+
+    return step
+
+
+def until(predicate: Any, timeout: float = 20) -> Step:
+    async def step(shell: Shell) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate(shell):
+            assert time.monotonic() < deadline, f"not yet: {shell.transcript.text()[-800:]}"
+            await asyncio.sleep(0.02)
+
+    return step
+
+
+def test_wait_shows_the_matching_event_gives_up_and_stops_on_ctrl_c(
+    loop: LoopThread, conn: libvirt.virConnect, guest: str, cache: Path
+) -> None:
+    seen: dict[str, Any] = {}
+
+    async def busy_after_the_first(shell: Shell) -> None:
+        seen["busy after kbd1"] = shell.busy
+
+    def deleted(device: str) -> Any:
+        return lambda shell: any(
+            e.name == "DEVICE_DELETED" and e.data.get("device") == device for e in shell.events.ring
+        )
+
+    keys: list[str | Step] = [
+        ":confirm off\r",
+        "device_add driver=usb-kbd id=kbd1\r",
+        "device_add driver=usb-kbd id=kbd2\r",
+        ":wait DEVICE_DELETD\r",
+        ":wait STOP --timeout 0.3\r",
+        typed_while_running(":wait DEVICE_DELETED device=kbd2\r"),
+        aside(conn, guest, "device_del", id="kbd1"),
+        until(deleted("kbd1")),
+        busy_after_the_first,  # kbd1's event is not the one waited for
+        aside(conn, guest, "device_del", id="kbd2"),
+        until(lambda shell: shell.lines_done == shell.lines_accepted),
+        typed_while_running(":wait RESUME\r"),
+        "\x03",  # Ctrl-C
+        until(lambda shell: not shell.busy),
+        "query-name\r",
+        ":quit\r",
+    ]
+    text, _source = run_shell(loop, guest, keys, cache)
+    assert seen["busy after kbd1"] is True
+    assert "error: :wait: this QEMU has no event DEVICE_DELETD; did you mean DEVICE_DELETED" in text
+    assert "error: no STOP came within 0.3 s" in text
+    shown = text.split(":wait DEVICE_DELETED device=kbd2", 1)[1]
+    assert " DEVICE_DELETED (after " in shown
+    assert '"device": "kbd2"' in shown.split(":wait RESUME")[0]
+    assert '"kbd1"' not in shown.split(":wait RESUME")[0]
+    assert "note: stopped waiting for RESUME; events still arrive in the pane" in text
+    assert "stopped waiting for the reply" not in text
+    assert f'"name": "{guest}"' in text  # the prompt is back
+
+
+def test_wait_in_a_terminal_with_completion(
+    tmux: Tmux, conn: libvirt.virConnect, guest: str, home: dict[str, str]
+) -> None:
+    prompt = f"{guest} (running)>"
+    tmux.start("attach", guest, env=home)
+    tmux.wait_for(prompt)
+    tmux.send("-l", ":wait DEVICE_DELE")
+    tmux.wait_for("{device?, path}")  # the menu: the event and its data members
+    tmux.send("Tab")
+    tmux.wait_for(f"{prompt} :wait DEVICE_DELETED")
+    tmux.send("-l", " pa")
+    tmux.wait_for("path")
+    tmux.send("C-u")
+    tmux.type_line(":wait STOP --timeout 60")
+    tmux.wait_for("running :wait STOP")
+    conn.lookupByName(guest).suspend()
+    tmux.wait_for(" STOP (after ")
+    tmux.type_line(":wait RESUME")
+    tmux.wait_for("running :wait RESUME")
+    tmux.send("C-c")
+    tmux.wait_for("stopped waiting for RESUME; events still arrive in the pane")
+    tmux.type_line("query-status")
+    tmux.wait_for('"status": "paused"')

@@ -1,0 +1,55 @@
+"""A request in the other forms people paste it in: HMP (``:translate`` of a QMP line, ``:copy hmp``), one-line
+JSON and a ready ``virsh qemu-monitor-command`` line (``:copy json|virsh``). Secrets stay masked in every form.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from typing import Any
+
+from vdbgsh.hmp.reverse import Reverse, hmp_line
+from vdbgsh.hmp.table import COMMANDS, INFO
+from vdbgsh.hmp.translate import Translator
+from vdbgsh.render.ansi import BOLD, paint
+from vdbgsh.render.json_text import compact
+from vdbgsh.render.messages import note_text
+from vdbgsh.render.untrusted import untrusted_line
+from vdbgsh.schema.model import Schema
+from vdbgsh.syntax.secrets import mask_request, mask_uri_credentials
+
+COPY_FORMS = ("json", "virsh", "hmp")
+
+
+def hmp_for(request: Mapping[str, Any], schema: Schema | None) -> Reverse:
+    """The HMP line that does what ``request`` does, checked by translating it forward again (hmp/reverse.py).
+    The table is QEMU 7.2's until the per-version one travels on the loaded schema."""
+    return hmp_line(request, COMMANDS + INFO, lambda line: Translator(schema).translate(line).requests)
+
+
+def hmp_text(request: Mapping[str, Any], schema: Schema | None, colour: bool) -> str:
+    """``HMP: LINE``, or a note saying why no HMP line does the same."""
+    found = hmp_for(mask_request(dict(request)), schema)
+    if found.line is None:
+        return note_text(f"no HMP equivalent: {found.why}", colour)
+    return f"{paint('HMP:', BOLD, colour)} {untrusted_line(found.line)}"
+
+
+def copy_text(
+    form: str, request: Mapping[str, Any], schema: Schema | None, *, domain: str, uri: str | None, colour: bool
+) -> str:
+    """The last request in ``form`` (one of COPY_FORMS), one line, ready to paste."""
+    masked = mask_request(dict(request))
+    if form == "json":
+        return compact(masked)
+    if form == "hmp":
+        found = hmp_for(masked, schema)
+        return untrusted_line(found.line) if found.line is not None else note_text(f"no HMP line: {found.why}", colour)
+    words = ["virsh"]
+    if uri:
+        words += ["-c", mask_uri_credentials(uri)]
+    words += ["qemu-monitor-command", domain, "--pretty", compact(masked)]
+    return untrusted_line(shlex.join(words))
+
+
+__all__ = ["COPY_FORMS", "copy_text", "hmp_for", "hmp_text"]
