@@ -23,7 +23,8 @@ from vdbgsh.transport import Monitor, Reply
 from vdbgsh.transport.base import JSONObject
 from vdbgsh.ui.shell import Shell
 
-DUMP_REFUSED = "refused: xp would print about 13 MB, and through libvirt a reply over 4 MiB fails"
+# The size depends on the guest's QEMU (11.1's xp prints shorter addresses): tests/test_plan.py checks the figures.
+DUMP_REFUSED = "refused: xp would print about 1"
 HUGE_DUMP_JSON = json.dumps(
     {"execute": "human-monitor-command", "arguments": {"command-line": "xp /1500000xb 0"}}, separators=(",", ":")
 )

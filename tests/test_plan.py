@@ -34,8 +34,8 @@ def context(**options: Any) -> PlanContext:
 @pytest.mark.parametrize(
     ("line", "size"),
     [
-        ("xp /1500000xb $pc", 12_600_000),  # the address is never read
-        ("xp/1400000xb 0", 11_760_000),
+        ("xp /1500000xb $pc", 12_009_375),  # the address is never read
+        ("xp/1400000xb 0", 11_208_750),  # measured on 7.2: 10.7 MB
         ("x /10i $pc", 640),
         ("x 0", 64),  # no format: one unit
         ("xp /4294967295xb 0", 0),  # a negative C int: nothing printed
@@ -62,8 +62,18 @@ def test_forced_lines_may_pass_libvirts_refusal_but_not_the_monitor_loss() -> No
     assert line_dump_refusal("xp /1500000xb 0", limit_mib=10) is not None
     ctx = context()
     assert planned(plan_line("!human-monitor-command command-line='xp /600000xb 0'", ctx)).forced
-    with pytest.raises(UsageError, match="refused: xp would print about 13 MB"):
+    with pytest.raises(UsageError, match="refused: xp would print about 12 MB"):
         planned(plan_line("!human-monitor-command command-line='xp /1500000xb 0'", ctx))
+
+
+def test_xp_addresses_are_as_wide_as_the_guests_qemu_prints_them() -> None:
+    # 11.1's xp prints 8-digit addresses (10.2 and 7.2: 16): its 600,000 bytes are 3.98 MB of JSON, which libvirt
+    # carries; on 7.2 they are 4.58 MB, past libvirt's 4 MiB. x prints the target's long on every version.
+    assert line_dump_refusal("xp /600000xb 0", qemu=(11, 1, 3)) is None
+    assert line_dump_refusal("xp /600000xb 0", qemu=(10, 2, 0)) is not None
+    assert line_dump_refusal("xp /600000xb 0", qemu=(7, 2, 22)) is not None
+    assert line_dump_refusal("xp /600000xb 0") is not None  # unknown QEMU: the widest
+    assert line_dump_refusal("x /600000xb 0", qemu=(11, 1, 3)) is not None
 
 
 def test_a_plain_qemu_has_no_libvirt_limits() -> None:

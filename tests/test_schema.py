@@ -82,7 +82,11 @@ def test_second_load_comes_from_the_cache(
     assert (first.source, second.source) == ("guest", "cache")
     assert first.key == second.key
     assert set(second.schema.commands) == qemu_facts.commands  # the guest's, not the shipped 7.2 schema
-    assert [p.name for p in tmp_path.iterdir()] == [f"{first.key}.json"]
+    # The version travels with the schema (the HMP table is chosen by it), from the cache too, and is kept beside
+    # it for an offline translation.
+    assert first.schema.qemu == second.schema.qemu == qemu_facts.version
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{first.key}.json", f"{first.key}.version"]
+    assert cache.load_version(first.key) == qemu_facts.version
 
 
 def test_a_damaged_cache_is_fetched_again(shared_guest: str, tmp_path: Path) -> None:

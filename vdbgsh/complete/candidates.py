@@ -149,23 +149,24 @@ class SchemaCandidates:
 
     def info_names(self) -> MatchIndex[Candidate]:
         if self._info is None:
-            from vdbgsh.hmp.table import INFO
+            from vdbgsh.hmp.versions import table_of
 
+            info = table_of(self.schema).info
             self._info = MatchIndex(
-                (Candidate(e.name[5:], e.name[5:], e.name[5:], _hmp_meta(e, self.schema)) for e in INFO),
+                (Candidate(e.name[5:], e.name[5:], e.name[5:], _hmp_meta(e, self.schema)) for e in info),
                 candidate_name,
             )
         return self._info
 
     def commands(self) -> MatchIndex[Candidate]:
         if self._commands is None:
-            from vdbgsh.hmp.table import COMMANDS
+            from vdbgsh.hmp.versions import table_of
 
             qmp = [Candidate(name, name, name, self.command_summary(name)) for name in self.schema.commands]
             # HMP's names as well: the shell translates them (aliases such as c and q left out of the menu).
             hmp = [
                 Candidate(e.name, e.name, e.name, _hmp_meta(e, self.schema))
-                for e in COMMANDS
+                for e in table_of(self.schema).commands
                 if e.name not in self.schema.commands
             ]
             self._commands = MatchIndex([*qmp, *hmp], candidate_name)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from vdbgsh.complete.context import NOTHING, Analysis, ArgumentName, ArgumentValue, HmpInfo, Suggestion
 from vdbgsh.complete.paths import command_type, resolve
 from vdbgsh.hmp.args_type import parse_args_type
-from vdbgsh.hmp.table import BY_NAME, INFO_BY_NAME, Entry
+from vdbgsh.hmp.table import Entry
+from vdbgsh.hmp.versions import table_of
 from vdbgsh.schema.model import Schema
 from vdbgsh.syntax.words import Word, split_words
 
@@ -36,7 +37,8 @@ def analyse_hmp(schema: Schema, before: str, qmp_too: bool) -> Analysis | None:
     words = split_words(before, partial=True)
     if not words or (len(words) == 1 and words[0].end == len(before)):
         return None  # still typing the command word: the QMP completer offers HMP names too
-    entry = BY_NAME.get(words[0].text)
+    table = table_of(schema)
+    entry = table.by_name.get(words[0].text)
     if entry is None:
         return None
     current = words[-1] if words[-1].end == len(before) else Word("", len(before), len(before))
@@ -48,7 +50,7 @@ def analyse_hmp(schema: Schema, before: str, qmp_too: bool) -> Analysis | None:
     if entry.name == "info":
         if not done:
             return Analysis(HmpInfo(current.text), current.start, hmp=True)
-        sub = INFO_BY_NAME.get(done[0].text)
+        sub = table.info_by_name.get(done[0].text)
         if sub is None:
             return Analysis(NOTHING, current.start, hmp=True)
         entry, done = sub, done[1:]

@@ -19,7 +19,7 @@ from vdbgsh.complete.hmp_context import analyse_hmp
 from vdbgsh.complete.live import LiveValues
 from vdbgsh.complete.matching import rank
 from vdbgsh.complete.paths import subtree
-from vdbgsh.hmp.table import BY_NAME
+from vdbgsh.hmp.versions import table_of
 from vdbgsh.schema.model import Schema
 from vdbgsh.syntax.transaction import action_names
 
@@ -69,7 +69,11 @@ class QMPCompleter(Completer):
         in_block = self._transaction()
         qmp = analyse(static.schema, before, document.text_after_cursor, self._bare_metas, transaction=in_block)
         first = before.split(maxsplit=1)[0] if before.strip() else ""
-        if first not in BY_NAME or first in self._bare_metas or before.lstrip().startswith((":", "!", "{")):
+        if (
+            first not in table_of(static.schema).by_name
+            or first in self._bare_metas
+            or before.lstrip().startswith((":", "!", "{"))
+        ):
             return static, [qmp]
         if in_block and first in action_names(static.schema):
             return static, [qmp]  # an action, whatever HMP calls that word

@@ -124,9 +124,9 @@ def _hmp(line: str, domain: str) -> Effect:
         if kind == READ_ONLY_KIND:
             return Effect(named, READ_ONLY_KIND)
         return classify_command(twin, _hmp_arguments(rest, names), domain)._replace(command=named)
-    from vdbgsh.hmp.table import BY_NAME  # only here: the table costs more than the rest of exec's checks
+    from vdbgsh.hmp.versions import any_entry  # only here: the table costs more than the rest of exec's checks
 
-    entry = BY_NAME.get(word)
+    entry = any_entry(word)
     if entry is None or entry.qmp is None:
         return Effect(named, OTHER_KIND)
     twin = "change-vnc-password" if word == "change" and rest.split()[:1] == ["vnc"] else entry.qmp

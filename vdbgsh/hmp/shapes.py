@@ -142,7 +142,10 @@ def dump_guest_memory(args: JSONObject, ctx: Context) -> list[JSONObject]:
     for key in ("begin", "length"):
         if key in args:
             arguments[key] = args[key]
-    arguments["format"] = formats[0] if formats else "elf"
+    fmt = formats[0] if formats else "elf"
+    if args.get("raw") and fmt.startswith("kdump-"):  # -R (QEMU 8.2): kdump without makedumpfile's flattening
+        fmt = fmt.replace("kdump-", "kdump-raw-", 1)
+    arguments["format"] = fmt
     return [_request("dump-guest-memory", arguments)]
 
 

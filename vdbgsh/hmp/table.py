@@ -1,5 +1,6 @@
 """Every HMP command of QEMU 7.2 (x86_64) and what it becomes in QMP: a table, with a few shape converters
-(shapes.py) for what a rename or a fixed argument cannot say.
+(shapes.py) for what a rename or a fixed argument cannot say. Later QEMUs' tables are this one changed
+(versions.py): take a guest's from ``versions.table_of(schema)``, not from here.
 
 Facts from the project's reference (shared/reference/hmp-qmp.md), each verified on QEMU 7.2 by running the HMP
 line and its QMP twin on the same guest. ``args_type`` is HMP's own argument grammar for the command.
@@ -24,6 +25,8 @@ class Entry:
     absent: Mapping[str, Any] = field(default_factory=dict)  # QMP members HMP sends when the user gave none
     copy: Mapping[str, str] = field(default_factory=dict)  # QMP member -> HMP key it repeats
     shape: str = ""  # the converter in shapes.py for the rest
+    # HMP keys that, when given, ask for a view only HMP's text has (``info migrate -a``): then sent as HMP.
+    text_with: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

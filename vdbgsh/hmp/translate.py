@@ -15,7 +15,8 @@ from vdbgsh.hmp.arguments import FormatState, parse_arguments, split_command
 from vdbgsh.hmp.context import CURRENT_CPU, Context, TranslationError
 from vdbgsh.hmp.expressions import RegisterReferenceError
 from vdbgsh.hmp.shapes import SHAPES
-from vdbgsh.hmp.table import BY_NAME, INFO_BY_NAME, Entry
+from vdbgsh.hmp.table import Entry
+from vdbgsh.hmp.versions import HmpTable, table_of
 from vdbgsh.schema.model import Schema
 from vdbgsh.syntax.errors import ParseError
 from vdbgsh.syntax.json_request import refuse_non_text
@@ -59,6 +60,11 @@ class Translator:
     def schema(self, schema: Schema | None) -> None:
         self.context.schema = schema
 
+    @property
+    def table(self) -> HmpTable:
+        """HMP's commands as the guest's QEMU has them (7.2's while its version is unknown)."""
+        return table_of(self.context.schema)
+
     def translate(self, line: str) -> Translation:
         translation = self._translate(line)
         for request in translation.requests:
@@ -67,12 +73,16 @@ class Translator:
 
     def _translate(self, line: str) -> Translation:
         name, end = split_command(line)
-        entry = BY_NAME.get(name)
+        table = self.table
+        entry = table.by_name.get(name)
         if entry is None:
             from vdbgsh.syntax.values import did_you_mean
 
+            gone = table.gone(name)
+            if gone is not None:
+                raise ParseError(f"{gone}{_running(table)}", line, 0, "'help' lists this QEMU's commands")
             raise ParseError(
-                f"unknown command: '{shown(name)}'{did_you_mean(name, list(BY_NAME))}",
+                f"unknown command: '{shown(name)}'{did_you_mean(name, list(table.by_name))}",
                 line,
                 0,
                 "'help' lists the commands",
@@ -87,6 +97,10 @@ class Translator:
         self.context.notes = []
         if entry.name == "cpu":
             return self._choose_cpu(line, entry, args)
+        text_only = [key for key in entry.text_with if args.get(key)]
+        if text_only:
+            why = f"{entry.qmp} has no view of what {_flags(entry, text_only)} shows"
+            return self._fallback(line, entry, args, why)
         if entry.qmp is None or not self._guest_has(entry.qmp):
             return self._fallback(line, entry, args)
         context = self.context
@@ -103,14 +117,20 @@ class Translator:
 
     def _info_entry(self, line: str, end: int) -> tuple[Entry, int]:
         word, word_end = split_command(line, end)
+        table = self.table
         if not word:
-            return BY_NAME["info"], len(line)
-        sub = INFO_BY_NAME.get(word)
+            return table.by_name["info"], len(line)
+        sub = table.info_by_name.get(word)
         if sub is None:
             from vdbgsh.syntax.values import did_you_mean
 
+            gone = table.gone(f"info {word}")
+            if gone is not None:
+                raise ParseError(
+                    f"{gone}{_running(table)}", line, word_end - len(word), "'help info' lists this QEMU's info"
+                )
             raise ParseError(
-                f"unknown command: 'info {word}'{did_you_mean(word, list(INFO_BY_NAME))}",
+                f"unknown command: 'info {word}'{did_you_mean(word, list(table.info_by_name))}",
                 line,
                 word_end - len(word),
                 "'help info' lists the info sub-commands",
@@ -123,12 +143,14 @@ class Translator:
         note = f"CPU {args['index']} is now the current CPU (for memsave, info registers, x, ...); nothing is sent"
         return Translation(line, entry, args, [], False, [note])
 
-    def _fallback(self, line: str, entry: Entry, args: JSONObject) -> Translation:
+    def _fallback(self, line: str, entry: Entry, args: JSONObject, why: str = "") -> Translation:
         arguments: JSONObject = {"command-line": line.strip()}
         if self.cpu_chosen:
             arguments["cpu-index"] = self.context.cpu_index
         notes = [HMP_TEXT_NOTE]
-        if entry.qmp is not None:
+        if why:
+            notes.insert(0, why)
+        elif entry.qmp is not None:
             notes.insert(0, f"this QEMU has no {entry.qmp}")
         request = {"execute": HMP_PASSTHROUGH, "arguments": arguments}
         return Translation(line, entry, args, [request], True, notes)
@@ -174,6 +196,17 @@ class Translator:
 
     def _offset(self, line: str, end: int, key: str) -> int:
         return self.context.offsets.get(key, _first_argument(line, end))
+
+
+def _flags(entry: Entry, keys: list[str]) -> str:
+    from vdbgsh.hmp.args_type import parse_args_type
+
+    letters = {spec.key: f"-{spec.flag}" for spec in parse_args_type(entry.args_type) if spec.flag}
+    return " ".join(letters.get(key, key) for key in keys)
+
+
+def _running(table: HmpTable) -> str:
+    return f" (this guest runs QEMU {'.'.join(map(str, table.release))})" if table.release else ""
 
 
 def _first_argument(line: str, end: int) -> int:

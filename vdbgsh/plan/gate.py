@@ -25,8 +25,9 @@ from vdbgsh.transport.limits import LIBVIRT_MONITOR_LOSS_MIB, LIBVIRT_REPLY_LIMI
 BOM = "\ufeff"
 
 
-def gate(request: JSONObject, *, libvirt: bool, forced: bool = False) -> None:
-    """Raise a UsageError saying why ``request`` may not be sent; nothing has been sent then."""
+def gate(request: JSONObject, *, libvirt: bool, forced: bool = False, qemu: tuple[int, int, int] | None = None) -> None:
+    """Raise a UsageError saying why ``request`` may not be sent; nothing has been sent then. ``qemu``: the guest's
+    version, when known (how wide its memory dumps print addresses)."""
     refuse_masked(request)
     command = request.get("execute", request.get("exec-oob"))
     if isinstance(command, str) and BOM in command:
@@ -49,10 +50,10 @@ def gate(request: JSONObject, *, libvirt: bool, forced: bool = False) -> None:
                 f"{LIBVIRT_REQUEST_LIMIT_BYTES // (1024 * 1024)} MiB in one command: nothing was sent",
                 "send less at once, or talk to the QMP socket of a plain QEMU with --qmp",
             )
-        _dump_gate(request, forced)
+        _dump_gate(request, forced, qemu)
 
 
-def _dump_gate(request: JSONObject, forced: bool) -> None:
+def _dump_gate(request: JSONObject, forced: bool, qemu: tuple[int, int, int] | None) -> None:
     arguments = request.get("arguments")
     if request.get("execute") != HMP_PASSTHROUGH or not isinstance(arguments, dict):
         return
@@ -61,7 +62,8 @@ def _dump_gate(request: JSONObject, forced: bool) -> None:
         return
     # '!' may go past the 4 MiB libvirt refuses cleanly (to see its error), never past the size that costs the
     # guest its monitor.
-    refused = line_dump_refusal(command_line, limit_mib=LIBVIRT_MONITOR_LOSS_MIB if forced else LIBVIRT_REPLY_LIMIT_MIB)
+    limit = LIBVIRT_MONITOR_LOSS_MIB if forced else LIBVIRT_REPLY_LIMIT_MIB
+    refused = line_dump_refusal(command_line, limit_mib=limit, qemu=qemu)
     if refused is not None:
         raise UsageError(refused[0], refused[1].removeprefix("hint: "))
 

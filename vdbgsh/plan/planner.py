@@ -70,6 +70,9 @@ def plan_words(
         raise UsageError("the COMMAND is empty", EXEC_EXAMPLE)
     if is_meta(command):  # ``help TOPIC`` as two words reads as the line does
         return (yield from plan_line(" ".join([command, *rest]), ctx, hmp_first=hmp_first, help_ok=help_ok))
+    if not rest and command.startswith(UNCHECKED_MARK):
+        # '!' and what follows, as the shell reads it: sent as typed (JSON or a command name), never as a name.
+        return (yield from plan_line(command, ctx, hmp_first=hmp_first, help_ok=help_ok))
     if not rest and not command.startswith(("{", "!{")) and any(blank in command for blank in _BLANKS):
         # One quoted line, read as the shell reads it: never sent to the guest as one long command name.
         return (yield from plan_line(command, ctx, hmp_first=hmp_first, help_ok=help_ok))
@@ -119,9 +122,9 @@ def _words_are_hmp(command: str, rest: list[str], schema: Schema, hmp_first: boo
 
 
 def _hmp_name(command: str) -> bool:
-    from vdbgsh.hmp.table import BY_NAME
+    from vdbgsh.hmp.versions import every_name
 
-    return command in BY_NAME
+    return command in every_name()  # the guest's QEMU is not known yet: a name any QEMU's HMP has had
 
 
 AGENT_NO_HMP = "HMP lines are for QEMU's monitor, not the guest agent: nothing was sent"
@@ -207,7 +210,7 @@ def _finish(
     retry_as_hmp: str = "",
 ) -> Plan:
     for request in requests:
-        gate(request, libvirt=ctx.libvirt, forced=forced)
+        gate(request, libvirt=ctx.libvirt, forced=forced, qemu=ctx.schema.qemu if ctx.schema is not None else None)
     deprecations: list[str] = []
     # What the user wrote as QMP; an HMP line's translation chose its members itself (HMP's eject has no other way).
     if ctx.schema is not None and translation is None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from vdbgsh.hmp.args_type import parse_args_type
-from vdbgsh.hmp.table import INFO, Entry
+from vdbgsh.hmp.table import Entry
+from vdbgsh.hmp.versions import table_of
 from vdbgsh.render.ansi import BOLD, DIM, paint
 from vdbgsh.schema.model import Schema
 
@@ -58,8 +59,9 @@ def help_hmp(entry: Entry, schema: Schema, colour: bool) -> str:
         )
     if entry.name == "info":
         lines.append("  sub-commands:")
-        width = max(len(e.name) for e in INFO)
-        for sub in INFO:
+        info = table_of(schema).info
+        width = max(len(e.name) for e in info)
+        for sub in info:
             target = sub.qmp if sub.qmp and sub.qmp in schema.commands else "HMP text"
             lines.append(f"    {sub.name:<{width}}  {paint('→ ' + target, DIM, colour)}  {sub.help}")
     return "\n".join(lines)

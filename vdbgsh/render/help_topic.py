@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from vdbgsh.hmp.table import BY_NAME as HMP_BY_NAME
-from vdbgsh.hmp.table import INFO_BY_NAME
+from vdbgsh.hmp.versions import table_of
 from vdbgsh.render.help import help_command, help_event, help_overview
 from vdbgsh.render.help_hmp import help_hmp
 from vdbgsh.render.messages import meta_overview
@@ -36,8 +35,13 @@ def help_text(
         return HelpText(meta_overview(META_COMMANDS, name, colour), not name or name in META_COMMANDS)
     if topic in schema.events:
         return HelpText(help_event(schema, topic, width, colour, docs), True)
-    hmp_entry = HMP_BY_NAME.get(topic) or INFO_BY_NAME.get(topic.removeprefix("info "))
+    table = table_of(schema)
+    name = " ".join(args[:2]) if topic == "info" and len(args) > 1 else topic
+    hmp_entry = table.entry(name) or table.entry(f"info {name}")
     if hmp_entry is not None and topic not in schema.commands:
         return HelpText(help_hmp(hmp_entry, schema, colour), True)
+    gone = table.gone(name) if topic not in schema.commands else None
+    if gone is not None:
+        return HelpText(f"{gone} (HMP)", True)
     chosen = dict(word.split("=", 1) for word in args[1:] if "=" in word)
     return HelpText(help_command(schema, topic, width, colour, docs, chosen=chosen), topic in schema.commands)

@@ -10,6 +10,7 @@ schema. Two builds with the same version, commands and binary identity are treat
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,7 +19,7 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from vdbgsh.schema.model import Schema
+from vdbgsh.schema.model import Schema, qemu_version
 from vdbgsh.transport.base import BlockingMonitor, JSONObject, Monitor, Reply
 
 SCHEMA_FORMAT = 1  # bump when the cached file's layout changes
@@ -28,6 +29,7 @@ class LoadedSchema(NamedTuple):
     schema: Schema
     source: str  # "cache", "guest" (query-qmp-schema) or "query-commands" (names only)
     key: str
+    version: Any = None  # query-version's return, as QEMU gave it (the banner shows it; schema.qemu is parsed)
 
 
 class SchemaCache:
@@ -50,7 +52,18 @@ class SchemaCache:
             return None  # missing or damaged: fetch it again
         return entries if isinstance(entries, list) else None
 
-    def store(self, key: str, entries: list[Any]) -> None:
+    def load_version(self, key: str) -> tuple[int, int, int] | None:
+        """The QEMU version the schema under ``key`` was read from, when it was stored with it."""
+        try:
+            parts = tuple(int(part) for part in self.version_path(key).read_text().strip().split("."))
+        except (OSError, ValueError):
+            return None
+        return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
+
+    def version_path(self, key: str) -> Path:
+        return self.directory / f"{key}.version"
+
+    def store(self, key: str, entries: list[Any], qemu: tuple[int, int, int] | None = None) -> None:
         try:
             from vdbgsh.private_files import private_dir
 
@@ -60,7 +73,15 @@ class SchemaCache:
                 json.dump(entries, handle, separators=(",", ":"))
             os.replace(handle.name, self.path(key))
         except OSError:
-            pass  # a cache that cannot be written only costs the next start a fetch
+            return  # a cache that cannot be written only costs the next start a fetch
+        if qemu is not None:  # beside it: an offline translation picks the HMP table of that QEMU
+            self.store_version(key, qemu)
+
+    def store_version(self, key: str, qemu: tuple[int, int, int]) -> None:
+        with contextlib.suppress(OSError):
+            self.version_path(key).write_text(
+                ".".join(map(str, qemu))
+            )  # a cache that cannot be written only costs the next start a fetch
 
 
 def cache_key(version: Any, commands: Any, build_identity: str) -> str:
@@ -75,25 +96,28 @@ def schema_steps(cache: SchemaCache | None, build_identity: str) -> Generator[JS
     commands = yield {"execute": "query-commands"}
     names = [c["name"] for c in commands.value or [] if isinstance(c, dict) and "name" in c]
     key = cache_key(version.value, commands.value, build_identity)
+    qemu = qemu_version(version.value)
     if cache is not None:
-        cached = _schema_from(cache.load(key))
+        cached = _schema_from(cache.load(key), qemu)
         if cached is not None:  # else missing, or JSON of another shape (damaged, edited): fetched again
-            return LoadedSchema(cached, "cache", key)
+            if qemu is not None and cache.load_version(key) is None:  # cached by a vdbgsh that did not keep it
+                cache.store_version(key, qemu)
+            return LoadedSchema(cached, "cache", key, version.value)
     introspection = yield {"execute": "query-qmp-schema"}
-    schema = _schema_from(introspection.value if introspection.ok else None)
+    schema = _schema_from(introspection.value if introspection.ok else None, qemu)
     if schema is None:
-        return LoadedSchema(Schema.from_command_names(names), "query-commands", key)
+        return LoadedSchema(Schema.from_command_names(names, qemu), "query-commands", key, version.value)
     if cache is not None:
-        cache.store(key, introspection.value)
-    return LoadedSchema(schema, "guest", key)
+        cache.store(key, introspection.value, qemu)
+    return LoadedSchema(schema, "guest", key, version.value)
 
 
-def _schema_from(entries: Any) -> Schema | None:
+def _schema_from(entries: Any, qemu: tuple[int, int, int] | None = None) -> Schema | None:
     """The schema these introspection entries describe; None when they are not what query-qmp-schema returns."""
     if not isinstance(entries, list):
         return None
     try:
-        schema = Schema.from_introspection(entries)
+        schema = Schema.from_introspection(entries, qemu)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):
         return None
     return schema if schema.commands else None

@@ -73,9 +73,12 @@ class Schema:
     commands: Mapping[str, Command]
     events: Mapping[str, EventInfo] = field(default_factory=dict)
     types: Mapping[str, SchemaType] = field(default_factory=dict)
+    qemu: tuple[int, int, int] | None = None  # the QEMU version it is of (query-version), when known
 
     @classmethod
-    def from_introspection(cls, entries: Iterable[Mapping[str, Any]]) -> Schema:
+    def from_introspection(
+        cls, entries: Iterable[Mapping[str, Any]], qemu: tuple[int, int, int] | None = None
+    ) -> Schema:
         commands: dict[str, Command] = {}
         events: dict[str, EventInfo] = {}
         types: dict[str, SchemaType] = {}
@@ -91,12 +94,12 @@ class Schema:
                 events[name] = EventInfo(name, entry["arg-type"], features)
             else:
                 types[name] = _type_from_entry(entry, features)
-        return cls(commands, events, types)
+        return cls(commands, events, types, qemu)
 
     @classmethod
-    def from_command_names(cls, names: Iterable[str]) -> Schema:
+    def from_command_names(cls, names: Iterable[str], qemu: tuple[int, int, int] | None = None) -> Schema:
         """The fallback when query-qmp-schema is missing: names only, arguments unchecked."""
-        return cls({name: Command(name, "", "", untyped=True) for name in names})
+        return cls({name: Command(name, "", "", untyped=True) for name in names}, qemu=qemu)
 
     @property
     def typed(self) -> bool:
@@ -164,3 +167,14 @@ def _type_from_entry(entry: Mapping[str, Any], features: tuple[str, ...]) -> Sch
     )
     variants = tuple((v["case"], v["type"]) for v in entry.get("variants", ()))
     return SchemaType(name, "object", members=members, tag=entry.get("tag", ""), variants=variants, features=features)
+
+
+def qemu_version(value: Any) -> tuple[int, int, int] | None:
+    """(major, minor, micro) from query-version's return; None when it is not that shape (a hostile or odd QEMU)."""
+    qemu = value.get("qemu") if isinstance(value, dict) else None
+    if not isinstance(qemu, dict):
+        return None
+    parts = [qemu.get(key) for key in ("major", "minor", "micro")]
+    if not all(isinstance(part, int) and not isinstance(part, bool) and 0 <= part < 10_000 for part in parts):
+        return None
+    return (int(parts[0]), int(parts[1]), int(parts[2]))  # type: ignore[arg-type]

@@ -19,5 +19,8 @@ def offline_schema(cache: SchemaCache | None = None) -> tuple[Schema, str]:
     for path in cached:
         entries = cache.load(path.stem)
         if entries is not None:
-            return Schema.from_introspection(entries), f"the schema cached from the last QEMU seen ({path.name})"
-    return Schema.from_introspection(json.loads(SHIPPED.read_text())), "QEMU 7.2's schema (shipped with vdbgsh)"
+            qemu = cache.load_version(path.stem)
+            seen = f"QEMU {'.'.join(map(str, qemu))}" if qemu else "the last QEMU seen"
+            return Schema.from_introspection(entries, qemu), f"the schema cached from {seen} ({path.name})"
+    shipped = Schema.from_introspection(json.loads(SHIPPED.read_text()), (7, 2, 0))
+    return shipped, "QEMU 7.2's schema (shipped with vdbgsh)"

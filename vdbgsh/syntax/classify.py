@@ -55,10 +55,10 @@ def classify_words(command: str, words: list[str], schema: Schema | None) -> Kin
 
 def _by_names(qmp_word: str, hmp_word: str, arguments: list[str], schema: Schema | None) -> Kind:
     """Rules 4 to 6: by which monitor knows the command word, then by the arguments when both do."""
-    from vdbgsh.hmp.table import BY_NAME
+    from vdbgsh.hmp.versions import table_of
 
     is_qmp = schema is not None and qmp_word in schema.commands
-    is_hmp = hmp_word in BY_NAME
+    is_hmp = table_of(schema).reads_as_hmp(hmp_word)
     if is_hmp and not is_qmp:
         return "hmp"
     if not is_hmp:

@@ -124,10 +124,10 @@ def is_action_line(text: str, schema: Schema) -> bool:
     word = stripped.split(maxsplit=1)[0] if stripped else ""
     if word in action_names(schema):
         return True
-    from vdbgsh.hmp.table import BY_NAME
+    from vdbgsh.hmp.versions import table_of
     from vdbgsh.syntax.classify import hmp_command_word
 
-    return word not in schema.commands and hmp_command_word(stripped) not in BY_NAME
+    return word not in schema.commands and not table_of(schema).reads_as_hmp(hmp_command_word(stripped))
 
 
 def parse_action_line(text: str, schema: Schema | None) -> Action:

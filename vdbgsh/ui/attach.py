@@ -48,7 +48,6 @@ async def attach_shell(
                 loaded = await load_agent_schema(monitor)
             else:
                 loaded = await load_schema(monitor, SchemaCache.default())
-            version = await monitor.execute("query-version")
         finally:
             slow.cancel()
         line_mode = wants_line_mode()
@@ -64,8 +63,8 @@ async def attach_shell(
         schema = session.loaded.schema
         if line_mode:  # TERM=dumb, or no terminal: the same session, line by line
             notices = [taint_notice(target.describe(), colour)] if session.guard.libvirt else []
-            text = banner(target.describe(), version.value, loaded.source, len(loaded.schema.commands))
-            text = "\n".join(text.split("\n")[:2])  # no keys to tell of: no Tab, no panes
+            text = banner(target.describe(), loaded.version, loaded.source, len(loaded.schema.commands))
+            text = "\n".join(text.split("\n")[:-2])  # no keys to tell of: no Tab, no panes
             if target.agent:
                 notices = [agent_shell.agent_taint_notice(target.describe(), colour)]
                 text = agent_shell.agent_banner(target.describe(), loaded, keys=False)
@@ -87,7 +86,7 @@ async def attach_shell(
         )
         if session.guard.libvirt:
             first.append(taint_notice(target.describe(), colour))
-        text = banner(target.describe(), version.value, loaded.source, len(loaded.schema.commands))
+        text = banner(target.describe(), loaded.version, loaded.source, len(loaded.schema.commands))
         if target.agent:
             first[-1:] = [agent_shell.agent_taint_notice(target.describe(), colour)]
             text = agent_shell.agent_banner(target.describe(), loaded)
@@ -108,11 +107,16 @@ def banner(name: str, version: object, source: str, commands: int) -> str:
     schema = {"cache": "schema from the cache", "guest": "schema from the guest"}.get(
         source, "no schema: arguments are not checked"
     )
+    from vdbgsh.hmp.versions import table_for
+    from vdbgsh.schema.model import qemu_version
+
+    hmp_note = table_for(qemu_version(version)).note
     # Short lines: the transcript beside the events pane is about 80 columns wide.
     return (
         f"vdbgsh attached to {name}{qemu}\n"
         f"{commands} commands, {schema}. Type QMP (cmd key=value, or JSON) or HMP.\n"
-        "help: the guest's commands; :help : the shell's own. Tab completes;\n"
+        + (f"note: {hmp_note}\n" if hmp_note else "")
+        + "help: the guest's commands; :help : the shell's own. Tab completes;\n"
         "F2 shows or hides the events pane, F3 picks an event; Ctrl-D leaves."
     )
 
