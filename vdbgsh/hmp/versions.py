@@ -1,8 +1,9 @@
 """HMP's command table as the QEMU in front of vdbgsh has it: 7.2's table, changed by what each later release added,
 removed or re-typed.
 
-Three results are checked against a binary's own tables (``help``, ``help info`` and the args_type strings read
-from the binary): 7.2 (Debian 12), 10.2 (the reference's source) and 11.1 (Debian sid). A QEMU between them gets
+Three results are checked against QEMU's own tables: 7.2's and 11.1's binaries (Debian 12's and sid's: ``help``,
+``help info`` and the args_type strings the binary holds; tests/test_hmp_versions.py compares ``help`` with the
+guest's on each stack) and 10.2's sources (hmp-commands*.hx, in the project's HMP reference). A QEMU between them gets
 the changes known up to its version, with a note; a QEMU newer than 11.1 gets 11.1's table, with a note.
 A command a release removed is refused with the release and what replaces it; one that came later than the guest's
 QEMU is refused with the release it came in.
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 Release = tuple[int, int]
 
-CHECKED: tuple[Release, ...] = ((7, 2), (10, 2), (11, 1))  # binaries the tables were compared with
+CHECKED: tuple[Release, ...] = ((7, 2), (10, 2), (11, 1))  # QEMUs whose own tables these were compared with
 
 
 class Change(NamedTuple):
