@@ -23,6 +23,7 @@ from prompt_toolkit.formatted_text.utils import fragment_list_width
 from prompt_toolkit.history import History, InMemoryHistory
 
 from vdbgsh.errors import MonitorGone, VdbgshError
+from vdbgsh.events.cause import CauseLog, cause_line
 from vdbgsh.events.filter import EventFilter
 from vdbgsh.events.format import clock
 from vdbgsh.events.pane_commands import EventsCommand, parse_events_command
@@ -116,6 +117,9 @@ class Shell:
         session.confirm = self.ask
         session.ask_secret = ask_secret_aside
         session.show = self.write
+        # What this shell sent, for the event detail view's "most likely caused by" (events/cause.py).
+        self.causes = CauseLog()
+        session.observers.append(lambda exchange: self.causes.record(exchange.request, exchange.reply.elapsed))
         # The monitor's events and its going away; reopen (when given) reconnects and attaches again.
         self.link = MonitorLink(session, self.on_event, self._said_by_link, reopen=reopen)
         self.run_state = RunStateKeeper(
@@ -201,6 +205,7 @@ class Shell:
     def on_event(self, event: Event) -> None:
         if self.session.on_event(event):
             self.run_state.ask_soon()
+        self.causes.arrived(event)
         self.events.add(event)
         self._invalidate()
 
@@ -255,7 +260,8 @@ class Shell:
             "timestamp": {"seconds": seconds, "microseconds": micros},
         }
         body = highlight_json(record) if colour else pretty(record)
-        return f"{head}\n{body}"
+        cause = cause_line(self.causes.cause(event))
+        return "\n".join([head, *([paint(cause, DIM, colour)] if cause else []), body])
 
     def _events_meta(self, command: EventsCommand) -> str:
         view = self.events
