@@ -25,7 +25,7 @@ def add_agent_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _agent_timeout(text: str) -> int:
-    from vdbgsh.transport.libvirt_agent import parse_agent_timeout
+    from vdbgsh.transport.libvirt_agent_commands import parse_agent_timeout
 
     try:
         return parse_agent_timeout(text)

@@ -57,7 +57,7 @@ class Target(NamedTuple):
         from vdbgsh.transport.libvirt_domains import resolve_uri
 
         if self.agent:
-            from vdbgsh.transport.libvirt_agent import AgentCommands
+            from vdbgsh.transport.libvirt_agent_commands import AgentCommands
 
             return InterruptibleMonitor.open(
                 lambda: AgentCommands.open(self.uri, domain, self.agent_timeout),

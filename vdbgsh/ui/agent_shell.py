@@ -34,11 +34,13 @@ def agent_banner(name: str, loaded: LoadedSchema, *, keys: bool = True) -> str:
     version = str(getattr(schema, "agent_version", "")) or "of unknown version"
     enabled = sum(DISABLED not in command.features for command in schema.commands.values())
     source = loaded.source if not loaded.source.startswith("qga-schema") else f"types and docs from {loaded.source}"
+    # Short lines: the transcript is about 80 columns wide.
     return (
         f"vdbgsh attached to the guest agent of {name} (qemu-ga {version})\n"
-        f"{enabled} commands enabled, {source}. Type agent commands (guest-ping, cmd key=value, or JSON);\n"
-        "no HMP here. :run CMD ARG… runs a program in the guest, :cat PATH shows a file.\n"
-        "help: the agent's commands; :help : the shell's own." + (" Tab completes; Ctrl-D leaves." if keys else "")
+        f"{enabled} commands enabled; {source}.\n"
+        "Type agent commands (cmd key=value, or JSON); no HMP here.\n"
+        ":run CMD ARG… runs a program in the guest; :cat PATH shows a file.\n"
+        "help: the agent's commands; :help : the shell's own." + ("\nTab completes; Ctrl-D leaves." if keys else "")
     )
 
 

@@ -80,7 +80,7 @@ async def attach_shell(
             history=_history(lambda line: mask_line(line, schema), first, colour),
             can_page=sys.stdout.isatty(),
             events_capacity=events_buffer,
-            pane=None if pane == "off" else _placement(pane),
+            pane=None if pane == "off" or target.agent else _placement(pane),  # the agent sends no events
             # The same guest again, after libvirtd restarted or the guest was started again.
             reopen=lambda: target.open(events=True),
         )
