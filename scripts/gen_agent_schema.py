@@ -27,7 +27,8 @@ from typing import Any
 OUT_DIR = Path(__file__).resolve().parent.parent / "vdbgsh" / "data"
 # Debian's upstream tarballs (the .orig of the qemu source package): VERSION -> file name in the pool.
 DEBIAN_POOL = "https://deb.debian.org/debian/pool/main/q/qemu/"
-DEBIAN_TARBALLS = {"7.2": "qemu_7.2+dfsg.orig.tar.xz", "11.1": "qemu_11.1.3+ds.orig.tar.xz"}
+# (11.1's, what the sid chroot runs, was not in the archive reachable here: 10.2 is the newest that was.)
+DEBIAN_TARBALLS = {"7.2": "qemu_7.2+dfsg.orig.tar.xz", "10.2": "qemu_10.2.2+ds.orig.tar.xz"}
 LICENSE = "GPL-2.0-or-later"
 
 # QAPI's builtin types, as introspection reports them (every integer type is "int" there).

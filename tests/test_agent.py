@@ -15,6 +15,7 @@ from tests.conftest import unique_name, vdbgsh
 from tests.linux_guest import LinuxGuest
 from tests.terminal import Tmux
 from tests.test_guard_cli import on_terminal
+from vdbgsh.agent.schema import DATA, agent_schema, chosen_version, shipped_versions
 from vdbgsh.guest.definitions import domain_xml, qemu_binary
 from vdbgsh.guest.libvirt_guest import destroy_quietly
 
@@ -241,3 +242,31 @@ def test_shell_agent_osinfo_and_interfaces_as_tables(shared_linux_guest: LinuxGu
     assert header[:3] == ["name", "hardware-address", "addresses"]
     assert any(row[:2] == [interfaces[0]["name"], interfaces[0]["hardware-address"]] for row in rows)
     assert f'"kernel-release": "{kernel}"' in result.stdout  # :view json: the reply as it came
+
+
+# The shipped agent schemas (pure: no guest).
+
+
+def test_the_agents_schema_is_chosen_by_its_version() -> None:
+    shipped = shipped_versions()
+    assert (7, 2) in shipped
+    assert chosen_version("7.2.22", shipped) == (7, 2)
+    assert chosen_version("8.1.0", shipped) == (7, 2)  # the nearest older
+    assert chosen_version("99.0.0", shipped) == shipped[-1]
+    assert chosen_version("6.2.0", shipped) is None  # older than every one: names only
+    info = {"version": "6.2.0", "supported_commands": [{"name": "guest-ping", "enabled": True}]}
+    names_only = agent_schema(info)
+    assert names_only.commands["guest-ping"].untyped
+    assert names_only.data_version == ""
+
+
+def test_the_shipped_agent_schemas_say_their_license() -> None:
+    for major, minor in shipped_versions():
+        data = json.loads((DATA / f"qga-schema-{major}.{minor}.json").read_text())
+        assert data["license"] == "GPL-2.0-or-later"
+        assert "GPL-2.0-or-later" in data["header"]
+        assert "generated" in data["header"].lower()
+        schema = agent_schema({"version": f"{major}.{minor}.0", "supported_commands": [{"name": "guest-exec"}]})
+        assert [m.name for m in schema.members(schema.arguments("guest-exec"))][:2] == ["path", "arg"]
+        assert schema.doc("guest-exec")["members"]["path"]
+    assert "GPL-2.0-or-later" in (DATA / "LICENSE-qga-schema").read_text()
