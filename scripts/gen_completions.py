@@ -29,6 +29,7 @@ HERE = "scripts/gen_completions.py"
 # How a value completes, by the option's (or positional's) metavar.
 VALUE_KINDS = {
     "URI": "uri",  # a libvirt URI: the local ones are offered
+    "GLOB": "domain",  # --domain GLOB: a pattern over domain names, which the names themselves match
     "ADDR": "qmp-address",  # a QMP socket: unix:PATH (files after 'unix:') or HOST:PORT
     "DOMAIN": "domain",  # a running domain: vdbgsh list --name
     "COMMAND": "command",  # a QMP command name, from the schema cache
@@ -288,7 +289,7 @@ _vdbgsh_candidates() {
     qmp-address)
         if [[ $cur == unix:* ]]; then
             while IFS= read -r word; do
-                [[ -d $word ]] && word+=/
+                if [[ -d $word ]]; then word+=/; elif [[ ! -S $word ]]; then continue; fi  # sockets only
                 COMPREPLY+=("unix:$word")
             done < <(compgen -f -- "${cur#unix:}")
         else
@@ -486,7 +487,7 @@ _vdbgsh_uris() {
 _vdbgsh_qmp_address() {
     local expl
     if compset -P 'unix:'; then
-        _files "$@"
+        _files "$@" -g '*(=)'  # sockets (and directories, to walk into)
     else
         _wanted qmp-addresses expl 'QMP socket (unix:PATH or HOST:PORT)' compadd "$@" -S '' unix:
     fi
@@ -714,7 +715,12 @@ function __vdbgsh_words --argument-names kind
         case qmp-address
             set -l token (commandline -ct | string replace -r -- '^--?[^=]*=' '')
             if string match -q -- 'unix:*' $token
-                __fish_complete_path (string sub -s 6 -- $token) | string replace -r -- '^' unix:
+                for path in (__fish_complete_path (string sub -s 6 -- $token))
+                    set -l file (string replace -r -- '\t.*' '' $path)
+                    if test -S $file; or test -d $file  # sockets only (and directories, to walk into)
+                        echo unix:$path
+                    end
+                end
             else
                 echo unix:
             end

@@ -112,11 +112,16 @@ def test_exec_offers_running_domains_events_every_defined_one(home: Home, shell:
 
 @pytest.mark.parametrize("shell", SHELLS)
 def test_qmp_socket_instead_of_a_domain(home: Home, shell: str, tmp_path: Path) -> None:
-    (tmp_path / "qmp-socket").touch()
-    (tmp_path / "other").mkdir()
-    # unix:PATH: files after the prefix (bash, splitting words at ':', replaces what follows it).
+    import socket
+
+    listening = socket.socket(socket.AF_UNIX)
+    listening.bind(str(tmp_path / "qmp-socket"))
+    (tmp_path / "qmp-notes.txt").touch()  # a plain file is no QMP socket
+    (tmp_path / "qmp-dir").mkdir()  # a directory may hold one
+    # unix:PATH: sockets (and directories) after the prefix (bash, splitting words at ':', replaces what follows).
     offered = home.complete(shell, f"vdbgsh attach --qmp unix:{tmp_path}/q")
-    assert [word.rsplit("/", 1)[-1] for word in offered] == ["qmp-socket"]
+    listening.close()
+    assert sorted(word.rsplit("/", 2)[-1] or word.rsplit("/", 2)[-2] for word in offered) == ["qmp-dir", "qmp-socket"]
     assert home.complete(shell, "vdbgsh exec --qmp ") == ["unix:"]
     # With --qmp there is no DOMAIN: the first word is the command.
     assert "query-status" in home.complete(shell, f"vdbgsh exec --qmp unix:{tmp_path}/qmp-socket query-st")
