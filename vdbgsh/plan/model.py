@@ -130,7 +130,6 @@ class Plan(NamedTuple):
     source: str  # the input as given (a line, argv words joined, a record's JSON), for transcripts
     steps: tuple[Step, ...]
     notes: tuple[str, ...] = ()
-    checked: bool = False  # typed and validated against the guest's schema
     forced: bool = False  # '!': sent as typed, unchecked
     translation: Translation | None = None  # an HMP line: what it was translated from (the shell echoes it)
     # exec's schema-free fast path: a bare name QEMU may not know, to try as HMP if QEMU says CommandNotFound.

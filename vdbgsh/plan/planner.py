@@ -57,7 +57,7 @@ def plan_line(
     if kind == "hmp" or (hmp_first and kind == "qmp" and line.split()[0] not in schema.commands):
         return (yield from _plan_hmp(line, ctx))
     request = parse_request_line(line, schema)
-    return _finish(ctx, line, [request.message], checked=request.checked)
+    return _finish(ctx, line, [request.message])
 
 
 def plan_words(
@@ -88,7 +88,7 @@ def plan_words(
     if rest or "arguments" in request or ctx.always_check:
         schema = (yield from _schema(ctx)) if ctx.validate else None
         typed = parse_request_words(command, rest, schema)
-        return _finish(ctx, source, [typed.message], checked=typed.checked)
+        return _finish(ctx, source, [typed.message])
     if "execute" not in request or command.startswith("{") or not ctx.validate:
         return _finish(ctx, source, [request])
     return _bare(ctx, command)
@@ -204,7 +204,6 @@ def _finish(
     requests: list[JSONObject],
     *,
     notes: list[str] | None = None,
-    checked: bool = False,
     forced: bool = False,
     translation: Translation | None = None,
     retry_as_hmp: str = "",
@@ -223,7 +222,6 @@ def _finish(
         source=source,
         steps=tuple(Step(request) for request in requests),
         notes=tuple(notes or ()),
-        checked=checked,
         forced=forced,
         translation=translation,
         retry_as_hmp=retry_as_hmp,
