@@ -40,12 +40,21 @@ AGENT_LINE = "vdbgsh-guest: agent on "
 BOOT_TIMEOUT = 90.0
 
 
-def linux_guest_xml(name: str, console: Path) -> str:
+# libvirt's passthrough of QEMU arguments (it marks the domain tainted, custom-argv): QEMU waits for a migration
+# stream (migrate-incoming) instead of booting. libvirt has no way to load a bare QEMU migration stream itself:
+# virsh restore wants its own save format (a header and the domain XML before the stream).
+_INCOMING = """  <qemu:commandline><qemu:arg value='-incoming'/><qemu:arg value='defer'/></qemu:commandline>
+"""
+
+
+def linux_guest_xml(name: str, console: Path, *, incoming: bool = False) -> str:
     """A transient TCG guest booting the test kernel: a serial console to a file, the agent's channel, a balloon,
-    an ISA panic device (needs pvpanic-mmio in the guest, on `pc`) and ACPI for PCI hot-plug."""
+    an ISA panic device (needs pvpanic-mmio in the guest, on `pc`) and ACPI for PCI hot-plug. ``incoming``: the
+    same guest waiting for a migration stream (the same XML gives the same devices, as a migration needs)."""
     emulator = qemu_binary()
     emulator_xml = f"<emulator>{escape(emulator)}</emulator>" if emulator else ""
-    return f"""<domain type='qemu'>
+    namespace = " xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'" if incoming else ""
+    return f"""<domain type='qemu'{namespace}>
   <name>{escape(name)}</name>
   <description>vdbgsh test guest (tests/linux_guest.py); destroyed when its test ends</description>
   <memory unit='MiB'>{MEMORY_MIB}</memory>
@@ -63,7 +72,7 @@ def linux_guest_xml(name: str, console: Path) -> str:
     <memballoon model='virtio'/>
     <panic model='isa'/>
   </devices>
-</domain>"""
+{_INCOMING if incoming else ""}</domain>"""
 
 
 class GuestNotUp(AssertionError):
@@ -196,10 +205,7 @@ def _wait_up(guest: LinuxGuest, timeout: float) -> None:
     )
 
 
-@contextlib.contextmanager
-def booted_linux_guest(conn: libvirt.virConnect, name: str, timeout: float = BOOT_TIMEOUT) -> Iterator[LinuxGuest]:
-    """Start the test guest as a transient domain and wait until its agent answers; destroy it (and remove its
-    console log and scratch files) when the block ends, pass or fail."""
+def _built() -> None:
     missing = [str(GUEST_DIR / f) for f in ("vmlinuz", "initrd.gz") if not (GUEST_DIR / f).is_file()]
     if missing:
         pytest.fail(
@@ -207,17 +213,19 @@ def booted_linux_guest(conn: libvirt.virConnect, name: str, timeout: float = BOO
             "(or 'make setup'; for the sid stack 'bash scripts/setup.sh sid')",
             pytrace=False,
         )
+
+
+@contextlib.contextmanager
+def _transient(conn: libvirt.virConnect, name: str, *, incoming: bool = False) -> Iterator[LinuxGuest]:
+    """The guest's domain, created; destroyed with its console log and scratch files when the block ends."""
+    _built()
     console = CONSOLE_DIR / f"{name}-console.log"
     guest = LinuxGuest(conn, name, console)
     try:
-        conn.createXML(linux_guest_xml(name, console), 0)
+        conn.createXML(linux_guest_xml(name, console, incoming=incoming), 0)
     except libvirt.libvirtError as err:
         pytest.fail(f"libvirt could not start the test guest {name}: {err.get_error_message()}", pytrace=False)
     try:
-        try:
-            _wait_up(guest, timeout)
-        except GuestNotUp as err:
-            pytest.fail(str(err), pytrace=False)
         yield guest
     finally:
         destroy_quietly(conn, name)
@@ -225,3 +233,24 @@ def booted_linux_guest(conn: libvirt.virConnect, name: str, timeout: float = BOO
             os.unlink(console)
         for path in guest.scratch_dirs:
             shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def booted_linux_guest(conn: libvirt.virConnect, name: str, timeout: float = BOOT_TIMEOUT) -> Iterator[LinuxGuest]:
+    """Start the test guest as a transient domain and wait until its agent answers; destroy it (and remove its
+    console log and scratch files) when the block ends, pass or fail."""
+    with _transient(conn, name) as guest:
+        try:
+            _wait_up(guest, timeout)
+        except GuestNotUp as err:
+            pytest.fail(str(err), pytrace=False)
+        yield guest
+
+
+@contextlib.contextmanager
+def incoming_linux_guest(conn: libvirt.virConnect, name: str) -> Iterator[LinuxGuest]:
+    """The test guest's twin waiting for a migration stream (QEMU's -incoming defer): libvirt reports it paused
+    until a migrate-incoming brings the state in, then QEMU runs it (libvirt's start asked it to run once loaded).
+    Nothing on its console, no agent, until then."""
+    with _transient(conn, name, incoming=True) as guest:
+        yield guest
