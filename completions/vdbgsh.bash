@@ -8,9 +8,9 @@
 _vdbgsh_options() {
     case $1 in
     '') REPLY=(-h --help --version) ;;
-    exec) REPLY=(-h --help -c --connect --qmp -y --yes --read-only --raw --keep-going --transaction --dry-run --no-validate --pretty --compact --timeout --log) ;;
+    exec) REPLY=(-h --help -c --connect --qmp -y --yes --read-only --agent --agent-timeout --raw --keep-going --transaction --dry-run --no-validate --pretty --compact --timeout --log) ;;
     list) REPLY=(-h --help -c --connect --all --name) ;;
-    attach) REPLY=(-h --help -c --connect --qmp --scratch --pane --events-buffer -y --yes --read-only --log) ;;
+    attach) REPLY=(-h --help -c --connect --qmp --scratch --pane --events-buffer -y --yes --read-only --agent --agent-timeout --log) ;;
     translate) REPLY=(-h --help -c --connect -d --domain --qmp) ;;
     events) REPLY=(-h --help -c --connect --qmp --event --regex --no-case --json --count --timeout --wait) ;;
     replay) REPLY=(-h --help -c --connect --qmp -y --yes --read-only --dry-run --script --skip-masked --raw) ;;
@@ -24,6 +24,7 @@ _vdbgsh_value() {
     case "$1 $2" in
     'exec -c' | 'exec --connect') REPLY=(uri) ;;
     'exec --qmp') REPLY=(qmp-address) ;;
+    'exec --agent-timeout') REPLY=(none) ;;
     'exec --timeout') REPLY=(none) ;;
     'exec --log') REPLY=(file) ;;
     'list -c' | 'list --connect') REPLY=(uri) ;;
@@ -31,6 +32,7 @@ _vdbgsh_value() {
     'attach --qmp') REPLY=(qmp-address) ;;
     'attach --pane') REPLY=(choices auto right below off) ;;
     'attach --events-buffer') REPLY=(none) ;;
+    'attach --agent-timeout') REPLY=(none) ;;
     'attach --log') REPLY=(file) ;;
     'translate -c' | 'translate --connect') REPLY=(uri) ;;
     'translate -d' | 'translate --domain') REPLY=(domain) ;;
@@ -98,7 +100,7 @@ _vdbgsh_candidates() {
     qmp-address)
         if [[ $cur == unix:* ]]; then
             while IFS= read -r word; do
-                [[ -d $word ]] && word+=/
+                if [[ -d $word ]]; then word+=/; elif [[ ! -S $word ]]; then continue; fi  # sockets only
                 COMPREPLY+=("unix:$word")
             done < <(compgen -f -- "${cur#unix:}")
         else

@@ -11,6 +11,8 @@ function __vdbgsh_value_kind --argument-names command option
             echo uri
         case 'exec --qmp'
             echo qmp-address
+        case 'exec --agent-timeout'
+            echo none
         case 'exec --timeout'
             echo none
         case 'exec --log'
@@ -24,6 +26,8 @@ function __vdbgsh_value_kind --argument-names command option
         case 'attach --pane'
             echo choices
         case 'attach --events-buffer'
+            echo none
+        case 'attach --agent-timeout'
             echo none
         case 'attach --log'
             echo file
@@ -167,7 +171,12 @@ function __vdbgsh_words --argument-names kind
         case qmp-address
             set -l token (commandline -ct | string replace -r -- '^--?[^=]*=' '')
             if string match -q -- 'unix:*' $token
-                __fish_complete_path (string sub -s 6 -- $token) | string replace -r -- '^' unix:
+                for path in (__fish_complete_path (string sub -s 6 -- $token))
+                    set -l file (string replace -r -- '\t.*' '' $path)
+                    if test -S $file; or test -d $file  # sockets only (and directories, to walk into)
+                        echo unix:$path
+                    end
+                end
             else
                 echo unix:
             end
@@ -193,6 +202,8 @@ complete -c vdbgsh -n '__vdbgsh_using exec' -s c -l connect -x -a '(__vdbgsh_wor
 complete -c vdbgsh -n '__vdbgsh_using exec' -l qmp -x -a '(__vdbgsh_words qmp-address)' -d 'talk to a plain QEMU\'s QMP socket instead of libvirt: unix:PATH or HOST:PORT (no DOMAIN then)'
 complete -c vdbgsh -n '__vdbgsh_using exec' -s y -l yes -d 'send commands that change what libvirt tracks (stop, device_add, ...) without asking first'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l read-only -d 'refuse every command that is not read-only (also: read_only = true in ~/.config/vdbgsh/config.toml)'
+complete -c vdbgsh -n '__vdbgsh_using exec' -l agent -d 'talk to the guest agent (qemu-ga) through libvirt instead of QEMU\'s monitor (like virsh qemu-agent-command; guest-* commands, no HMP, no events)'
+complete -c vdbgsh -n '__vdbgsh_using exec' -l agent-timeout -x -d 'how long libvirt waits for the agent: block, default (libvirt\'s own), nowait, or seconds'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l raw -d 'print the whole QMP reply, not only its return'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l keep-going -d 'with COMMAND \'-\': go on after a failed command'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l transaction -d 'send the actions that follow DOMAIN as one QMP transaction (all take effect, or none): each \'TYPE key=value ...\' (or its JSON), key=value words before the first are its properties (completion-mode=grouped); \'-\' reads the actions from stdin, one per line'
@@ -217,6 +228,8 @@ complete -c vdbgsh -n '__vdbgsh_using attach' -l pane -x -a 'auto right below of
 complete -c vdbgsh -n '__vdbgsh_using attach' -l events-buffer -x -d 'how many events the pane keeps (the oldest are dropped and counted; default 10000)'
 complete -c vdbgsh -n '__vdbgsh_using attach' -s y -l yes -d 'send commands that change what libvirt tracks (stop, device_add, ...) without asking first'
 complete -c vdbgsh -n '__vdbgsh_using attach' -l read-only -d 'refuse every command that is not read-only (also: read_only = true in ~/.config/vdbgsh/config.toml)'
+complete -c vdbgsh -n '__vdbgsh_using attach' -l agent -d 'talk to the guest agent (qemu-ga) through libvirt instead of QEMU\'s monitor (like virsh qemu-agent-command; guest-* commands, no HMP, no events)'
+complete -c vdbgsh -n '__vdbgsh_using attach' -l agent-timeout -x -d 'how long libvirt waits for the agent: block, default (libvirt\'s own), nowait, or seconds'
 complete -c vdbgsh -n '__vdbgsh_using attach' -l log -r -F -d 'record requests, replies and events in FILE as JSON lines (secrets masked; created 0600, appended to)'
 complete -c vdbgsh -n '__vdbgsh_using attach' -a '(__vdbgsh_positional)'
 

@@ -40,6 +40,7 @@ VALUE_KINDS = {
     "N": "none",
     "S": "none",
     "SECONDS": "none",
+    "WAIT": "none",  # --agent-timeout: block, default, nowait or seconds
     "LINE": "none",
     "key=value": "none",
 }
