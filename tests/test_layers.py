@@ -37,6 +37,7 @@ RANKS = {
     "link": 6,
     "ui": 7,
     "cli": 8,
+    "fleet": 8,  # exec across many guests: called by cli, calls cli.environment and cli.guard_rails
     "__main__": 9,
 }
 

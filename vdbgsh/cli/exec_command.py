@@ -116,6 +116,18 @@ class Guest:
 
 
 def run_exec(args: argparse.Namespace, env: Environment) -> int:
+    if isinstance(args.uri, list) or getattr(args, "domain_globs", None) or getattr(args, "all_domains", False):
+        from vdbgsh.fleet.targets import wants_fleet  # several -c, --domain GLOB, --all, g1,g2: vdbgsh/fleet/
+
+        if wants_fleet(args):
+            from vdbgsh.fleet.command import run_fleet
+
+            return run_fleet(args, env)
+        args.uri = args.uri[0] if args.uri else None
+    elif args.words and "," in args.words[0] and args.qmp is None:
+        from vdbgsh.fleet.command import run_fleet
+
+        return run_fleet(args, env)
     target, words = take_target(args, list(args.words), "exec")
     target = agent_target(args, target._replace(timeout=args.timeout))
     if args.transaction:

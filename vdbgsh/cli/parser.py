@@ -40,17 +40,22 @@ def _terminal_width() -> int:
         return 80
 
 
-def _add_connection(parser: argparse.ArgumentParser, *, qmp: bool = True, several: bool = False) -> None:
+def _add_connection(
+    parser: argparse.ArgumentParser,
+    *,
+    qmp: bool = True,
+    several: bool = False,
+    several_help: str = "; repeat to follow several hosts at once, each line naming its host",
+) -> None:
     group = parser.add_mutually_exclusive_group()
-    # Only events takes several URIs (a list in args.uri): every other command talks to one guest.
+    # events, list and exec take several URIs (a list in args.uri): every other command talks to one guest.
     group.add_argument(
         "-c",
         "--connect",
         metavar="URI",
         dest="uri",
         action="append" if several else "store",
-        help="libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)"
-        + ("; repeat to follow several hosts at once, each line naming its host" if several else ""),
+        help="libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)" + (several_help if several else ""),
     )
     if qmp:
         group.add_argument(
@@ -113,7 +118,8 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "       vdbgsh exec [options] DOMAIN -    (one command per line from stdin)\n"
         "       vdbgsh exec [options] DOMAIN --transaction [key=value ...] 'TYPE key=value ...' ... | -",
     )
-    _add_connection(exec_parser)
+    _add_connection(exec_parser, several=True, several_help="; repeat for several hosts (see 'Many guests' below)")
+    _add_fleet(exec_parser)
     _add_guard(exec_parser)
     add_agent_options(exec_parser)
     exec_parser.add_argument("--raw", action="store_true", help="print the whole QMP reply, not only its return")
@@ -157,6 +163,40 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         nargs="*",
         metavar="DOMAIN COMMAND [key=value ...]",
         help="the domain (name, UUID or id; none with --qmp), then the command and its arguments",
+    )
+
+
+def _add_fleet(parser: argparse.ArgumentParser) -> None:
+    """exec across many guests (vdbgsh/fleet/): which guests, how many at once, how the replies show."""
+    fleet = parser.add_argument_group(
+        "many guests",
+        "Several guests at once: a DOMAIN word naming several (g1,g2,UUID), --domain GLOB, --all, or several -c. "
+        "Each line is checked against each guest's own QEMU schema and sent to all of them concurrently. "
+        "On a terminal a table; piped (or --output json) one JSON object per reply as it comes: "
+        '{"uri", "domain", "return"} or {"uri", "domain", "error": {"class", "desc"}}. '
+        "Exit 0 all answered without error, 1 a guest answered with an error, 2 refused or no such guest, "
+        "3 a host or guest could not be reached (the highest wins), 130 on Ctrl-C.",
+    )
+    fleet.add_argument(
+        "--domain",
+        dest="domain_globs",
+        action="append",
+        metavar="GLOB",
+        help="every running domain whose name matches GLOB ('web-*'), on each host; repeatable (then no DOMAIN word)",
+    )
+    fleet.add_argument(
+        "--all", dest="all_domains", action="store_true", help="every running domain of each host (no DOMAIN word)"
+    )
+    fleet.add_argument(
+        "--parallel",
+        type=_positive,
+        metavar="N",
+        help="requests in flight per host (default 32)",
+    )
+    fleet.add_argument(
+        "--output",
+        choices=("table", "json"),
+        help="table (the default on a terminal) or json: one object per reply, the reply in full (piped default)",
     )
 
 

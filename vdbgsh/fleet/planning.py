@@ -1,0 +1,109 @@
+"""Each line planned once per distinct QEMU on each host, against that QEMU's own schema.
+
+A guest's QEMU is told by its host, its emulator binary (libvirt's <emulator>) and what it says of itself
+(query-version: version and package), one probe each, all at once. The guests of one kind share a schema (loaded
+as a single exec loads it, through the cache keyed by version, commands and binary) and so share their plans: the
+planner runs once per kind, against one of its guests. A line this QEMU cannot take (a command it lacks, an argument
+it does not know) is refused for those guests only, and said as such.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from vdbgsh.errors import UsageError, VdbgshError
+from vdbgsh.fleet.targets import Member
+from vdbgsh.plan.drive import plan_blocking
+from vdbgsh.plan.model import Plan, PlanContext, Steps
+from vdbgsh.transport.base import Reply
+
+if TYPE_CHECKING:
+    from vdbgsh.schema.model import Schema
+
+# What the planner says of a command name the schema does not have.
+_UNKNOWN_COMMAND = re.compile(r"^unknown command:? '([^']*)'")
+
+
+class Kind(NamedTuple):
+    """One distinct QEMU: the key guests are grouped by."""
+
+    uri: str
+    emulator: str
+    version: str  # query-version's reply as JSON (version and package)
+
+
+class Probe(NamedTuple):
+    kind: Kind | None
+    error: str = ""  # why the guest could not be probed (gone, its monitor busy ...)
+
+
+def monitor_of(member: Member) -> Any:
+    """The blocking monitor commands of ``member``, on its host's shared connection (never closed here)."""
+    from vdbgsh.transport.libvirt_commands import LibvirtCommands
+
+    return LibvirtCommands(member.host.conn, member.host.uri, member.domain)
+
+
+def probe(member: Member) -> Probe:
+    try:
+        monitor = monitor_of(member)
+        found = re.search(r"<emulator>([^<]+)</emulator>", member.domain.XMLDesc(0))
+        reply: Reply = monitor.execute_message({"execute": "query-version"})
+    except VdbgshError as err:
+        return Probe(None, err.message)
+    except Exception as err:  # libvirt's own (the domain went away between list and probe)
+        return Probe(None, f"guest {member.name}: {err}")
+    version = json.dumps(reply.value, sort_keys=True) if reply.ok else ""
+    return Probe(Kind(member.host.uri, found.group(1) if found else "", version))
+
+
+def version_text(version_json: str) -> str:
+    """'7.2' from query-version's reply (major.minor, as QEMU's releases are named)."""
+    try:
+        qemu = json.loads(version_json)["qemu"]
+        return f"{qemu['major']}.{qemu['minor']}"
+    except (ValueError, KeyError, TypeError):
+        return "(version unknown)"
+
+
+# A line's plan for one kind of QEMU, or why it is not sent to those guests.
+Planned = Plan | str
+
+
+class KindPlans(NamedTuple):
+    schema: Schema | None
+    plans: list[Planned]  # one per input line, in order
+
+
+def plan_kind(
+    representative: Member,
+    version_json: str,
+    inputs: list[Callable[[PlanContext], Steps]],
+    *,
+    validate: bool,
+) -> KindPlans:
+    """Every input planned for the QEMU ``representative`` runs. Raises VdbgshError when its schema cannot be
+    loaded (the guest went away meanwhile)."""
+    from vdbgsh.schema.loading import SchemaCache, load_schema_blocking
+
+    monitor = monitor_of(representative)
+    schema = load_schema_blocking(monitor, SchemaCache.default()).schema if validate else None
+    ctx = PlanContext(libvirt=True, validate=validate, always_check=validate)
+    ctx.schema = schema
+    plans: list[Planned] = []
+    for steps in inputs:
+        try:
+            plans.append(plan_blocking(steps(ctx), lambda: schema, monitor.execute_message))
+        except UsageError as err:
+            plans.append(_refusal(err, version_json))
+    return KindPlans(schema, plans)
+
+
+def _refusal(err: UsageError, version_json: str) -> str:
+    missing = _UNKNOWN_COMMAND.match(err.message)
+    if missing:
+        return f"{missing.group(1)} is not in this guest's QEMU {version_text(version_json)}: not sent"
+    return f"not sent: {err.message}"

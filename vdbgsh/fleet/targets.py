@@ -1,0 +1,166 @@
+"""Which guests a fleet command names, and the hosts they run on.
+
+Several ``-c URI`` (each host, opened once, all at once), then on each: the domains named exactly (name, UUID or
+id; several in one DOMAIN word separated by commas), those whose name matches a ``--domain GLOB`` (as the shell
+matches file names, case and all), or every running one (``--all``). A guest named twice is talked to once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import threading
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from vdbgsh.errors import UsageError, VdbgshError
+
+SLICE = 0.05  # how often the waiting main thread comes back to Python, where Ctrl-C is raised
+
+
+class Selection(NamedTuple):
+    uris: list[str | None]  # each -c, in order; [None]: the default URI
+    names: list[str]  # named exactly: a name, UUID or id
+    globs: list[str]  # --domain GLOB
+    every: bool  # --all
+
+
+class Host:
+    """One libvirt connection: opened once, shared by every guest on it; ``error`` says why it could not be."""
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        self.conn: Any = None
+        self.error = ""
+
+    def close(self) -> None:
+        if self.conn is not None:
+            import contextlib
+
+            import libvirt
+
+            with contextlib.suppress(libvirt.libvirtError):
+                self.conn.close()
+            self.conn = None
+
+
+class Member(NamedTuple):
+    """One guest of the fleet."""
+
+    host: Host
+    domain: Any  # libvirt.virDomain
+    name: str
+
+
+def wants_fleet(args: argparse.Namespace) -> bool:
+    """Whether ``exec``'s command line names more than one guest (or a pattern that may match several)."""
+    uris = args.uri if isinstance(args.uri, list) else [args.uri]
+    if getattr(args, "qmp", None) is not None:
+        if args.domain_globs or args.all_domains:
+            raise UsageError("--domain and --all choose libvirt domains, not a --qmp socket", "leave out --qmp")
+        return False
+    if args.domain_globs or args.all_domains or len(uris) > 1:
+        return True
+    return bool(args.words) and "," in args.words[0]
+
+
+def split_command_line(args: argparse.Namespace) -> tuple[Selection, list[str]]:
+    """The selection and the words of the command. With ``--domain`` or ``--all`` every word is the command's;
+    else the first word names the guests (several separated by commas)."""
+    uris: list[str | None] = list(args.uri) if isinstance(args.uri, list) else [args.uri]
+    words = list(args.words)
+    names: list[str] = []
+    if not (args.domain_globs or args.all_domains):
+        if not words:
+            raise UsageError("no DOMAIN given", "name guests (g1,g2), or use --domain GLOB or --all")
+        names = [name for name in words.pop(0).split(",") if name]
+        if not names:
+            raise UsageError("the DOMAIN word names no guest", "e.g. vdbgsh exec g1,g2 query-status")
+    seen_uris: list[str | None] = []
+    for uri in uris:
+        if uri not in seen_uris:
+            seen_uris.append(uri)
+    return Selection(seen_uris, names, list(args.domain_globs or []), bool(args.all_domains)), words
+
+
+def wait_in_slices(threads: list[threading.Thread]) -> None:
+    """Join ``threads`` so that Ctrl-C (KeyboardInterrupt) still ends the wait."""
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(SLICE)
+
+
+def open_hosts(uris: list[str | None]) -> list[Host]:
+    """Every host's connection, opened at once (each through vdbgsh's transport, which refuses a URI that runs a
+    program and gives a remote host a deadline); a host that cannot be reached keeps its error."""
+    from vdbgsh.transport.libvirt_domains import open_connection, resolve_uri
+    from vdbgsh.transport.uri_trust import refuse_program_uri, uri_source
+
+    for uri in uris:  # before anything is opened: a refused URI is a usage error for the whole command
+        refuse_program_uri(resolve_uri(uri), uri_source(uri))
+    hosts = [Host(resolve_uri(uri)) for uri in uris]
+
+    def opener(host: Host, uri: str | None) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                host.conn, _resolved = open_connection(uri)
+            except VdbgshError as err:
+                host.error = err.message
+            except Exception as err:  # libvirt's own, or anything else: this host only
+                host.error = f"cannot connect to {host.uri}: {err}"
+
+        return run
+
+    threads = [
+        threading.Thread(target=opener(host, uri), name="vdbgsh-fleet-open", daemon=True)
+        for host, uri in zip(hosts, uris, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    wait_in_slices(threads)
+    return hosts
+
+
+class Resolved(NamedTuple):
+    members: list[Member]
+    unmatched: list[str]  # one line each: a name or glob that matched no guest anywhere
+
+
+def resolve(selection: Selection, hosts: list[Host]) -> Resolved:
+    """The running guests the selection names on the hosts that answered."""
+    import libvirt
+
+    members: list[Member] = []
+    matched: set[str] = set()
+    for host in hosts:
+        if host.conn is None:
+            continue
+        try:
+            domains = host.conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)
+            listed = [(dom, dom.name(), dom.UUIDString(), str(dom.ID())) for dom in domains]
+        except libvirt.libvirtError as err:
+            host.error = f"cannot list the domains of {host.uri}: {err.get_error_message() or err}"
+            continue
+        for dom, name, uuid, dom_id in sorted(listed, key=lambda row: row[1]):
+            chosen = selection.every
+            for ref in selection.names:
+                if ref in (name, dom_id) or ref.lower().replace("-", "") == uuid.replace("-", ""):
+                    chosen = True
+                    matched.add(ref)
+            for pattern in selection.globs:
+                if fnmatch.fnmatchcase(name, pattern):
+                    chosen = True
+                    matched.add(pattern)
+            if chosen:
+                members.append(Member(host, dom, name))
+    reached = [host for host in hosts if host.conn is not None and not host.error]
+    unmatched = []
+    if reached:
+        where = reached[0].uri if len(reached) == 1 else f"any of {len(reached)} hosts"
+        for ref in selection.names:
+            if ref not in matched:
+                unmatched.append(f"no running domain '{ref}' on {where}")
+        for pattern in selection.globs:
+            if pattern not in matched:
+                unmatched.append(f"--domain '{pattern}' matches no running domain on {where}")
+    return Resolved(members, unmatched)
