@@ -258,3 +258,47 @@ def tmux(request: pytest.FixtureRequest) -> Iterator[Tmux]:
     terminal = Tmux(unique_name(), width=width, height=height)
     yield terminal
     terminal.kill()
+
+
+# Fixtures that start or need a real libvirtd (and with it QEMU), and those that start a plain QEMU: a test that
+# uses one is marked by it, so `pytest -m "not libvirt and not qemu"` runs the pure tests alone, in seconds.
+LIBVIRT_FIXTURES = frozenset(
+    {
+        "conn",
+        "running_guest",
+        "guest",
+        "shared_guest",
+        "qemu_facts",
+        "linux_guest",
+        "shared_linux_guest",
+        "shut_off_guest",
+        "remote",
+        "remote_guest",
+    }
+)
+QEMU_FIXTURES = frozenset({"qemu", "shared_qemu"})
+# Tests that open libvirt or start QEMU themselves, without a fixture: marked by their node id (no parameters).
+LIBVIRT_BY_HAND = frozenset(
+    {
+        "tests/test_attach.py::test_attach_errors_are_one_line",  # a domain looked up on qemu:///system
+        "tests/test_events.py::test_wait_for_a_domain_that_does_not_exist_yet",
+    }
+)
+QEMU_BY_HAND = frozenset(
+    {
+        "tests/test_attach.py::test_scratch_falls_back_to_plain_qemu_and_leaves_nothing",
+        "tests/test_events.py::test_qmp_socket_of_a_plain_qemu",
+        "tests/test_plain_qemu.py::test_started_qemu_accepts_a_client_at_once",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        test = item.nodeid.split("[", 1)[0]
+        if fixtures & LIBVIRT_FIXTURES or test in LIBVIRT_BY_HAND:
+            item.add_marker(pytest.mark.libvirt)
+            item.add_marker(pytest.mark.qemu)  # libvirt's guests are QEMUs
+        if fixtures & QEMU_FIXTURES or test in QEMU_BY_HAND:
+            item.add_marker(pytest.mark.qemu)
