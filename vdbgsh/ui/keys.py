@@ -15,6 +15,7 @@ from vdbgsh.events.view import EventsView
 from vdbgsh.ui.json_continuation import json_is_open
 from vdbgsh.ui.layout import ShellScreen
 from vdbgsh.ui.tab_key import TabKey
+from vdbgsh.ui.transcript_search import TranscriptSearch, search_key_bindings
 
 
 class Shell(Protocol):
@@ -26,6 +27,7 @@ class Shell(Protocol):
     events: EventsView
     question: tuple[str, asyncio.Future[bool]] | None
     tab_key: TabKey
+    finder: TranscriptSearch
 
     @property
     def answerable(self) -> bool: ...
@@ -50,6 +52,7 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("Ctrl-C", "clear the line; while a command runs, stop waiting for it (lines typed meanwhile are dropped)"),
     ("Ctrl-D", "leave (on an empty line), after the lines already typed have run"),
     ("Ctrl-R", "search the history backwards; Right takes the grey suggestion from history"),
+    ("Ctrl-F", "find in the transcript: matches highlighted as you type; Enter or Up: older, Down: newer; Esc: back"),
     ("PageUp, PageDown", "scroll the transcript; Ctrl-End (or PageDown to the end) follows it again"),
     ("F2", "show or hide the events pane; while hidden the toolbar counts unseen events"),
     ("F3", "move into the events pane to pick an event, and back"),
@@ -122,7 +125,10 @@ def shell_key_bindings(shell: Shell) -> KeyBindingsBase:
     def _follow(event: KeyPressEvent) -> None:
         screen.transcript_control.follow()
 
-    return merge_key_bindings([load_auto_suggest_bindings(), keys, _pane_key_bindings(shell), _held_tab(shell)])
+    finding = search_key_bindings(lambda: shell.finder, typing & ~asking)
+    return merge_key_bindings(
+        [load_auto_suggest_bindings(), keys, _pane_key_bindings(shell), finding, _held_tab(shell)]
+    )
 
 
 def _held_tab(shell: Shell) -> KeyBindings:

@@ -51,6 +51,7 @@ from vdbgsh.ui.secret_prompt import ask_secret_aside
 from vdbgsh.ui.style import STYLE, continuation, prompt_ansi, prompt_fragments
 from vdbgsh.ui.tab_key import TabKey
 from vdbgsh.ui.transcript import Transcript
+from vdbgsh.ui.transcript_search import TranscriptSearch
 from vdbgsh.ui.typeahead import take_typeahead
 
 _LEAVE = None  # queued after the lines typed before Ctrl-D, so that they still run
@@ -102,6 +103,7 @@ class Shell:
             placement=pane or "auto",
             pane_shown=pane is not None,
         )
+        self.finder = TranscriptSearch(self.screen, self.transcript, self.focus_input)  # Ctrl-F
         self.app: Application[None] = Application(
             layout=self.screen.layout,
             key_bindings=shell_key_bindings(self),

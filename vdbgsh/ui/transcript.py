@@ -12,6 +12,7 @@ also pass a ``\x01...\x02`` run straight to the terminal) nor written out when t
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 from prompt_toolkit.formatted_text import ANSI, StyleAndTextTuples, to_formatted_text
 from prompt_toolkit.formatted_text.utils import fragment_list_width
@@ -95,6 +96,8 @@ class TranscriptControl(UIControl):
         self.scrolled_back = 0  # 0: follow the newest line
         self.height = 1  # the screen's, as of the last redraw: what a page is, and how far back the view goes
         self.width = 80
+        # Marks on a line's fragments (the transcript search's matches: ui/transcript_search.py), by line index.
+        self.highlight: Callable[[int, StyleAndTextTuples], StyleAndTextTuples] | None = None
 
     @property
     def following(self) -> bool:
@@ -140,7 +143,7 @@ class TranscriptControl(UIControl):
         shown: list[StyleAndTextTuples] = []
         index = last
         while index >= 0 and len(shown) < room:
-            shown.extend(reversed(transcript.rows(index, width)))
+            shown.extend(reversed(self._rows(index, width)))
             index -= 1
         shown.reverse()
         if len(shown) > room:
@@ -153,6 +156,16 @@ class TranscriptControl(UIControl):
             line_count=len(shown),
             show_cursor=False,
         )
+
+    def _rows(self, index: int, width: int) -> list[StyleAndTextTuples]:
+        rows = self.transcript.rows(index, width)
+        if self.highlight is None:
+            return rows
+        fragments = self.transcript.fragments(index)
+        marked = self.highlight(index, fragments)
+        if marked is fragments:
+            return rows
+        return [marked] if fragment_list_width(marked) <= width else wrap_fragments(marked, width)
 
     def mouse_handler(self, mouse_event: MouseEvent) -> None:
         if mouse_event.event_type == MouseEventType.SCROLL_UP:
