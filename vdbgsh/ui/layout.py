@@ -99,7 +99,7 @@ class ShellScreen:
             ]
         )
         menu = CompletionsMenu(max_height=12, scroll_offset=1, extra_filter=has_focus(buffer))
-        self.root = FloatContainer(body, floats=[Float(xcursor=True, ycursor=True, content=menu)])
+        self.root = FloatContainer(body, floats=[MenuAboveInput(menu, self.input_window)])
         self.layout = Layout(self.root, focused_element=self.input_window)
 
     def pane_focused(self) -> bool:
@@ -112,6 +112,9 @@ class ShellScreen:
         if self.placement != "auto":
             return self.placement
         return "right" if _size()[1] >= WIDE_ENOUGH else "below"
+
+    def columns(self) -> int:
+        return _size()[1]
 
     def transcript_width(self) -> int:
         columns = _size()[1]
@@ -146,6 +149,36 @@ class ShellScreen:
         width = fragment_list_width(prompt)
         # A JSON request continues with dots under the prompt; a wrapped line with spaces.
         return [("class:separator", continuation(width) if wrap_count == 0 else " " * width)]
+
+
+class MenuAboveInput(Float):
+    """The completion menu at the cursor's column, its last row right above the input's first: the input sits at
+    the bottom, and prompt_toolkit's own placement (above the cursor's row) covered the rows of a wrapped line
+    above the cursor, prompt included (at 60x20)."""
+
+    MAX_HEIGHT = 12
+
+    def __init__(self, menu: CompletionsMenu, input_window: Window) -> None:
+        self._input_window = input_window
+        self._menu = menu
+        super().__init__(content=menu, xcursor=True, height=self._height)
+
+    @property
+    def bottom(self) -> int:
+        """Rows from the input's first row to the screen's foot; the floats are drawn after the input, so its
+        position is the one of this very drawing."""
+        info = self._input_window.render_info
+        rows = _size()[0]
+        return rows - info._y_offset if info is not None else 1
+
+    @bottom.setter
+    def bottom(self, _value: int | None) -> None:
+        pass  # Float.__init__ sets it; the property above is the one that counts
+
+    def _height(self) -> int:
+        above = _size()[0] - self.bottom
+        wanted = self._menu.preferred_height(_size()[1], self.MAX_HEIGHT).preferred
+        return max(0, min(wanted, self.MAX_HEIGHT, above))
 
 
 def _size() -> tuple[int, int]:

@@ -46,6 +46,7 @@ from vdbgsh.ui.json_continuation import json_is_open
 from vdbgsh.ui.keys import shell_key_bindings
 from vdbgsh.ui.layout import PaneSetting, ShellScreen
 from vdbgsh.ui.pager import page, pager_command
+from vdbgsh.ui.prompt_name import prompt_name
 from vdbgsh.ui.run_state import RunStateKeeper
 from vdbgsh.ui.secret_prompt import ask_secret_aside
 from vdbgsh.ui.style import STYLE, continuation, prompt_ansi, prompt_fragments
@@ -131,7 +132,8 @@ class Shell:
     # What the user sees.
 
     def _prompt(self) -> StyleAndTextTuples:
-        return list(prompt_fragments(self.name, self.session.run_state, self.session.pending_transaction))
+        name = prompt_name(self.name, self.screen.columns())
+        return list(prompt_fragments(name, self.session.run_state, self.session.pending_transaction))
 
     def _toolbar(self) -> StyleAndTextTuples:
         """What the shell knows, then the keys; the least needed parts go first when the terminal is narrow."""
@@ -373,7 +375,8 @@ class Shell:
 
     def _echo(self, line: str) -> None:
         pending = self.session.pending_transaction
-        prompt = prompt_ansi(self.name, self.session.run_state, self.session.colour, pending)
+        name = prompt_name(self.name, self.screen.columns())
+        prompt = prompt_ansi(name, self.session.run_state, self.session.colour, pending)
         first, *rest = line.split("\n")
         dots = continuation(len(strip_ansi(prompt)))
         self.write("\n".join([prompt + first, *(dots + more for more in rest)]))
