@@ -164,6 +164,15 @@ def test_exec_agent_without_an_agent_is_one_line(guest: str, guest_without_agent
     assert "'soon' is no agent timeout" in timeout.stderr
 
 
+def test_exec_agent_to_several_guests_is_refused_not_sent_to_their_monitors(home: dict[str, str]) -> None:
+    result = vdbgsh("exec", "--agent", "g1,g2", "guest-get-osinfo", env=home)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[0] == (
+        "vdbgsh: error: --agent talks to one guest's agent: name one DOMAIN "
+        "(several guests' agents at once are not supported)"
+    )
+
+
 # The shell over the agent.
 
 
