@@ -207,6 +207,23 @@ def test_shell_agent_completes_enabled_commands_and_asks_first(
     tmux.wait_for("cancelled: guest-set-time was not sent")
 
 
+def test_shell_agent_run_stops_waiting_on_ctrl_c(
+    tmux: Tmux, shared_linux_guest: LinuxGuest, home: dict[str, str]
+) -> None:
+    name = shared_linux_guest.name
+    prompt = f"{name} (agent)>"
+    tmux.start("attach", "--agent", "--yes", name, env=home)
+    tmux.wait_for(prompt)
+    tmux.type_line(":run sleep 60")
+    tmux.wait_for(f"{prompt} :run sleep 60")
+    time.sleep(1.0)  # started, and polled at least once
+    tmux.send("C-c")
+    tmux.wait_for("stopped waiting")
+    tmux.type_line(":run echo still here")
+    tmux.wait_for("still here\nnote: echo (pid ")
+    shared_linux_guest.shell("pkill sleep || true")
+
+
 def test_shell_agent_run_and_cat(shared_linux_guest: LinuxGuest, home: dict[str, str]) -> None:
     """:run and :cat in the line-mode shell (stdin piped): the output as text, the exit code, the file."""
     name = shared_linux_guest.name
