@@ -1,12 +1,13 @@
 """The README's picture: the shell on a real guest in a real terminal (tmux), captured with its colours and rendered
 to an SVG image.
 
-    .venv/bin/python scripts/screenshot.py [--output docs/shell.svg]        (make screenshot)
+    .venv/bin/python scripts/screenshot.py [--output docs/shell.svg] [--text SCREEN.txt]   (make screenshot)
 
 It starts a transient guest on qemu:///system, opens ``vdbgsh attach`` on it in a tmux of its own at 132x34, types a
 short session (HMP and QMP lines, a device added and removed, the guest paused and resumed from a second
 connection so that the events pane fills), leaves a completion menu open, captures the screen (``capture-pane -e``)
-and renders it with rich. The guest is destroyed at the end, whatever happens.
+and renders it with rich. The guest is destroyed at the end, whatever happens. ``--text`` also writes the screen as
+tmux showed it (plain), for tests/test_screenshot.py to hold the picture's text against.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 import libvirt
 import libvirt_qemu
 from rich.console import Console
+from rich.segment import Segment, Segments
 from rich.text import Text
 
 from vdbgsh.guest.libvirt_guest import create_transient, destroy_quietly
@@ -83,10 +85,46 @@ def session(terminal: Terminal, dom: libvirt.virDomain, name: str) -> None:
     time.sleep(0.5)  # the menu's live part settles
 
 
+def stable_capture(terminal: Terminal) -> tuple[str, str]:
+    """The screen plain and with its colours, the same screen both (taken again while something still moved)."""
+    for _ in range(50):
+        plain = terminal.screen()
+        coloured = terminal.screen(colours=True)
+        if terminal.screen() == plain:
+            return plain, coloured
+        time.sleep(0.1)
+    raise SystemExit("screenshot: the screen did not settle")
+
+
+def spaces_apart(segments: list[Segment]) -> list[Segment]:
+    """Each segment's leading and trailing spaces as segments of their own. rich's SVG places every segment at its
+    column, but writes a run of spaces as no text at all and the rest as it is: a segment like " (" started its text
+    element with a space, which SVG renderers may drop, and the picture read ``guest-6f13( running)>``."""
+    apart: list[Segment] = []
+    for segment in segments:
+        text = segment.text
+        core = text.strip(" ")
+        if not core or segment.control:
+            apart.append(segment)
+            continue
+        lead = len(text) - len(text.lstrip(" "))
+        trail = len(text) - len(text.rstrip(" "))
+        pieces = (text[:lead], core, text[len(text) - trail :] if trail else "")
+        apart.extend(Segment(piece, segment.style) for piece in pieces if piece)
+    return apart
+
+
 def render(ansi: str, output: Path, title: str) -> None:
     console = Console(record=True, width=WIDTH, file=io.StringIO(), color_system="truecolor", force_terminal=True)
     lines = ansi.rstrip("\n").split("\n")
-    console.print(Text("\n").join(Text.from_ansi(line) for line in lines), crop=True, soft_wrap=False)
+    segments: list[Segment] = []
+    for number, line in enumerate(lines):
+        text = Text.from_ansi(line)
+        text.truncate(WIDTH, overflow="crop")
+        segments.extend(spaces_apart(list(text.render(console))))
+        if number < len(lines) - 1:
+            segments.append(Segment.line())
+    console.print(Segments(segments), crop=True, soft_wrap=False)
     output.parent.mkdir(parents=True, exist_ok=True)
     console.save_svg(str(output), title=title)
 
@@ -94,7 +132,9 @@ def render(ansi: str, output: Path, title: str) -> None:
 def main(argv: list[str]) -> int:
     arguments = argparse.ArgumentParser(prog="screenshot.py", description="the README's picture of the shell")
     arguments.add_argument("--output", type=Path, default=OUTPUT)
-    output = arguments.parse_args(argv).output
+    arguments.add_argument("--text", type=Path, help="also write the screen, as tmux showed it, to this file")
+    parsed = arguments.parse_args(argv)
+    output = parsed.output
     silence_libvirt()
     conn = libvirt.open("qemu:///system")
     name = f"guest-{secrets.token_hex(2)}"
@@ -102,7 +142,10 @@ def main(argv: list[str]) -> int:
     try:
         dom = create_transient(conn, name)
         session(terminal, dom, name)
-        render(terminal.screen(colours=True), output, f"vdbgsh attach {name}")
+        plain, coloured = stable_capture(terminal)
+        render(coloured, output, f"vdbgsh attach {name}")
+        if parsed.text:
+            parsed.text.write_text(plain)
     finally:
         terminal.kill()
         destroy_quietly(conn, name)
