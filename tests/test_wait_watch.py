@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,85 @@ def test_wait_in_a_terminal_with_completion(
     tmux.wait_for("stopped waiting for RESUME; events still arrive in the pane")
     tmux.type_line("query-status")
     tmux.wait_for('"status": "paused"')
+
+
+def press(keys: str, settle: float = 0.3) -> Step:
+    """Keys that end no line of the shell's own (a watch runs meanwhile), then a moment for the shell."""
+
+    async def step(shell: Shell) -> None:
+        shell.app.input.send_text(keys)  # type: ignore[attr-defined]  # the pipe input
+        await asyncio.sleep(settle)
+
+    return step
+
+
+SLOW_MIRROR = [
+    ":confirm off\r",
+    "blockdev-add driver=null-co node-name=n0 size=1G\r",
+    "blockdev-add driver=null-co node-name=n1 size=1G\r",
+    # 1 GiB at 4 MiB/s: running for minutes, far longer than the test looks at it.
+    "blockdev-mirror job-id=j0 device=n0 target=n1 sync=full speed=4194304\r",
+]
+
+
+def test_watch_redraws_a_job_with_its_progress_until_a_key(loop: LoopThread, guest: str, cache: Path) -> None:
+    seen: dict[str, Any] = {}
+
+    async def look(shell: Shell) -> None:
+        seen["text"] = shell.watcher.text
+        seen["active"] = shell.watcher.active
+
+    keys: list[str | Step] = [
+        *SLOW_MIRROR,
+        ":watch\r",
+        ":watch 0 query-block-jobs\r",
+        ":watch 1 stop\r",
+        ":watch 1 system_reset\r",
+        ":watch 1 query-bogus\r",
+        press(":watch 0.3 query-block-jobs\r"),
+        # A rate (and so the time left) once the job has copied between two rounds: it copies in bursts.
+        until(lambda shell: shell.watcher.rounds >= 4 and " left" in shell.watcher.text, timeout=40),
+        look,
+        press("x"),  # any key stops it, and is not typed
+        until(lambda shell: not shell.watcher.active and shell.lines_done == shell.lines_accepted),
+        "query-name\r",
+        ":quit\r",
+    ]
+    text, _source = run_shell(loop, guest, keys, cache)
+    assert "error: :watch needs how often and what to run" in text
+    assert "error: :watch takes seconds of at least 0.1 first (got 0)" in text
+    assert "error: refused: :watch repeats read-only commands only, and stop changes the guest" in text
+    assert "error: refused: :watch repeats read-only commands only, and system_reset changes the guest" in text
+    assert "unknown command 'query-bogus'" in text
+    assert seen["active"] is True
+    view = seen["text"]
+    assert view.startswith("Every 0.3 s: query-block-jobs")
+    assert "any key stops" in view
+    bar = next(line for line in view.splitlines() if line.startswith("mirror j0"))
+    assert re.search(r"mirror j0 +█*░+ +\d+\.\d% +\d+\.\d MiB/s +\d+:\d\d left", bar), bar
+    assert '"device": "j0"' in view  # the reply itself, under the bars
+    assert re.search(r"note: :watch stopped after \d+ round\(s\) in [\d.]+ s; its last reply:\n\[\n  \{", text)
+    assert "(running)> query-name\n{\n" in text  # the stopping key was not typed into the line
+    assert f'"name": "{guest}"' in text
+
+
+@pytest.mark.terminal(120, 30)
+def test_watch_in_a_terminal(tmux: Tmux, guest: str, home: dict[str, str]) -> None:
+    prompt = f"{guest} (running)>"
+    tmux.start("attach", guest, env=home)
+    tmux.wait_for(prompt)
+    for line in SLOW_MIRROR:
+        tmux.type_line(line.rstrip("\r"))
+    tmux.wait_for("JOB_STATUS_CHANGE")
+    tmux.type_line(":watch 0.5 info block-jobs")  # HMP's name: translated, the same bar
+    screen = tmux.wait_for("Every 0.5 s: info block-jobs")
+    first = re.search(r"round (\d+)", screen)
+    assert first is not None
+    tmux.wait_for(f"round {int(first[1]) + 2}")  # redrawn in place
+    screen = tmux.wait_for(" left")
+    assert re.search(r"mirror j0 +█*░+ +\d+\.\d% +[\d.]+ MiB/s", screen), screen
+    assert screen.count("Every 0.5 s") == 1
+    tmux.send("q")
+    tmux.wait_for(":watch stopped after")
+    tmux.type_line("query-name")
+    tmux.wait_for(f'"name": "{guest}"')

@@ -309,6 +309,8 @@ class Session:
                     )
                 )
             return Outcome(quit=True)
+        if name == "watch":  # redrawing in place is the UI's: the full-screen shell handles :watch before this
+            return Outcome(error_text([":watch needs the interactive shell (vdbgsh attach)"], self.colour))
         if name == "events":  # the pane is the UI's: a shell handles :events before it gets here
             return Outcome(error_text([":events needs the interactive shell's events pane"], self.colour))
         if name == "log":

@@ -47,6 +47,11 @@ META_COMMANDS: dict[str, MetaSpec] = {
         "the last request sent, as one-line JSON, as a virsh qemu-monitor-command line, or as HMP (secrets masked)",
         ("json", "virsh", "hmp"),
     ),
+    "watch": MetaSpec(
+        ":watch SECONDS COMMAND",
+        "run a read-only command every SECONDS and redraw its reply in place (a running block job, job or "
+        "migration as a progress bar with its rate and time left) until a key is pressed",
+    ),
     "wait": MetaSpec(
         ":wait EVENT [member=value ...] [--timeout S]",
         "wait for the guest's next EVENT whose data has those values (a.b=v reaches into nested data; a glob like "

@@ -16,6 +16,7 @@ from vdbgsh.ui.json_continuation import json_is_open
 from vdbgsh.ui.layout import ShellScreen
 from vdbgsh.ui.tab_key import TabKey
 from vdbgsh.ui.transcript_search import TranscriptSearch, search_key_bindings
+from vdbgsh.ui.watch import Watcher, watch_key_bindings
 
 
 class Shell(Protocol):
@@ -28,6 +29,7 @@ class Shell(Protocol):
     question: tuple[str, asyncio.Future[bool]] | None
     tab_key: TabKey
     finder: TranscriptSearch
+    watcher: Watcher
 
     @property
     def answerable(self) -> bool: ...
@@ -126,8 +128,10 @@ def shell_key_bindings(shell: Shell) -> KeyBindingsBase:
         screen.transcript_control.follow()
 
     finding = search_key_bindings(lambda: shell.finder, typing & ~asking)
+    watching = watch_key_bindings(lambda: shell.watcher)
     return merge_key_bindings(
-        [load_auto_suggest_bindings(), keys, _pane_key_bindings(shell), finding, _held_tab(shell)]
+        # While :watch redraws, any key stops it: last, so it goes first.
+        [load_auto_suggest_bindings(), keys, _pane_key_bindings(shell), finding, _held_tab(shell), watching]
     )
 
 

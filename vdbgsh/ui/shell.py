@@ -54,6 +54,7 @@ from vdbgsh.ui.tab_key import TabKey
 from vdbgsh.ui.transcript import Transcript
 from vdbgsh.ui.transcript_search import TranscriptSearch
 from vdbgsh.ui.typeahead import take_typeahead
+from vdbgsh.ui.watch import Watcher
 
 _LEAVE = None  # queued after the lines typed before Ctrl-D, so that they still run
 
@@ -105,6 +106,7 @@ class Shell:
             pane_shown=pane is not None,
         )
         self.finder = TranscriptSearch(self.screen, self.transcript, self.focus_input)  # Ctrl-F
+        self.watcher = Watcher(session, self.screen, self._invalidate)  # :watch
         self.app: Application[None] = Application(
             layout=self.screen.layout,
             key_bindings=shell_key_bindings(self),
@@ -434,6 +436,8 @@ class Shell:
                 if meta.name == "events":
                     argument = line.strip().split(maxsplit=1)[1] if meta.args else ""
                     return Outcome(self._events_meta(parse_events_command(argument)))
+                if meta.name == "watch":  # redrawn in place until a key (ui/watch.py)
+                    return Outcome(await self.watcher.run(line.strip().split(maxsplit=1)[1] if meta.args else ""))
             except VdbgshError as err:
                 return Outcome(error_text(err.lines(), self.session.colour))
         elif (refused := await self.link.ready()) is not None:
