@@ -70,6 +70,13 @@ def test_exec_agent_guest_errors_and_hmp(shared_linux_guest: LinuxGuest) -> None
     assert missing.returncode == 1
     assert missing.stderr.startswith("vdbgsh: GenericError: failed to open file '/no/such/file'")
     assert missing.stderr.count("\n") == 1
+    typo = vdbgsh("exec", "--agent", name, "guest-pnig")
+    assert typo.returncode == 1
+    assert typo.stderr.splitlines()[0] == "vdbgsh: CommandNotFound: The command guest-pnig has not been found"
+    assert "guest-ping" in typo.stderr.splitlines()[1]  # the nearest names, from the agent's commands
+    bare_hmp = vdbgsh("exec", "--agent", name, "cont")
+    assert bare_hmp.returncode == 2
+    assert "'cont': HMP lines are for QEMU's monitor, not the guest agent" in bare_hmp.stderr
     hmp = vdbgsh("exec", "--agent", name, "info", "status")
     assert hmp.returncode == 2
     assert hmp.stderr.splitlines()[0] == (

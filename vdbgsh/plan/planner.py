@@ -176,7 +176,9 @@ def _meta(line: str, help_ok: bool) -> Plan:
 
 
 def _bare(ctx: PlanContext, name: str) -> Plan:
-    return _finish(ctx, name, [{"execute": name}], retry_as_hmp="" if ctx.agent else name)
+    if ctx.agent and _hmp_name(name):  # never sent to the agent: it knows no HMP
+        raise UsageError(f"'{name}': {AGENT_NO_HMP}", "attach without --agent for HMP")
+    return _finish(ctx, name, [{"execute": name}], retry_as_hmp=name)
 
 
 def _refuse_hostile_text(line: str) -> None:
