@@ -170,7 +170,7 @@ class LinuxGuest:
         return path
 
 
-def _wait_up(guest: LinuxGuest, timeout: float) -> None:
+def wait_up(guest: LinuxGuest, timeout: float) -> None:
     """Until the console says the agent started and libvirt's agent answers guest-ping."""
     deadline = time.monotonic() + timeout
     started = time.monotonic()
@@ -241,7 +241,7 @@ def booted_linux_guest(conn: libvirt.virConnect, name: str, timeout: float = BOO
     console log and scratch files) when the block ends, pass or fail."""
     with _transient(conn, name) as guest:
         try:
-            _wait_up(guest, timeout)
+            wait_up(guest, timeout)
         except GuestNotUp as err:
             pytest.fail(str(err), pytrace=False)
         yield guest

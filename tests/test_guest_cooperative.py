@@ -22,7 +22,15 @@ import libvirt
 import pytest
 
 from tests.conftest import unique_name, vdbgsh
-from tests.linux_guest import UP_LINE, LinuxGuest, booted_linux_guest, incoming_linux_guest
+from tests.linux_guest import (
+    CONSOLE_DIR,
+    UP_LINE,
+    GuestNotUp,
+    LinuxGuest,
+    booted_linux_guest,
+    incoming_linux_guest,
+    wait_up,
+)
 from tests.terminal import Tmux
 from tests.test_events import Follow, qmp
 from tests.test_events_pane import pane_column
@@ -76,6 +84,16 @@ def vdbgsh_ok(*args: str) -> str:
 def test_the_guest_boots_to_a_working_agent(shared_linux_guest: LinuxGuest) -> None:
     assert UP_LINE in shared_linux_guest.console()
     assert shared_linux_guest.shell("echo hello from $(uname -s)") == "hello from Linux\n"
+
+
+def test_a_guest_that_never_comes_up_fails_with_what_its_console_said(guest: str, conn: libvirt.virConnect) -> None:
+    """The fixture's wait, on the diskless guest (no kernel, no agent): one clear failure, not a hang."""
+    silent = LinuxGuest(conn, guest, CONSOLE_DIR / f"{guest}-console.log")
+    with pytest.raises(GuestNotUp) as failure:
+        wait_up(silent, timeout=1.0)
+    assert str(failure.value).startswith(
+        f"the test guest {guest} did not come up in 1 s (no 'vdbgsh-guest: agent on ' line on its console)."
+    )
 
 
 @pytest.mark.terminal(120, 40)
