@@ -49,7 +49,8 @@ _INCOMING = """  <qemu:commandline><qemu:arg value='-incoming'/><qemu:arg value=
 
 def linux_guest_xml(name: str, console: Path, *, incoming: bool = False) -> str:
     """A transient TCG guest booting the test kernel: a serial console to a file, the agent's channel, a balloon,
-    an ISA panic device (needs pvpanic-mmio in the guest, on `pc`) and ACPI for PCI hot-plug. ``incoming``: the
+    an ISA panic device (needs pvpanic-mmio in the guest, on `pc`) and ACPI for PCI hot-plug. A crashed guest is
+    kept for inspection (<on_crash>preserve</on_crash>: libvirt's default destroys it). ``incoming``: the
     same guest waiting for a migration stream (the same XML gives the same devices, as a migration needs)."""
     emulator = qemu_binary()
     emulator_xml = f"<emulator>{escape(emulator)}</emulator>" if emulator else ""
