@@ -231,6 +231,27 @@ def test_shell_agent_run_stops_waiting_on_ctrl_c(
     shared_linux_guest.shell("pkill sleep || true")
 
 
+def test_shell_agent_password_is_masked_in_history_and_log(
+    tmux: Tmux, shared_linux_guest: LinuxGuest, home: dict[str, str], tmp_path: Path
+) -> None:
+    name = shared_linux_guest.name
+    secret = "cGxhaW4tb3ItYmFzZTY0"
+    log = tmp_path / "shell.log"
+    tmux.start("attach", "--agent", "--yes", "--log", str(log), name, env=home)
+    tmux.wait_for(f"{name} (agent)>")
+    tmux.type_line(f"guest-set-user-password username=nobody password={secret} crypted=false")
+    tmux.wait_for(" ms)")  # answered (the busybox guest may have no passwd program: the agent says so)
+    tmux.type_line(":quit")
+    deadline = time.monotonic() + 20
+    while '"type":"end"' not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stored = [path for path in Path(home["XDG_STATE_HOME"]).rglob("*") if path.is_file()]
+    assert stored, "no history file was written"
+    for path in [*stored, log]:
+        assert secret not in path.read_text(errors="replace"), path
+    assert any("password=********" in path.read_text(errors="replace") for path in stored)
+
+
 def test_shell_agent_run_and_cat(shared_linux_guest: LinuxGuest, home: dict[str, str]) -> None:
     """:run and :cat in the line-mode shell (stdin piped): the output as text, the exit code, the file."""
     name = shared_linux_guest.name
