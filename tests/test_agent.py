@@ -43,6 +43,8 @@ def test_exec_agent_ping_info_osinfo(shared_linux_guest: LinuxGuest) -> None:
     name = shared_linux_guest.name
     ping = vdbgsh("exec", "--agent", name, "guest-ping")
     assert (ping.returncode, ping.stdout, ping.stderr) == (0, "{}\n", "")
+    waited = vdbgsh("exec", "--agent", "--agent-timeout", "5", name, "guest-ping")
+    assert (waited.returncode, waited.stdout, waited.stderr) == (0, "{}\n", "")
     info = vdbgsh("exec", "--agent", name, "guest-info")
     assert info.returncode == 0, info.stderr
     expected = shared_linux_guest.agent("guest-info")

@@ -20,7 +20,8 @@ def add_agent_options(parser: argparse.ArgumentParser) -> None:
         type=_agent_timeout,
         default=-1,
         metavar="WAIT",
-        help="how long libvirt waits for the agent: block, default (libvirt's own), nowait, or seconds",
+        help="how long libvirt waits for the agent: block, default (libvirt's own), "
+        "nowait (fails unless the agent answers at once), or seconds",
     )
 
 

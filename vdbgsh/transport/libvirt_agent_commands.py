@@ -25,7 +25,9 @@ from vdbgsh.transport.libvirt_errors import command_error
 
 # libvirt's VIR_DOMAIN_QEMU_AGENT_COMMAND_* timeouts (seconds, or these): how long libvirtd waits for the agent.
 AGENT_TIMEOUT_NAMES = {"block": -2, "default": -1, "nowait": 0}
-AGENT_TIMEOUT_HELP = "block (wait for ever), default (libvirt's own), nowait (send, do not wait), or seconds"
+AGENT_TIMEOUT_HELP = (
+    "block (wait for ever), default (libvirt's own), nowait (fails unless the agent answers at once), or seconds"
+)
 
 _GUEST_ERROR = re.compile(r"unable to execute QEMU agent command '([^']*)': (.*)", re.DOTALL)
 _NOT_FOUND = re.compile(r"The command \S+ has not been found|Command \S+ has been disabled")
@@ -49,7 +51,7 @@ def parse_agent_timeout(text: str) -> int:
     return seconds
 
 
-def agent_error(domain: str, uri: str, err: libvirt.libvirtError) -> VdbgshError | Reply:
+def agent_error(domain: str, uri: str, err: libvirt.libvirtError, timeout: int = -1) -> VdbgshError | Reply:
     """libvirt's error for an agent command: a Reply when it is the agent's own error reply, else one line."""
     text = (err.get_error_message() or str(err)).strip()
     code = err.get_error_code()
@@ -60,6 +62,12 @@ def agent_error(domain: str, uri: str, err: libvirt.libvirtError) -> VdbgshError
         return Reply({"error": {"class": error_class, "desc": desc}})
     if code == libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED and "not configured" in text:
         return ConnectError(f"guest {domain} has no guest agent channel: {text}", AGENT_HINT)
+    if code == libvirt.VIR_ERR_AGENT_UNRESPONSIVE and timeout == AGENT_TIMEOUT_NAMES["nowait"]:
+        # libvirt syncs with the agent before each command, and nowait does not wait for that either.
+        return ConnectError(
+            f"guest {domain}'s agent did not answer at once, and --agent-timeout nowait does not wait: {text}",
+            "give --agent-timeout SECONDS (or default)",
+        )
     if code == libvirt.VIR_ERR_AGENT_UNRESPONSIVE:
         return ConnectError(
             f"guest {domain}'s agent is not answering: {text}",
@@ -96,11 +104,11 @@ class AgentCommands:
         try:
             answer = libvirt_qemu.qemuAgentCommand(dom, json.dumps(outgoing), self.timeout, 0)
         except libvirt.libvirtError as err:
-            outcome = agent_error(self.target, self.commands.uri, err)
+            outcome = agent_error(self.target, self.commands.uri, err, self.timeout)
             if isinstance(outcome, Reply):
                 return outcome._replace(elapsed=time.perf_counter() - start)
             raise outcome from None
-        if answer is None:  # nowait: libvirt sent it and did not wait for the answer
+        if answer is None:  # no answer text (libvirt gives none for a command whose agent sends no reply)
             return Reply({"return": {}}, time.perf_counter() - start)
         reply: Any = json.loads(answer)
         return Reply(reply, time.perf_counter() - start)
