@@ -103,9 +103,9 @@ def test_a_hot_plugged_disk_is_seen_by_the_guest_and_its_unplug_acknowledged(
     guest = shared_linux_guest
     image = guest.disk_image(16)
     events = follow("--json", "--event", "DEVICE_DELETED", guest.name)
-    tmux.start("attach", guest.name, env=home)
-    tmux.wait_for(f"{guest.name} (running)>")
     prompt = f"{guest.name} (running)>"
+    tmux.start("attach", guest.name, env=home)
+    tmux.wait_for(prompt)
     tmux.type_line(f"blockdev-add driver=raw node-name=hp0 file.driver=file file.filename={image}")
     tmux.wait_for("will not carry it. [y/N]")
     tmux.send("y")
