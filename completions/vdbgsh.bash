@@ -8,7 +8,7 @@
 _vdbgsh_options() {
     case $1 in
     '') REPLY=(-h --help --version) ;;
-    exec) REPLY=(-h --help -c --connect --qmp -y --yes --read-only --agent --agent-timeout --raw --keep-going --transaction --dry-run --no-validate --pretty --compact --timeout --log) ;;
+    exec) REPLY=(-h --help -c --connect --qmp --domain --all --parallel --output -y --yes --read-only --agent --agent-timeout --raw --keep-going --transaction --dry-run --no-validate --pretty --compact --timeout --log) ;;
     list) REPLY=(-h --help -c --connect --all --name) ;;
     attach) REPLY=(-h --help -c --connect --qmp --scratch --pane --events-buffer -y --yes --read-only --agent --agent-timeout --log) ;;
     translate) REPLY=(-h --help -c --connect -d --domain --qmp) ;;
@@ -24,6 +24,9 @@ _vdbgsh_value() {
     case "$1 $2" in
     'exec -c' | 'exec --connect') REPLY=(uri) ;;
     'exec --qmp') REPLY=(qmp-address) ;;
+    'exec --domain') REPLY=(domain) ;;
+    'exec --parallel') REPLY=(none) ;;
+    'exec --output') REPLY=(choices table json) ;;
     'exec --agent-timeout') REPLY=(none) ;;
     'exec --timeout') REPLY=(none) ;;
     'exec --log') REPLY=(file) ;;

@@ -11,6 +11,12 @@ function __vdbgsh_value_kind --argument-names command option
             echo uri
         case 'exec --qmp'
             echo qmp-address
+        case 'exec --domain'
+            echo domain
+        case 'exec --parallel'
+            echo none
+        case 'exec --output'
+            echo choices
         case 'exec --agent-timeout'
             echo none
         case 'exec --timeout'
@@ -198,12 +204,16 @@ complete -c vdbgsh -n '__vdbgsh_using -' -a 'events' -d 'follow the live QMP eve
 complete -c vdbgsh -n '__vdbgsh_using -' -a 'replay' -d 'send a transcript\'s requests again (--log FILE records one), or print them as a script'
 
 complete -c vdbgsh -n '__vdbgsh_using exec' -s h -l help -d 'show this help message and exit'
-complete -c vdbgsh -n '__vdbgsh_using exec' -s c -l connect -x -a '(__vdbgsh_words uri)' -d 'libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)'
+complete -c vdbgsh -n '__vdbgsh_using exec' -s c -l connect -x -a '(__vdbgsh_words uri)' -d 'libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system); repeat for several hosts (see \'Many guests\' below)'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l qmp -x -a '(__vdbgsh_words qmp-address)' -d 'talk to a plain QEMU\'s QMP socket instead of libvirt: unix:PATH or HOST:PORT (no DOMAIN then)'
+complete -c vdbgsh -n '__vdbgsh_using exec' -l domain -x -a '(__vdbgsh_words domain)' -d 'every running domain whose name matches GLOB (\'web-*\'), on each host; repeatable (then no DOMAIN word)'
+complete -c vdbgsh -n '__vdbgsh_using exec' -l all -d 'every running domain of each host (no DOMAIN word)'
+complete -c vdbgsh -n '__vdbgsh_using exec' -l parallel -x -d 'requests in flight per host (default 32)'
+complete -c vdbgsh -n '__vdbgsh_using exec' -l output -x -a 'table json' -d 'table (the default on a terminal) or json: one object per reply, the reply in full (piped default)'
 complete -c vdbgsh -n '__vdbgsh_using exec' -s y -l yes -d 'send commands that change what libvirt tracks (stop, device_add, ...) without asking first'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l read-only -d 'refuse every command that is not read-only (also: read_only = true in ~/.config/vdbgsh/config.toml)'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l agent -d 'talk to the guest agent (qemu-ga) through libvirt instead of QEMU\'s monitor (like virsh qemu-agent-command; guest-* commands, no HMP, no events)'
-complete -c vdbgsh -n '__vdbgsh_using exec' -l agent-timeout -x -d 'how long libvirt waits for the agent: block, default (libvirt\'s own), nowait, or seconds'
+complete -c vdbgsh -n '__vdbgsh_using exec' -l agent-timeout -x -d 'how long libvirt waits for the agent: block, default (libvirt\'s own), nowait (fails unless the agent answers at once), or seconds'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l raw -d 'print the whole QMP reply, not only its return'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l keep-going -d 'with COMMAND \'-\': go on after a failed command'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l transaction -d 'send the actions that follow DOMAIN as one QMP transaction (all take effect, or none): each \'TYPE key=value ...\' (or its JSON), key=value words before the first are its properties (completion-mode=grouped); \'-\' reads the actions from stdin, one per line'
@@ -229,7 +239,7 @@ complete -c vdbgsh -n '__vdbgsh_using attach' -l events-buffer -x -d 'how many e
 complete -c vdbgsh -n '__vdbgsh_using attach' -s y -l yes -d 'send commands that change what libvirt tracks (stop, device_add, ...) without asking first'
 complete -c vdbgsh -n '__vdbgsh_using attach' -l read-only -d 'refuse every command that is not read-only (also: read_only = true in ~/.config/vdbgsh/config.toml)'
 complete -c vdbgsh -n '__vdbgsh_using attach' -l agent -d 'talk to the guest agent (qemu-ga) through libvirt instead of QEMU\'s monitor (like virsh qemu-agent-command; guest-* commands, no HMP, no events)'
-complete -c vdbgsh -n '__vdbgsh_using attach' -l agent-timeout -x -d 'how long libvirt waits for the agent: block, default (libvirt\'s own), nowait, or seconds'
+complete -c vdbgsh -n '__vdbgsh_using attach' -l agent-timeout -x -d 'how long libvirt waits for the agent: block, default (libvirt\'s own), nowait (fails unless the agent answers at once), or seconds'
 complete -c vdbgsh -n '__vdbgsh_using attach' -l log -r -F -d 'record requests, replies and events in FILE as JSON lines (secrets masked; created 0600, appended to)'
 complete -c vdbgsh -n '__vdbgsh_using attach' -a '(__vdbgsh_positional)'
 
