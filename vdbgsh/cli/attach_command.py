@@ -24,7 +24,7 @@ def run_attach(args: argparse.Namespace, env: Environment) -> int:
                 if args.qmp is not None or args.domain is not None:
                     raise UsageError("--scratch starts its own guest: give no DOMAIN and no --qmp with it")
                 if getattr(args, "agent", False):
-                    raise UsageError("--scratch starts a diskless guest, which runs no guest agent: --agent needs DOMAIN")
+                    raise UsageError("--scratch starts a diskless guest, which runs no agent: --agent needs DOMAIN")
 
                 def notify(line: str) -> None:
                     print(f"vdbgsh: {line}; it is destroyed when you leave", file=env.stderr, flush=True)
