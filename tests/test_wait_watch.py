@@ -19,6 +19,8 @@ from tests.terminal import Tmux
 from tests.test_shell import Step, run_shell
 from vdbgsh.errors import UsageError
 from vdbgsh.events.wait import WaitSpec, matches, parse_wait
+from vdbgsh.guest.plain_qemu import PlainQemu
+from vdbgsh.render.job_progress import Progress, Rates, progress_lines, progresses
 from vdbgsh.schema.model import Schema
 from vdbgsh.transport.base import Event
 from vdbgsh.ui.shell import Shell
@@ -230,7 +232,9 @@ def test_watch_redraws_a_job_with_its_progress_until_a_key(loop: LoopThread, gue
     bar = next(line for line in view.splitlines() if line.startswith("mirror j0"))
     assert re.search(r"mirror j0 +█*░+ +\d+\.\d% +\d+\.\d MiB/s +\d+:\d\d left", bar), bar
     assert '"device": "j0"' in view  # the reply itself, under the bars
-    assert re.search(r"note: :watch stopped after \d+ round\(s\) in [\d.]+ s; its last reply:\n\[\n  \{", text)
+    assert re.search(
+        r'"device": "j0",\n(.*\n)*\]\n.*\nnote: :watch stopped after \d+ round\(s\) in [\d.]+ s \(its', text
+    )
     assert "(running)> query-name\n{\n" in text  # the stopping key was not typed into the line
     assert f'"name": "{guest}"' in text
 
@@ -255,3 +259,36 @@ def test_watch_in_a_terminal(tmux: Tmux, guest: str, home: dict[str, str]) -> No
     tmux.wait_for(":watch stopped after")
     tmux.type_line("query-name")
     tmux.wait_for(f'"name": "{guest}"')
+
+
+# A destination that takes the stream slowly (4 KiB every 0.5 s): the migration stays active, moving, for a while.
+SLOW_DESTINATION = "exec:while head -c 4096 >/dev/null; do sleep 0.5; done"
+
+
+def test_watch_draws_a_migration_of_a_plain_qemu(tmux: Tmux, qemu: PlainQemu, home: dict[str, str]) -> None:
+    tmux.start("attach", "--qmp", f"unix:{qemu.socket_path}", env=home)
+    tmux.wait_for("(running)>")
+    tmux.type_line(json.dumps({"execute": "migrate", "arguments": {"uri": SLOW_DESTINATION}}))
+    tmux.type_line(":watch 0.5 query-migrate")
+    screen = tmux.wait_for(" left", timeout=30)
+    assert re.search(r"migration \(RAM\) +█*░+ +\d+\.\d% +[\d.]+ (B|KiB|MiB)/s +[\d:]+ left", screen), screen
+    assert '"status": "active"' in screen
+    tmux.send("q")
+    tmux.wait_for(":watch stopped after")
+    tmux.type_line("migrate_cancel")
+    tmux.type_line("query-migrate")
+    tmux.wait_for('"status": "cancel')
+
+
+def test_progress_of_jobs_and_rates_over_bursts() -> None:
+    # query-jobs as QEMU answers while a mirror runs (its members: id, type, status, current- and total-progress).
+    jobs = [{"id": "j0", "type": "mirror", "status": "running", "current-progress": 1 << 20, "total-progress": 4 << 20}]
+    rates = Rates()
+    assert progresses("query-jobs", jobs) == [Progress("j0", "mirror j0", 1 << 20, 4 << 20, "running")]
+    first = progress_lines("query-jobs", jobs, rates, width=80, colour=False, now=0.0)
+    assert re.fullmatch(r"mirror j0 █+░+ +25\.0% …/s …", first[0].rstrip()), first
+    jobs[0]["current-progress"] = 2 << 20  # a burst, then nothing for a round: the rate holds over the window
+    progress_lines("query-jobs", jobs, rates, width=80, colour=False, now=1.0)
+    later = progress_lines("query-jobs", jobs, rates, width=80, colour=False, now=2.0)
+    assert re.search(r"50\.0% 512\.0 KiB/s 0:04 left", later[0]), later
+    assert progresses("query-jobs", [{"id": "j1", "total-progress": 0, "current-progress": 0}]) == []

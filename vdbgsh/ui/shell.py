@@ -436,8 +436,9 @@ class Shell:
                 if meta.name == "events":
                     argument = line.strip().split(maxsplit=1)[1] if meta.args else ""
                     return Outcome(self._events_meta(parse_events_command(argument)))
-                if meta.name == "watch":  # redrawn in place until a key (ui/watch.py)
-                    return Outcome(await self.watcher.run(line.strip().split(maxsplit=1)[1] if meta.args else ""))
+                if meta.name == "watch":  # redrawn in place until a key (ui/watch.py); its last view not paged
+                    self.write(await self.watcher.run(line.strip().split(maxsplit=1)[1] if meta.args else ""))
+                    return None
             except VdbgshError as err:
                 return Outcome(error_text(err.lines(), self.session.colour))
         elif (refused := await self.link.ready()) is not None:

@@ -136,8 +136,8 @@ class Watcher:
             self._stop = None
             self.invalidate()
         took = time.monotonic() - started
-        said = note_text(f":watch stopped after {self.rounds} round(s) in {took:.1f} s; its last reply:", colour)
-        return "\n".join(filter(None, [said, outcome.text]))
+        said = note_text(f":watch stopped after {self.rounds} round(s) in {took:.1f} s (its last reply above)", colour)
+        return "\n".join(filter(None, [outcome.text, said]))  # the note last: in view once it is done
 
     def _view(self, seconds: float, command: str, reply: str, replies: list[Exchange], rates: Rates) -> str:
         colour = self.session.colour
