@@ -112,6 +112,7 @@ def test_translate_and_copy_in_the_shell_and_the_lines_run(loop: LoopThread, sha
             ":copy virsh\r",
             ":copy hmp\r",
             ":copy yaml\r",
+            ":help :\r",
             ":quit\r",
         ],
         cache,
@@ -126,6 +127,9 @@ def test_translate_and_copy_in_the_shell_and_the_lines_run(loop: LoopThread, sha
     assert virsh == f"virsh -c qemu:///system qemu-monitor-command {shared_guest} --pretty '{request}'"
     assert "\nqom-get /machine type\n" in text
     assert "error: :copy takes one of: json, virsh, hmp (got 'yaml')" in text
+    listed = text.split(":help :", 1)[1]  # the meta-commands' help names the new ones
+    for usage in (":copy json|virsh|hmp", ":wait EVENT [member=value ...] [--timeout S]", ":watch SECONDS COMMAND"):
+        assert usage in listed
     # What was printed runs as it is: the virsh line in a shell, the HMP line through HMP, with the same answer.
     ran = subprocess.run(["sh", "-c", virsh], capture_output=True, text=True, timeout=60, check=True)
     machine = json.loads(ran.stdout)["return"]
