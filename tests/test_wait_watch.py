@@ -244,6 +244,11 @@ def test_watch_in_a_terminal(tmux: Tmux, guest: str, home: dict[str, str]) -> No
     prompt = f"{guest} (running)>"
     tmux.start("attach", guest, env=home)
     tmux.wait_for(prompt)
+    tmux.send("-l", ":watch 1 query-block-j")  # the command after the seconds completes as a line of its own
+    tmux.wait_for("query-block-jobs")
+    tmux.send("Tab")
+    tmux.wait_for(f"{prompt} :watch 1 query-block-jobs")
+    tmux.send("C-u")
     for line in SLOW_MIRROR:
         tmux.type_line(line.rstrip("\r"))
     tmux.wait_for("JOB_STATUS_CHANGE")
@@ -292,3 +297,19 @@ def test_progress_of_jobs_and_rates_over_bursts() -> None:
     later = progress_lines("query-jobs", jobs, rates, width=80, colour=False, now=2.0)
     assert re.search(r"50\.0% 512\.0 KiB/s 0:04 left", later[0]), later
     assert progresses("query-jobs", [{"id": "j1", "total-progress": 0, "current-progress": 0}]) == []
+
+
+def test_completion_after_watch_seconds_is_the_command_line() -> None:
+    from vdbgsh.complete.candidates import SchemaCandidates
+    from vdbgsh.complete.context import analyse
+
+    candidates = SchemaCandidates(SCHEMA)
+    for line, wanted, start in [
+        (":watch 1 query-block-j", "query-block-jobs", 9),
+        (":watch 0.5 qom-get pa", "path", 19),
+        (":wait BLOCK_JOB_READY dev", "device", 22),
+        (":wait JOB_STATUS_CHANGE status=conc", "concluded", 31),
+    ]:
+        found = analyse(SCHEMA, line)
+        assert found.start == start, line
+        assert wanted in [candidate.name for candidate in candidates.complete(found.suggestion)], line

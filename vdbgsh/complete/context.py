@@ -96,6 +96,10 @@ def analyse(
     first = done[0].text
     command = first.removeprefix("!")
     root = ""
+    if first == ":watch" and len(done) >= 2:  # :watch SECONDS COMMAND...: the command completes as a line of its own
+        offset = done[1].end
+        inner = analyse(schema, before[offset:], after, bare_metas)
+        return inner._replace(start=inner.start + offset)
     if first == ":wait" and len(done) >= 2:  # :wait EVENT member=value: the event's data members, as arguments
         event = schema.events.get(done[1].text)
         if event is None or not event.arg_type:

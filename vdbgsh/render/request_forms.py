@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from vdbgsh.hmp.reverse import Reverse, hmp_line
-from vdbgsh.hmp.table import COMMANDS, INFO
 from vdbgsh.hmp.translate import Translator
+from vdbgsh.hmp.versions import table_of
 from vdbgsh.render.ansi import BOLD, paint
 from vdbgsh.render.json_text import compact
 from vdbgsh.render.messages import note_text
@@ -22,9 +22,10 @@ COPY_FORMS = ("json", "virsh", "hmp")
 
 
 def hmp_for(request: Mapping[str, Any], schema: Schema | None) -> Reverse:
-    """The HMP line that does what ``request`` does, checked by translating it forward again (hmp/reverse.py).
-    The table is QEMU 7.2's until the per-version one travels on the loaded schema."""
-    return hmp_line(request, COMMANDS + INFO, lambda line: Translator(schema).translate(line).requests)
+    """The HMP line that does what ``request`` does, checked by translating it forward again (hmp/reverse.py),
+    by the HMP table of the guest's QEMU version."""
+    table = table_of(schema)
+    return hmp_line(request, table.commands + table.info, lambda line: Translator(schema).translate(line).requests)
 
 
 def hmp_text(request: Mapping[str, Any], schema: Schema | None, colour: bool) -> str:
