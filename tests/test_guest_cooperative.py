@@ -323,11 +323,6 @@ def test_a_guest_panic_is_seen_as_libvirt_handles_the_crash(
     tmux.wait_for("EXIT=0")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vdbgsh/transport/libvirt_domains.py: ACTIVE_STATES lacks VIR_DOMAIN_CRASHED, so exec and attach call a "
-    "crashed guest libvirt kept (QEMU alive) 'not running' and hint 'virsh start'",
-)
 def test_a_crashed_guest_libvirt_kept_can_be_inspected_from_the_command_line(crashing_guest: LinuxGuest) -> None:
     guest = crashing_guest
     if guest.domain().state()[0] != libvirt.VIR_DOMAIN_CRASHED:  # run alone

@@ -139,3 +139,22 @@ def test_a_device_types_properties_are_asked_once_then_typed() -> None:
 def test_a_meta_command_is_not_planned_outside_the_shell() -> None:
     with pytest.raises(UsageError, match="meta-command of the interactive shell"):
         planned(plan_line(":help", context()))
+
+
+def test_an_exec_migration_is_refused_on_libvirt_where_the_sandbox_kills_qemu() -> None:
+    # Measured: libvirt's -sandbox spawn=deny kills 7.2's QEMU on migrate to exec: (the guest is lost); 11.1
+    # refuses to fork. A plain QEMU (--qmp) has no such sandbox, and '!' sends it for a libvirtd without it.
+    line = 'migrate -d "exec:cat > /tmp/m"'
+    with pytest.raises(UsageError, match="an exec: migration cannot start its command.*nothing was sent"):
+        planned(plan_line(line, context()))
+    with pytest.raises(UsageError, match="exec: migration"):
+        planned(
+            plan_line(
+                '{"execute":"migrate","arguments":{"channels":[{"channel-type":"main",'
+                '"addr":{"transport":"exec","args":["cat"]}}]}}',
+                context(),
+            )
+        )
+    assert planned(plan_line(line, context(libvirt=False))).requests[0]["arguments"]["uri"] == "exec:cat > /tmp/m"
+    assert planned(plan_line("!migrate uri=exec:cat", context())).forced
+    assert planned(plan_line("migrate uri=tcp:127.0.0.1:4444", context())).requests

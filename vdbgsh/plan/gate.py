@@ -7,7 +7,10 @@ translation, a transcript record, a transaction): what one path refuses, no path
 - a request past libvirt's string limit cannot even be encoded: refused before, so that nobody wonders whether
   it ran;
 - a memory dump (``x``/``xp``, typed bare or inside human-monitor-command) whose text would pass libvirt's reply
-  limit: past 10 MiB libvirtd gives up the guest's monitor until the guest restarts. Even '!' does not send that.
+  limit: past 10 MiB libvirtd gives up the guest's monitor until the guest restarts. Even '!' does not send that;
+- a migration to an ``exec:`` command on a libvirt guest: libvirt runs QEMU with ``-sandbox ...,spawn=deny``, and
+  the fork is refused (11.1) or kills QEMU, and the guest with it (7.2). '!' sends it (a libvirtd configured with
+  ``seccomp_sandbox = 0`` allows it).
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ def gate(request: JSONObject, *, libvirt: bool, forced: bool = False, qemu: tupl
                 "send less at once, or talk to the QMP socket of a plain QEMU with --qmp",
             )
         _dump_gate(request, forced, qemu)
+        if not forced:
+            _spawn_gate(request)
 
 
 def _dump_gate(request: JSONObject, forced: bool, qemu: tuple[int, int, int] | None) -> None:
@@ -66,6 +71,32 @@ def _dump_gate(request: JSONObject, forced: bool, qemu: tuple[int, int, int] | N
     refused = line_dump_refusal(command_line, limit_mib=limit, qemu=qemu)
     if refused is not None:
         raise UsageError(refused[0], refused[1].removeprefix("hint: "))
+
+
+def _spawn_gate(request: JSONObject) -> None:
+    """A migration whose destination is a command QEMU would have to start."""
+    if request.get("execute") not in ("migrate", "migrate-incoming"):
+        return
+    arguments = request.get("arguments")
+    if not isinstance(arguments, dict):
+        return
+    uri = arguments.get("uri")
+    channels = arguments.get("channels")
+    spawned = isinstance(uri, str) and uri.strip().startswith("exec:")
+    if isinstance(channels, list):
+        spawned = spawned or any(
+            isinstance(channel, dict)
+            and isinstance(channel.get("addr"), dict)
+            and channel["addr"].get("transport") == "exec"
+            for channel in channels
+        )
+    if spawned:
+        raise UsageError(
+            "libvirt runs QEMU with -sandbox spawn=deny: an exec: migration cannot start its command (QEMU 7.2 "
+            "dies of it, taking the guest with it; later ones refuse); nothing was sent",
+            "migrate to file:PATH (QEMU 8.2 on) or to tcp:/unix: with a listener; virsh save keeps a guest in a "
+            "file; '!' sends it anyway (a libvirtd with seccomp_sandbox = 0)",
+        )
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -25,8 +25,10 @@ STATE_NAMES = {
     libvirt.VIR_DOMAIN_CRASHED: "crashed",
     libvirt.VIR_DOMAIN_PMSUSPENDED: "pmsuspended",
 }
-# States in which QEMU runs and so has a monitor to talk to.
+# States in which QEMU runs and so has a monitor to talk to. A crashed guest libvirt reports as such only while its
+# QEMU lives (<on_crash>preserve</on_crash>): that is when its memory and registers are worth looking at.
 ACTIVE_STATES = {
+    libvirt.VIR_DOMAIN_CRASHED,
     libvirt.VIR_DOMAIN_RUNNING,
     libvirt.VIR_DOMAIN_BLOCKED,
     libvirt.VIR_DOMAIN_PAUSED,
