@@ -80,7 +80,7 @@ def test_none_is_said_when_hmp_cannot_do_the_same(request_: dict[str, Any], why:
 
 def test_the_virsh_line_is_quoted_for_a_shell() -> None:
     request = {"execute": "qom-get", "arguments": {"path": "/machine", "property": "it's"}}
-    line = copy_text("virsh", request, None, domain="my guest", uri="qemu:///system", colour=False)
+    line = copy_text("virsh", request, None, domain="my guest", uri="qemu:///system", colour=False).clipboard
     assert line == (
         "virsh -c qemu:///system qemu-monitor-command 'my guest' --pretty "
         """'{"execute":"qom-get","arguments":{"path":"/machine","property":"it'"'"'s"}}'"""
@@ -90,7 +90,7 @@ def test_the_virsh_line_is_quoted_for_a_shell() -> None:
 def test_secrets_stay_masked_in_every_form() -> None:
     request = {"execute": "set_password", "arguments": {"protocol": "vnc", "password": "hunter2"}}
     for form in ("json", "virsh", "hmp"):
-        assert "hunter2" not in copy_text(form, request, None, domain="g", uri=None, colour=False)
+        assert "hunter2" not in "".join(copy_text(form, request, None, domain="g", uri=None, colour=False))
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +147,7 @@ def test_translate_and_copy_in_the_shell_and_the_lines_run(loop: LoopThread, sha
 def test_translate_and_copy_in_a_terminal(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
     prompt = f"{shared_guest} (running)>"
     tmux.start("attach", shared_guest, env=home)
+    tmux._tmux("set-option", "-g", "set-clipboard", "on")  # the terminal takes OSC 52 into its paste buffer
     tmux.wait_for(prompt)
     tmux.type_line(":translate query-status")
     tmux.wait_for("HMP: info status")
@@ -155,5 +156,13 @@ def test_translate_and_copy_in_a_terminal(tmux: Tmux, shared_guest: str, home: d
     tmux.type_line(":copy virsh")
     screen = tmux.wait_for("""--pretty '{"execute":"query-name"}'""")
     assert "virsh -c qemu:///system qemu-monitor-command" in screen
+    # The transcript breaks the long line into rows; the clipboard has it whole, and it runs as it is.
+    copied = tmux._tmux("show-buffer").stdout
+    assert (
+        copied
+        == f"""virsh -c qemu:///system qemu-monitor-command {shared_guest} --pretty '{{"execute":"query-name"}}'"""
+    )
+    ran = subprocess.run(["sh", "-c", copied], capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(ran.stdout)["return"] == {"name": shared_guest}
     tmux.type_line(":copy hmp")
     tmux.wait_for("\ninfo name ")  # the row goes on to the events pane's edge

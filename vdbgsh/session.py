@@ -65,6 +65,7 @@ class Outcome(NamedTuple):
     quit: bool = False
     clear: bool = False
     page: bool = False  # show through the pager whatever its length
+    clipboard: str = ""  # for the terminal's clipboard as well (:copy)
 
 
 @dataclass
@@ -455,9 +456,8 @@ class Session:
             )
         uri = getattr(getattr(self.monitor, "commands", None), "uri", None)
         domain = self.monitor.target
-        return Outcome(
-            copy_text(args[0], self.last_request, self.loaded.schema, domain=domain, uri=uri, colour=self.colour)
-        )
+        copied = copy_text(args[0], self.last_request, self.loaded.schema, domain=domain, uri=uri, colour=self.colour)
+        return Outcome(copied.text, clipboard=copied.clipboard)
 
     def _help(self, args: tuple[str, ...]) -> str:
         shown = help_text(self.loaded.schema, args, self.width(), self.colour)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from vdbgsh.hmp.reverse import Reverse, hmp_line
 from vdbgsh.hmp.translate import Translator
@@ -36,21 +36,30 @@ def hmp_text(request: Mapping[str, Any], schema: Schema | None, colour: bool) ->
     return f"{paint('HMP:', BOLD, colour)} {untrusted_line(found.line)}"
 
 
+class Copied(NamedTuple):
+    text: str  # what the transcript shows
+    clipboard: str  # the line itself, for the terminal's clipboard ("" when there is none)
+
+
 def copy_text(
     form: str, request: Mapping[str, Any], schema: Schema | None, *, domain: str, uri: str | None, colour: bool
-) -> str:
+) -> Copied:
     """The last request in ``form`` (one of COPY_FORMS), one line, ready to paste."""
     masked = mask_request(dict(request))
     if form == "json":
-        return compact(masked)
-    if form == "hmp":
+        line = compact(masked)
+    elif form == "hmp":
         found = hmp_for(masked, schema)
-        return untrusted_line(found.line) if found.line is not None else note_text(f"no HMP line: {found.why}", colour)
-    words = ["virsh"]
-    if uri:
-        words += ["-c", mask_uri_credentials(uri)]
-    words += ["qemu-monitor-command", domain, "--pretty", compact(masked)]
-    return untrusted_line(shlex.join(words))
+        if found.line is None:
+            return Copied(note_text(f"no HMP line: {found.why}", colour), "")
+        line = untrusted_line(found.line)
+    else:
+        words = ["virsh"]
+        if uri:
+            words += ["-c", mask_uri_credentials(uri)]
+        words += ["qemu-monitor-command", domain, "--pretty", compact(masked)]
+        line = untrusted_line(shlex.join(words))
+    return Copied(line, line)
 
 
-__all__ = ["COPY_FORMS", "copy_text", "hmp_for", "hmp_text"]
+__all__ = ["COPY_FORMS", "Copied", "copy_text", "hmp_for", "hmp_text"]

@@ -44,7 +44,8 @@ META_COMMANDS: dict[str, MetaSpec] = {
     ),
     "copy": MetaSpec(
         ":copy json|virsh|hmp",
-        "the last request sent, as one-line JSON, as a virsh qemu-monitor-command line, or as HMP (secrets masked)",
+        "the last request sent, as one-line JSON, as a virsh qemu-monitor-command line, or as HMP (secrets masked); "
+        "also to the terminal's clipboard (OSC 52)",
         ("json", "virsh", "hmp"),
     ),
     "watch": MetaSpec(

@@ -40,6 +40,7 @@ from vdbgsh.session import Outcome, Session
 from vdbgsh.syntax.meta import is_meta, parse_meta
 from vdbgsh.transport import Event
 from vdbgsh.transport.interruptible import LONG_WAIT, long_wait_note
+from vdbgsh.ui.clipboard import send_to_clipboard
 from vdbgsh.ui.input_lexer import InputLexer
 from vdbgsh.ui.internal_error import internal_error_lines
 from vdbgsh.ui.json_continuation import json_is_open
@@ -420,6 +421,8 @@ class Shell:
             return False
         if outcome.clear:
             self.transcript.clear()
+        if outcome.clipboard:
+            send_to_clipboard(self.app.output, outcome.clipboard)
         await self._show(outcome.text, force_page=outcome.page)
         # The next prompt shows the state the command left, not the one before: asked after it, or already being
         # asked (an event's query that started after the reply, and took the stale mark with it).
