@@ -279,6 +279,15 @@ def test_shell_agent_read_only_refuses_run_allows_cat(shared_linux_guest: LinuxG
     assert "Linux version" in result.stdout
 
 
+def test_shell_agent_refuses_what_only_qemus_monitor_has(shared_linux_guest: LinuxGuest, home: dict[str, str]) -> None:
+    """Transactions and events are QEMU's: on the agent they are refused in one line, nothing is sent."""
+    lines = [":begin", "guest-ping", ":wait SHUTDOWN --timeout 1"]
+    result = vdbgsh("attach", "--agent", shared_linux_guest.name, input="\n".join(lines) + "\n", env=home)
+    assert "error: ':begin' is for QEMU's monitor: the guest agent has no transactions" in result.stdout
+    assert "error: ':wait' is for QEMU's monitor: the guest agent sends no events" in result.stdout
+    assert "{}" in result.stdout  # guest-ping ran: no transaction was open
+
+
 def test_run_and_cat_are_the_agents(shared_guest: str, home: dict[str, str]) -> None:
     result = vdbgsh("attach", shared_guest, input=":run true\n", env=home)
     assert "error: ':run' works on the guest agent only: attach with --agent" in result.stdout

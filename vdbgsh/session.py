@@ -288,6 +288,11 @@ class Session:
 
     async def _meta(self, meta: MetaCommand, text: str) -> Outcome:
         name, args = meta
+        if self.monitor.agent:  # transactions and events are QEMU's monitor's (vdbgsh/agent/)
+            from vdbgsh.agent.session_commands import qemu_only
+
+            if (refused := qemu_only(name)) is not None:
+                return Outcome(error_text([refused], self.colour))
         if name in ("begin", "commit", "abort", "actions", "drop"):
             return await self._transaction_meta(meta, text)
         if name == "translate":

@@ -61,3 +61,16 @@ def _text(shown: Shown, colour: bool) -> str:
     if shown.errors:
         parts.append(error_text(shown.errors, colour))
     return "\n".join(parts)
+
+
+# The shell's meta-commands that only QEMU's monitor can serve: on the agent, one line instead of a misleading try.
+_QEMU_ONLY = {
+    **dict.fromkeys(("begin", "commit", "abort", "actions", "drop"), "the guest agent has no transactions"),
+    "wait": "the guest agent sends no events",
+}
+
+
+def qemu_only(name: str) -> str | None:
+    """Why ``:name`` is refused on the guest agent; None when it works there."""
+    why = _QEMU_ONLY.get(name)
+    return None if why is None else f"':{name}' is for QEMU's monitor: {why}"
