@@ -8,9 +8,12 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import vdbgsh
 from tests.guest_facts import QemuFacts
 from tests.terminal import Tmux
+from vdbgsh.complete.candidates import SchemaCandidates
 from vdbgsh.render.help_topic import help_text
 from vdbgsh.render.qapi_docs import DATA, docs_for, shipped_versions
 from vdbgsh.schema.model import Schema
@@ -119,3 +122,19 @@ def test_shell_help_shows_the_documentation(
     screen = tmux.wait_for("Either device or node-name must be set but not both.")
     assert text in screen
     assert "the name of the device to take a snapshot of." in screen
+
+
+def test_the_menu_line_of_a_command_ends_with_qemus_first_sentence() -> None:
+    candidates = SchemaCandidates(schema_72())
+    assert candidates.command_summary("device_del") == "{id} · Remove a device from a guest"
+    assert candidates.command_summary("query-status").endswith(" · Query the run status of all VCPUs")
+    bare = SchemaCandidates(Schema.from_introspection(json.loads(SHIPPED_SCHEMA.read_text())))
+    assert bare.command_summary("device_del") == "{id}"  # no version known: no words, as before
+
+
+@pytest.mark.terminal(160, 30)  # at 80 columns the menu's line has room for the shape alone, which comes first
+def test_the_menu_shows_the_first_sentence(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
+    tmux.start("attach", shared_guest, env=home)
+    tmux.wait_for(f"{shared_guest} (running)>")
+    tmux.send("-l", "blockdev-snapshot-s")
+    tmux.wait_for("Takes a synchronous snapshot")

@@ -6,6 +6,7 @@ selection, an enum's values once. A keystroke then costs a scan of one sorted li
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -22,6 +23,7 @@ from vdbgsh.complete.context import (
 from vdbgsh.complete.matching import MatchIndex
 from vdbgsh.complete.paths import command_type, resolve, structured, subtree, variant_key
 from vdbgsh.hmp.table import Entry
+from vdbgsh.render.qapi_docs import docs_for
 from vdbgsh.schema.model import Member, Schema, SchemaType
 
 BOOLEAN_WORDS = ("on", "off", "true", "false")
@@ -29,6 +31,7 @@ BOOLEAN_WORDS = ("on", "off", "true", "false")
 COMMAND_METAS = frozenset({"help"})
 # Longest argument or return summary in a command's meta: the completion menu has one line for it.
 SUMMARY_WIDTH = 48
+SENTENCE_WIDTH = 40  # QEMU's first sentence of a command's documentation, in its menu line
 
 _SHELL_SPECIAL = frozenset(" \t\n'\"\\")
 
@@ -98,6 +101,7 @@ class SchemaCandidates:
         self._actions: MatchIndex[Candidate] | None = None
         self._read_only: MatchIndex[Candidate] | None = None
         self._events: MatchIndex[Candidate] | None = None
+        self._docs = docs_for(schema.qemu)  # QEMU's words of this version, for the commands' menu lines
 
     def complete(self, suggestion: Suggestion) -> list[Candidate]:
         """Ranked candidates for ``suggestion``."""
@@ -227,7 +231,12 @@ class SchemaCandidates:
         returned = self.schema.type(info.ret_type)
         if not (returned.meta == "object" and not returned.members and not returned.tag):
             shape.append("→ " + _clipped(self.schema.describe(info.ret_type), SUMMARY_WIDTH))
-        return " · ".join([*flags(info.features), " ".join(shape)] if shape else flags(info.features))
+        parts = [*flags(info.features), " ".join(shape)] if shape else list(flags(info.features))
+        # QEMU's own first sentence last: a narrow menu cuts it, never the shape before it.
+        entry = self._docs.command(name) if self._docs is not None else None
+        if entry is not None and entry.summary():
+            parts.append(textwrap.shorten(entry.summary(), SENTENCE_WIDTH, placeholder="…"))
+        return " · ".join(parts)
 
     def argument_names(self, suggestion: ArgumentName) -> list[Candidate]:
         schema = self.schema
