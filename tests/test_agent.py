@@ -288,6 +288,16 @@ def test_shell_agent_refuses_what_only_qemus_monitor_has(shared_linux_guest: Lin
     assert "{}" in result.stdout  # guest-ping ran: no transaction was open
 
 
+def test_shell_agent_copies_a_virsh_agent_line(shared_linux_guest: LinuxGuest, home: dict[str, str]) -> None:
+    name = shared_linux_guest.name
+    lines = ["guest-get-time", ":copy virsh", ":copy hmp"]
+    result = vdbgsh("attach", "--agent", name, input="\n".join(lines) + "\n", env=home)
+    assert "virsh -c qemu:///system qemu-agent-command " + name + ' --pretty \'{"execute":"guest-get-time"}\'' in (
+        result.stdout
+    )
+    assert "note: no HMP line: the guest agent runs no HMP" in result.stdout
+
+
 def test_run_and_cat_are_the_agents(shared_guest: str, home: dict[str, str]) -> None:
     result = vdbgsh("attach", shared_guest, input=":run true\n", env=home)
     assert "error: ':run' works on the guest agent only: attach with --agent" in result.stdout

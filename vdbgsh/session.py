@@ -461,7 +461,15 @@ class Session:
             )
         uri = getattr(getattr(self.monitor, "commands", None), "uri", None)
         domain = self.monitor.target
-        copied = copy_text(args[0], self.last_request, self.loaded.schema, domain=domain, uri=uri, colour=self.colour)
+        copied = copy_text(
+            args[0],
+            self.last_request,
+            self.loaded.schema,
+            domain=domain,
+            uri=uri,
+            colour=self.colour,
+            agent=self.monitor.agent,
+        )
         return Outcome(copied.text, clipboard=copied.clipboard)
 
     def _help(self, args: tuple[str, ...]) -> str:

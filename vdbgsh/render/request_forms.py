@@ -42,10 +42,20 @@ class Copied(NamedTuple):
 
 
 def copy_text(
-    form: str, request: Mapping[str, Any], schema: Schema | None, *, domain: str, uri: str | None, colour: bool
+    form: str,
+    request: Mapping[str, Any],
+    schema: Schema | None,
+    *,
+    domain: str,
+    uri: str | None,
+    colour: bool,
+    agent: bool = False,
 ) -> Copied:
-    """The last request in ``form`` (one of COPY_FORMS), one line, ready to paste."""
+    """The last request in ``form`` (one of COPY_FORMS), one line, ready to paste; ``agent``: it went to the guest
+    agent (virsh qemu-agent-command; no HMP)."""
     masked = mask_request(dict(request))
+    if form == "hmp" and agent:
+        return Copied(note_text("no HMP line: the guest agent runs no HMP", colour), "")
     if form == "json":
         line = compact(masked)
     elif form == "hmp":
@@ -57,7 +67,7 @@ def copy_text(
         words = ["virsh"]
         if uri:
             words += ["-c", mask_uri_credentials(uri)]
-        words += ["qemu-monitor-command", domain, "--pretty", compact(masked)]
+        words += ["qemu-agent-command" if agent else "qemu-monitor-command", domain, "--pretty", compact(masked)]
         line = untrusted_line(shlex.join(words))
     return Copied(line, line)
 

@@ -87,6 +87,7 @@ class AgentCommands:
 
     def __init__(self, commands: LibvirtCommands, timeout: int) -> None:
         self.commands = commands
+        self.uri = commands.uri
         self.timeout = timeout
         self.target = commands.target
         self.instance = commands.instance
