@@ -38,10 +38,11 @@ POOL = "http://deb.debian.org/debian/pool/main/q/qemu/"
 # QEMU version -> Debian's file with its words: the upstream source tarball (qapi/*.json), or, where the mirror
 # carries no source (sid's 11.1 here), the binary package with the QMP reference Sphinx rendered from the same
 # doc comments (qemu-qmp-ref.html, read by scripts/qapi_docs_html.py). 7.2 is Debian 12's (the host stack),
-# 10.0 Debian 13's, 11.1 sid's (the chroot stack).
+# 10.0 Debian 13's, 10.2 the newest source the mirror has, 11.1 sid's (the chroot stack).
 VERSIONS = {
     "7.2.0": "qemu_7.2+dfsg.orig.tar.xz",
     "10.0.13": "qemu_10.0.13+ds.orig.tar.xz",
+    "10.2.2": "qemu_10.2.2+ds.orig.tar.xz",
     "11.1.3": "qemu-system-data_11.1.3+ds-1_all.deb",
 }
 HTML_IN_DEB = "./usr/share/doc/qemu-system-common/interop/qemu-qmp-ref.html"
