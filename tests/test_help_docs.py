@@ -69,6 +69,10 @@ def test_help_with_a_tag_value_shows_that_branch_only() -> None:
     wrong = help_text(schema_72(), ("blockdev-add", "driver=qcow3"), 100, False).text
     assert "no driver=qcow3; the values are: " in wrong
     assert "adds:" not in wrong
+    other = help_text(schema_72(), ("blockdev-add", "format=qcow2"), 100, False).text.split("\n")
+    assert other[3] == "format= chooses none of blockdev-add's branches: only driver=VALUE does"
+    flat = help_text(schema_72(), ("query-status", "a=b"), 100, False).text
+    assert "a= chooses none of query-status's branches: it has none" in flat
 
 
 def test_no_words_for_a_version_older_than_every_file() -> None:

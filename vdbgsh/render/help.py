@@ -271,6 +271,10 @@ def help_command(
         doc.lines.append("arguments and reply unknown: this QEMU gave its command names only (no query-qmp-schema)")
         return doc.text()
     arguments = schema.arguments(name)
+    unchosen = [key for key in doc.chosen if key != arguments.tag]
+    if unchosen:  # help CMD foo=bar where nothing branches on foo: said, not silently ignored
+        choice = f"only {arguments.tag}=VALUE does" if arguments.tag else "it has none"
+        doc.lines.append(f"{', '.join(k + '=' for k in unchosen)} chooses none of {name}'s branches: {choice}")
     if arguments.members or arguments.tag:
         doc.lines.append(doc.paint("arguments:", BOLD))
         if entry is not None and entry.arguments_text:
