@@ -182,6 +182,21 @@ def test_exec_agent_to_several_guests_is_refused_not_sent_to_their_monitors(home
     )
 
 
+def test_an_agent_transcript_replays_on_the_agent(shared_linux_guest: LinuxGuest, tmp_path: Path) -> None:
+    name = shared_linux_guest.name
+    log = tmp_path / "agent.log"
+    recorded = vdbgsh("exec", "--agent", "--log", str(log), name, "guest-get-host-name")
+    assert recorded.returncode == 0, recorded.stderr
+    start = json.loads(log.read_text().splitlines()[0])
+    assert start["agent"] is True
+    replayed = vdbgsh("replay", str(log))
+    assert (replayed.returncode, replayed.stderr) == (0, "")
+    assert json.loads(replayed.stdout) == shared_linux_guest.agent("guest-get-host-name")
+    script = vdbgsh("replay", "--script", str(log))
+    assert script.returncode == 0, script.stderr
+    assert '"$vdbgsh" exec --agent ' in script.stdout
+
+
 # The shell over the agent.
 
 

@@ -401,7 +401,9 @@ class Session:
         ``uri`` (libvirt) or ``qmp`` (socket address) go in the transcript for replay."""
         from vdbgsh.transcript.writer import TranscriptWriter
 
-        writer = TranscriptWriter(path, self.monitor.target, schema=self.loaded.schema, uri=uri, qmp=qmp)
+        writer = TranscriptWriter(
+            path, self.monitor.target, schema=self.loaded.schema, uri=uri, qmp=qmp, agent=self.monitor.agent
+        )
         writer.on_failure = lambda failure: self.show(error_text([failure], self.colour)) if self.show else None
         self.stop_log()
         self.transcript = writer

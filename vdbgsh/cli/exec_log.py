@@ -29,7 +29,7 @@ def open_exec_log(path: str, target: Target, words: list[str]) -> tuple[Transcri
     """The transcript (opened now: a bad path fails before anything is sent) and the command line as typed."""
     qmp = str(target.qmp) if target.qmp is not None else None
     uri = target.uri if qmp is None else None
-    writer = ExecTranscript(path, target.describe(), uri=uri, qmp=qmp, on_failure=_say_at_once)
+    writer = ExecTranscript(path, target.describe(), uri=uri, qmp=qmp, on_failure=_say_at_once, agent=target.agent)
     # One word (a JSON request, or a line exec reads as the shell does) is kept as typed: quoted whole by shlex,
     # the masker would read it as one command name and miss its secrets.
     line = words[0] if len(words) == 1 else shlex.join(words)

@@ -24,10 +24,13 @@ def run_replay(args: argparse.Namespace, env: Environment) -> int:
     records = read_transcript(args.file, env)
     requests = [record for record in records if record.type == "request"]
     domain, uri, qmp = _where(args, records, requests, env)
+    # Recorded on the guest agent (exec/attach --agent): replayed there, never to QEMU's monitor.
+    agent = qmp is None and any(record.type == "start" and record.fields.get("agent") is True for record in records)
     if args.script:
         from vdbgsh.transcript.script import shell_script
 
         options = ["--yes"] if args.yes else []
+        options += ["--agent"] if agent else []
         script = shell_script(requests, args.file, domain=domain, uri=uri, qmp=qmp, exec_options=options)
         print(script, end="", file=env.stdout, flush=True)
         return EXIT_OK
@@ -43,7 +46,7 @@ def run_replay(args: argparse.Namespace, env: Environment) -> int:
             "nothing sent",
             "--skip-masked replays the other requests",
         )
-    target = Target(qmp=parse_qmp_address(qmp)) if qmp is not None else Target(uri=uri, domain=domain)
+    target = Target(qmp=parse_qmp_address(qmp)) if qmp is not None else Target(uri=uri, domain=domain, agent=agent)
     return _replay(args, env, target, requests, {record.line_no for record, _found in masked})
 
 
@@ -59,6 +62,7 @@ def _replay(
     printer = ReplyPrinter(env, args.raw, args.layout)
     guest = Guest(target, validate=False)
     guest.guard = ExecGuard.from_args(args, env, libvirt=target.qmp is None, batch=args.file == "-")
+    guest.guard.policy.agent = target.agent
     try:
         for record in requests:
             prefix = f"{args.file}:{record.line_no}: "

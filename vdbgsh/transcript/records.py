@@ -54,12 +54,17 @@ def dumps(record: JSONObject) -> str:
     return json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
-def start_record(at: float, domain: str, uri: str | None = None, qmp: str | None = None) -> JSONObject:
+def start_record(
+    at: float, domain: str, uri: str | None = None, qmp: str | None = None, *, agent: bool = False
+) -> JSONObject:
+    """``agent``: the requests went to the guest agent (--agent), and a replay sends them there again."""
     record: JSONObject = {"timestamp": iso_utc(at), "type": "start", "domain": domain, "vdbgsh": __version__}
     if uri is not None:
         record["uri"] = uri
     if qmp is not None:
         record["qmp"] = qmp
+    if agent:
+        record["agent"] = True
     return record
 
 

@@ -131,6 +131,7 @@ class TranscriptWriter:
         qmp: str | None = None,
         clock: Callable[[], float] = time.time,
         on_failure: Callable[[str], None] | None = None,
+        agent: bool = False,
     ) -> None:
         self.path = Path(path).expanduser()
         self.domain = domain
@@ -143,7 +144,7 @@ class TranscriptWriter:
         self._why = ""
         self._started = False
         self._descriptor: int | None = open_private(self.path)
-        self._write(start_record(clock(), domain, uri=uri, qmp=qmp))
+        self._write(start_record(clock(), domain, uri=uri, qmp=qmp, agent=agent))
         if self.failure:  # nothing can be recorded: an error now, not a "recording" that records nothing
             raise UsageError(
                 f"cannot write transcript {self.path}: {self._why}", "free some space, or give a file on another disk"
