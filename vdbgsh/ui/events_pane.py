@@ -3,6 +3,8 @@ with an ellipsis at the pane's edge); the event picked with F3 shows whole, over
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.formatted_text.utils import fragment_list_width
 from prompt_toolkit.layout.controls import UIContent, UIControl
@@ -13,6 +15,7 @@ from vdbgsh.events.format import clock, identifying_first
 from vdbgsh.events.view import EventsView, Numbered
 from vdbgsh.render.json_text import compact
 from vdbgsh.render.untrusted import untrusted_line
+from vdbgsh.transport.base import Event
 from vdbgsh.ui.wrap import wrap_fragments
 
 # Events that mean the guest stopped or went away stand out; the ones that say it is fine again are green.
@@ -48,11 +51,15 @@ def event_fragments(numbered: Numbered, selected: bool) -> StyleAndTextTuples:
     return line
 
 
-def event_rows(numbered: Numbered, selected: bool, width: int) -> list[StyleAndTextTuples]:
-    """An event fitted to the pane: cut with an ellipsis at its edge, or, picked, shown whole over several rows."""
+def event_rows(numbered: Numbered, selected: bool, width: int, cause: str = "") -> list[StyleAndTextTuples]:
+    """An event fitted to the pane: cut with an ellipsis at its edge, or, picked, shown whole over several rows,
+    with the command that most likely caused it (``cause``, events/cause.py) under it."""
     line = event_fragments(numbered, selected)
     if selected:
-        return wrap_fragments(line, width)[:_SELECTED_ROWS]
+        rows = wrap_fragments(line, width)
+        if cause:
+            rows += wrap_fragments([("class:event.selected class:event.cause", f"← {cause}")], width)
+        return rows[:_SELECTED_ROWS]
     return [fit_fragments(line, width)]
 
 
@@ -104,6 +111,7 @@ def title_fragments(view: EventsView, focused: bool) -> StyleAndTextTuples:
 class EventsControl(UIControl):
     def __init__(self, view: EventsView) -> None:
         self.view = view
+        self.cause: Callable[[Event], str] | None = None  # the picked event's likely cause, "" when none is known
 
     def is_focusable(self) -> bool:
         return True
@@ -114,7 +122,8 @@ class EventsControl(UIControl):
         picked = (0, 0)  # the rows of the selected event, which stay on the screen
         for numbered in view.window(height):
             selected = numbered.seq == view.selected
-            rows = event_rows(numbered, selected, width)
+            cause = self.cause(numbered.event) if selected and self.cause is not None else ""
+            rows = event_rows(numbered, selected, width, cause)
             if selected:
                 picked = (len(lines), len(lines) + len(rows))
             lines += rows

@@ -125,6 +125,7 @@ class Shell:
         session.show = self.write
         # What this shell sent, for the event detail view's "most likely caused by" (events/cause.py).
         self.causes = CauseLog()
+        self.screen.events_control.cause = lambda event: cause_line(self.causes.cause(event))
         session.observers.append(lambda exchange: self.causes.record(exchange.request, exchange.reply.elapsed))
         # The monitor's events and its going away; reopen (when given) reconnects and attaches again.
         self.link = MonitorLink(session, self.on_event, self._said_by_link, reopen=reopen)
