@@ -11,13 +11,14 @@ from pathlib import Path
 import libvirt
 import pytest
 
-from tests.conftest import unique_name, vdbgsh
+from tests.conftest import unique_name, vdbgsh, vdbgsh_in_terminal
 from tests.linux_guest import LinuxGuest
 from tests.terminal import Tmux
 from tests.test_guard_cli import on_terminal
 from vdbgsh.agent.schema import DATA, agent_schema, chosen_version, shipped_versions
 from vdbgsh.guest.definitions import domain_xml, qemu_binary
 from vdbgsh.guest.libvirt_guest import destroy_quietly
+from vdbgsh.render.ansi import strip_ansi
 
 AGENT_CHANNEL = "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
 
@@ -53,6 +54,18 @@ def test_exec_agent_ping_info_osinfo(shared_linux_guest: LinuxGuest) -> None:
     assert osinfo.returncode == 0, osinfo.stderr
     kernel = shared_linux_guest.shell("uname -r").strip()
     assert json.loads(osinfo.stdout)["kernel-release"] == kernel
+
+
+def test_exec_agent_tables_on_a_terminal_json_when_piped(shared_linux_guest: LinuxGuest) -> None:
+    name = shared_linux_guest.name
+    kernel = shared_linux_guest.shell("uname -r").strip()
+    status, shown = vdbgsh_in_terminal("exec", "--agent", name, "guest-get-osinfo")
+    assert status == 0, shown
+    rows = [line.split() for line in strip_ansi(shown).replace("\r\n", "\n").splitlines()]
+    assert ["member", "value"] in rows
+    assert ["kernel-release", kernel] in rows
+    piped = vdbgsh("exec", "--agent", name, "guest-get-osinfo")
+    assert json.loads(piped.stdout)["kernel-release"] == kernel
 
 
 def test_exec_agent_types_arguments_from_the_schema(shared_linux_guest: LinuxGuest) -> None:

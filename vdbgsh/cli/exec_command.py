@@ -226,7 +226,10 @@ def carry_out(guest: Guest, printer: ReplyPrinter, plan: Plan, dry_run: bool, pr
             guest.transcript.record(guest.line or plan.source, request, reply)
         if plan.retry_as_hmp and not reply.ok and reply.error_class == "CommandNotFound":
             return _not_found(guest, printer, reply, plan.retry_as_hmp, prefix)
-        status = _shown(printer, step.hmp_text, reply, prefix)
+        if guest.target.agent and _agent_table(printer, request, reply):
+            status = EXIT_OK
+        else:
+            status = _shown(printer, step.hmp_text, reply, prefix)
         if guest.transcript is not None and guest.transcript.failure:
             return EXIT_USAGE  # --log could not record it (said on stderr): nothing more goes unrecorded
         if status != EXIT_OK:
@@ -255,6 +258,22 @@ def _help(guest: Guest, printer: ReplyPrinter, topic: tuple[str, ...], prefix: s
         return EXIT_USAGE
     print(shown.text, file=env.stdout, flush=True)
     return EXIT_OK
+
+
+def _agent_table(printer: ReplyPrinter, request: JSONObject, reply: Reply) -> bool:
+    """guest-get-osinfo and guest-network-get-interfaces as tables on a terminal (as the shell shows them); piped,
+    the JSON stays for scripts. True when shown."""
+    if not reply.ok or printer.raw or printer.layout != "pretty":
+        return False
+    import shutil
+
+    from vdbgsh.agent.tables import agent_table
+
+    width = shutil.get_terminal_size().columns
+    table = agent_table(str(request.get("execute")), reply.value, width, printer.env.colour)
+    if table is not None:
+        print(table, file=printer.env.stdout, flush=True)
+    return table is not None
 
 
 def _shown(printer: ReplyPrinter, hmp_text: bool, reply: Reply, prefix: str) -> int:
