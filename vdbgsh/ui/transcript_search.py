@@ -40,6 +40,8 @@ class TranscriptSearch:
         self.buffer = Buffer(name="find", multiline=False, on_text_changed=lambda _buffer: self.search())
         self.matches: list[Match] = []
         self.current: int | None = None  # index into matches
+        # Each line's text without colours, by absolute line number: stripped once, not on every key typed.
+        self._plain: dict[int, str] = {}
         self.window = Window(
             BufferControl(self.buffer),
             get_line_prefix=lambda _line, _wrap: [("class:bottom-toolbar.key", "find: ")],
@@ -81,8 +83,14 @@ class TranscriptSearch:
         pattern = self._folded(self.pattern)
         if pattern:
             transcript = self.transcript
+            if self._plain and min(self._plain) < transcript.dropped:
+                self._plain = {key: text for key, text in self._plain.items() if key >= transcript.dropped}
             for index in range(len(transcript)):
-                text = self._folded(strip_ansi(transcript.line(index)))
+                key = transcript.dropped + index
+                plain = self._plain.get(key)
+                if plain is None:
+                    plain = self._plain[key] = strip_ansi(transcript.line(index))
+                text = self._folded(plain)
                 start = text.find(pattern)
                 while start >= 0:
                     self.matches.append(Match(transcript.dropped + index, start))
