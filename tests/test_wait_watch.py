@@ -260,6 +260,7 @@ def test_watch_in_a_terminal(tmux: Tmux, guest: str, home: dict[str, str]) -> No
     screen = tmux.wait_for(" left")
     assert re.search(r"mirror j0 +█*░+ +\d+\.\d% +[\d.]+ MiB/s", screen), screen
     assert screen.count("Every 0.5 s") == 1
+    assert "│ events" in screen  # the events pane stays in view beside the watch
     tmux.send("q")
     tmux.wait_for(":watch stopped after")
     tmux.type_line("query-name")

@@ -62,15 +62,17 @@ class Watcher:
         self.text = ""  # what the view shows now (ANSI)
         self._stop: asyncio.Event | None = None
         view = Window(FormattedTextControl(self._fragments), wrap_lines=True, style="class:watch")
-        # Over the transcript and the events pane; the input line and the toolbar stay in view below it.
+        # Over the transcript only (its size as last drawn): the events pane, the input line and the toolbar stay
+        # in view, the job's events arriving beside its bar.
+        transcript = screen.transcript_control
         screen.root.floats.insert(
             0,
             Float(
                 content=ConditionalContainer(view, filter=Condition(lambda: self.active)),
                 top=0,
                 left=0,
-                right=0,
-                bottom=2,
+                width=lambda: transcript.width,
+                height=lambda: transcript.height,
             ),
         )
 
