@@ -1,5 +1,6 @@
-"""``vdbgsh exec`` across a fleet: the targets resolved, each line planned per kind of QEMU, the guard rails asked
-once, the requests sent concurrently, the replies reported as they come."""
+"""``vdbgsh exec`` across a fleet: the targets resolved, then for each guest at once (a bound per host) its kind of
+QEMU asked, the lines planned (once per kind), the guard rails applied (one question for all), the requests sent;
+the replies reported as they come. No guest waits for another: one that hangs holds up only its own row."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from vdbgsh.cli.environment import Environment
-from vdbgsh.errors import EXIT_OK, UsageError, VdbgshError
+from vdbgsh.errors import UsageError, VdbgshError
+from vdbgsh.fleet.consent import ConsentGate, Question
 from vdbgsh.fleet.outcome import UNREACHABLE, Outcome, failed
-from vdbgsh.fleet.planning import Kind, Planned, Probe, plan_kind, probe
+from vdbgsh.fleet.planning import KindPlanner, Note, probe
 from vdbgsh.fleet.report import Reporter
 from vdbgsh.fleet.run import DEFAULT_PARALLEL, Emit, Interrupted, for_each
 from vdbgsh.fleet.send import Exchange, Input, carry_out
@@ -20,6 +22,10 @@ from vdbgsh.plan.planner import plan_line, plan_words
 from vdbgsh.render.untrusted import untrusted_line
 
 NO_HOST_DOMAIN = ""  # an unreachable host's row: which of its guests were meant is not known
+
+
+class DryRun(dict[str, Any]):
+    """What one guest would be sent (``--dry-run``), printed as one JSON object."""
 
 
 def run_fleet(args: argparse.Namespace, env: Environment) -> int:
@@ -33,7 +39,6 @@ def run_fleet(args: argparse.Namespace, env: Environment) -> int:
     if batch and rest:
         raise UsageError(f"unexpected '{rest[0]}' after '-'", "with '-', commands come one per line on stdin")
     inputs = _inputs(env, command, rest, batch)
-    parallel = args.parallel or DEFAULT_PARALLEL
     transcript = None
     if args.log:
         from vdbgsh.fleet.transcript import FleetTranscript
@@ -41,7 +46,7 @@ def run_fleet(args: argparse.Namespace, env: Environment) -> int:
 
         transcript = FleetTranscript(args.log, [resolve_uri(uri) for uri in selection.uris])
     try:
-        return _run(args, env, selection, inputs, batch=batch, parallel=parallel, transcript=transcript)
+        return _run(args, env, selection, inputs, batch=batch, transcript=transcript)
     finally:
         if transcript is not None:
             transcript.close()
@@ -72,47 +77,66 @@ def _run(
     inputs: list[tuple[int | None, Any]],
     *,
     batch: bool,
-    parallel: int,
     transcript: Any,
 ) -> int:
     hosts = open_hosts(selection.uris)
     resolved = resolve(selection, hosts)
     members = resolved.members
-    reporter = Reporter(env, output=args.output, total=len(members) * len(inputs))
+    reporter = Reporter(env, output=args.output, total=len(members))
     for host in hosts:
         if host.error:
             reporter.arrived(failed(host.uri, NO_HOST_DOMAIN, UNREACHABLE, host.error))
-    try:
-        kinds = _probe(members, reporter, parallel)
-        plans = _plan(kinds, inputs, reporter, validate=not args.no_validate)
+    planner = KindPlanner([steps for _no, steps in inputs], validate=not args.no_validate)
+    gate = ConsentGate(args, env, members, batch=batch)
+    line_nos = [line_no for line_no, _steps in inputs]
+    said: set[str] = set()
+
+    def work(member: Member, emit: Emit) -> None:
+        uri, name = member.host.uri, member.name
+        found = probe(member)
+        if found.kind is None:
+            emit(failed(uri, name, UNREACHABLE, found.error))
+            return
+        try:
+            plans = planner.plans(found.kind, member, emit).plans
+        except VdbgshError as err:
+            emit(failed(uri, name, UNREACHABLE, err.message))
+            return
+        plans = [_no_asked_secret(planned) for planned in plans]
         if args.dry_run:
-            return _dry_run(env, plans, kinds)
-        from vdbgsh.fleet.consent import guarded
+            emit(_dry_run(member, plans))
+            return
+        judged = gate.judge(plans, emit)
+        inputs_here = [Input(no, planned) for no, planned in zip(line_nos, judged, strict=True)]
+        carry_out(member, inputs_here, emit, keep_going=bool(args.keep_going))
 
-        judged = guarded(args, env, dict(plans), dict(kinds), batch=batch)
-        line_nos = [line_no for line_no, _steps in inputs]
-        work: dict[int, list[Input]] = {}
-        for kind, kind_members in kinds.items():
-            kind_inputs = [Input(no, planned) for no, planned in zip(line_nos, judged[kind], strict=True)]
-            for member in kind_members:
-                work[id(member)] = kind_inputs
-        sending = [member for kind_members in kinds.values() for member in kind_members]
+    answered: dict[int, int] = {}  # outcomes per guest: one that has them all is not left waiting by Ctrl-C
 
-        def send(member: Member, emit: Emit) -> None:
-            carry_out(member, work[id(member)], emit, keep_going=args.keep_going or False)
+    def arrived(member: Member, item: Any) -> None:
+        if isinstance(item, Outcome):
+            answered[id(member)] = answered.get(id(member), 0) + 1
+            reporter.arrived(item)
+        elif isinstance(item, Exchange):
+            if transcript is not None:
+                transcript.record_for(member.host.uri, member.name, item)
+        elif isinstance(item, Question):
+            reporter.pause_progress()
+            gate.answer(item)
+        elif isinstance(item, Note):
+            if item.text not in said:
+                said.add(item.text)
+                env.error(f"note: {untrusted_line(item.text)}")
+        elif isinstance(item, DryRun):
+            reporter.dry_run(item)
+        else:  # an exception of ours in a worker: this guest's row says it
+            reporter.arrived(failed(member.host.uri, member.name, UNREACHABLE, f"internal error: {item!r}"))
 
-        def arrived(member: Member, item: Any) -> None:
-            if isinstance(item, Exchange):
-                if transcript is not None:
-                    transcript.record_for(member.host.uri, member.name, item)
-            elif isinstance(item, Outcome):
-                reporter.arrived(item)
-            else:  # an exception of ours in a worker: this guest's row says it
-                reporter.arrived(failed(member.host.uri, member.name, UNREACHABLE, f"internal error: {item!r}"))
-
-        for_each(sending, send, arrived, parallel=parallel, tick=reporter.tick)
+    try:
+        for_each(members, work, arrived, parallel=args.parallel or DEFAULT_PARALLEL, tick=reporter.tick)
     except Interrupted as stopped:
-        pending = [(member.host.uri, member.name) for member in stopped.pending]
+        pending = [
+            (member.host.uri, member.name) for member in stopped.pending if answered.get(id(member), 0) < len(inputs)
+        ]
         status = reporter.finish(resolved.unmatched, pending)
         env.error(
             f"interrupted: stopped waiting for {len(pending)} guest{'s' * (len(pending) != 1)}; "
@@ -122,47 +146,7 @@ def _run(
     return reporter.finish(resolved.unmatched)
 
 
-def _probe(members: list[Member], reporter: Reporter, parallel: int) -> dict[Kind, list[Member]]:
-    """Every guest's kind of QEMU, asked at once; a guest that cannot be asked is reported unreachable."""
-    kinds: dict[Kind, list[Member]] = {}
-
-    def arrived(member: Member, found: Probe) -> None:
-        if found.kind is None:
-            reporter.arrived(failed(member.host.uri, member.name, UNREACHABLE, found.error))
-        else:
-            kinds.setdefault(found.kind, []).append(member)
-
-    try:
-        for_each(members, lambda member, emit: emit(probe(member)), arrived, parallel=parallel)
-    except Interrupted as stopped:
-        stopped.pending.extend(member for kind_members in kinds.values() for member in kind_members)
-        raise
-    return kinds
-
-
-def _plan(
-    kinds: dict[Kind, list[Member]], inputs: list[tuple[int | None, Any]], reporter: Reporter, *, validate: bool
-) -> dict[Kind, list[Planned]]:
-    plans: dict[Kind, list[Planned]] = {}
-    said: set[str] = set()
-    for kind, kind_members in list(kinds.items()):
-        try:
-            found = plan_kind(kind_members[0], kind.version, [steps for _no, steps in inputs], validate=validate)
-        except VdbgshError as err:
-            for member in kinds.pop(kind):
-                reporter.arrived(failed(member.host.uri, member.name, UNREACHABLE, err.message))
-            continue
-        plans[kind] = [_no_asked_secret(planned) for planned in found.plans]
-        for planned in found.plans:
-            if not isinstance(planned, str):
-                for note in planned.deprecations:
-                    if note not in said:
-                        said.add(note)
-                        reporter.env.error(f"note: {untrusted_line(note)}")
-    return plans
-
-
-def _no_asked_secret(planned: Planned) -> Planned:
+def _no_asked_secret(planned: Any) -> Any:
     if isinstance(planned, str):
         return planned
     from vdbgsh.syntax.asked_secrets import asked_secrets
@@ -172,23 +156,12 @@ def _no_asked_secret(planned: Planned) -> Planned:
     return planned
 
 
-def _dry_run(env: Environment, plans: dict[Kind, list[Planned]], kinds: dict[Kind, list[Member]]) -> int:
-    """What each kind of QEMU would be sent, unsent: one JSON object per kind and line."""
-    import json
-
-    from vdbgsh.fleet.planning import version_text
+def _dry_run(member: Member, plans: list[Any]) -> DryRun:
     from vdbgsh.syntax.secrets import mask_request
 
-    for kind, kind_plans in plans.items():
-        for planned in kind_plans:
-            record: dict[str, Any] = {
-                "uri": kind.uri,
-                "qemu": version_text(kind.version),
-                "domains": [member.name for member in kinds[kind]],
-            }
-            if isinstance(planned, str):
-                record["refused"] = planned
-            else:
-                record["requests"] = [mask_request(request) for request in planned.requests]
-            print(json.dumps(record, ensure_ascii=False), file=env.stdout, flush=True)
-    return EXIT_OK
+    record = DryRun(uri=member.host.uri, domain=member.name)
+    record["requests"] = [
+        {"refused": planned} if isinstance(planned, str) else [mask_request(request) for request in planned.requests]
+        for planned in plans
+    ]
+    return record

@@ -1,22 +1,26 @@
-"""The guard rails across a fleet: the plans each kind of QEMU got, judged as a single exec judges one, and one
-question for the whole fleet naming how many guests on how many hosts a state-changing command would touch.
+"""The guard rails across a fleet: each kind of QEMU's plans judged as a single exec judges one, and one question
+for the whole fleet naming how many guests on how many hosts a state-changing command would touch.
 
-``l`` (or ``list``) lists those guests and asks again; ``y``/``yes`` sends; anything else, an empty line or end of
-input cancels. The answer comes from stdin when it and stderr are terminals, for a batch (``-``, whose stdin holds
-the commands) from the controlling terminal; with neither there is nobody to ask, and ``--yes`` is needed.
+The question is asked by the main thread the first time a guest's worker needs the answer, and that answer holds
+for every guest (the others' workers wait for it; guests that need no answer go on meanwhile). ``l`` (or
+``list``) lists the guests and asks again; ``y``/``yes`` sends; anything else, an empty line or end of input
+cancels. The answer comes from stdin when it and stderr are terminals, for a batch (``-``, whose stdin holds the
+commands) from the controlling terminal; with neither there is nobody to ask, and ``--yes`` is needed.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
-from typing import Any, TextIO
+import threading
+from collections.abc import Callable
+from typing import NamedTuple, TextIO
 
 from vdbgsh.cli.environment import Environment, _isatty
 from vdbgsh.cli.guard_rails import policy_from_args
 from vdbgsh.fleet.planning import Planned
+from vdbgsh.fleet.run import Emit
 from vdbgsh.fleet.targets import Member
-from vdbgsh.guard.policy import ASK, REFUSE
+from vdbgsh.guard.policy import ASK, REFUSE, GuardPolicy
 from vdbgsh.render.untrusted import untrusted_line
 
 YES = ("y", "yes")
@@ -25,58 +29,73 @@ LIST = ("l", "list")
 Ask = Callable[[str, Callable[[], None]], bool]
 
 
-def guarded(
-    args: argparse.Namespace,
-    env: Environment,
-    plans: Mapping[Any, list[Planned]],
-    members: Mapping[Any, list[Member]],
-    *,
-    batch: bool,
-) -> dict[Any, list[Planned]]:
-    """``plans`` (per kind of QEMU) with what may not be sent replaced by why; asks once if anything needs it."""
-    policy = policy_from_args(args)
-    judged: dict[Any, list[Planned]] = {}
-    asking: list[tuple[Any, int, str, str]] = []  # kind, input index, the question, the command
-    for kind, kind_plans in plans.items():
-        judged[kind] = list(kind_plans)
-        policy.bind(f"{len(members[kind])} guests", libvirt=True)
-        for index, planned in enumerate(kind_plans):
+class Question(NamedTuple):
+    """A worker's request to the main thread: ask (once) and set ``answered``."""
+
+    command: str
+    sentence: str  # the guard's own question for one request, naming what libvirt will not know
+    answered: threading.Event
+
+
+class ConsentGate:
+    def __init__(self, args: argparse.Namespace, env: Environment, members: list[Member], *, batch: bool) -> None:
+        self.env = env
+        self.members = members
+        self.batch = batch
+        policy = policy_from_args(args)
+        self._settings = (policy.confirm_setting, policy.read_only, policy.read_only_source)
+        self._refusal = ""  # after the question: why not sent ("" while sending is allowed)
+        self._asked = False
+        self.hosts = len({member.host.uri for member in members})
+
+    def _policy(self) -> GuardPolicy:
+        confirm, read_only, source = self._settings
+        policy = GuardPolicy(confirm=confirm, read_only=read_only, read_only_source=source)
+        policy.bind(f"{len(self.members)} guests", libvirt=True)
+        return policy
+
+    def judge(self, plans: list[Planned], emit: Emit) -> list[Planned]:
+        """In a worker: ``plans`` with what may not be sent replaced by why, waiting for the answer if needed."""
+        policy = self._policy()
+        judged = list(plans)
+        for index, planned in enumerate(plans):
             if isinstance(planned, str):
                 continue
             decision = policy.decide(planned.requests)
             if decision.verdict == REFUSE:
-                judged[kind][index] = decision.message
+                judged[index] = decision.message
             elif decision.verdict == ASK:
-                asking.append((kind, index, decision.message, decision.effect.command))
-    if not asking:
+                question = Question(decision.effect.command, decision.message, threading.Event())
+                emit(question)
+                question.answered.wait()
+                if self._refusal:
+                    judged[index] = self._refusal
         return judged
-    touched = [member for kind in dict.fromkeys(kind for kind, *_ in asking) for member in members[kind]]
-    hosts = {member.host.uri for member in touched}
-    commands = ", ".join(dict.fromkeys(command for *_, command in asking))
-    first_question = asking[0][2]
-    question = (
-        f"{commands} would go to {len(touched)} guest{'s' * (len(touched) != 1)} on {len(hosts)} "
-        f"host{'s' * (len(hosts) != 1)} ('l' lists them). {first_question}"
-    )
-    ask = _asker(env, batch=batch)
-    if ask is None:
-        why = (
-            f"refused: {commands} changes what libvirt tracks of {len(touched)} guests on {len(hosts)} hosts and "
-            "there is no terminal to confirm it; --yes sends it anyway"
-        )
-        answer = False
-    else:
+
+    def answer(self, question: Question) -> None:
+        """In the main thread: the one question (the first time), then every waiting worker let go."""
+        if not self._asked:
+            self._asked = True
+            self._refusal = self._ask(question)
+        question.answered.set()
+
+    def _ask(self, question: Question) -> str:
+        count = len(self.members)
+        guests = f"{count} guest{'s' * (count != 1)} on {self.hosts} host{'s' * (self.hosts != 1)}"
+        ask = _asker(self.env, batch=self.batch)
+        if ask is None:
+            return (
+                f"refused: {question.command} changes what libvirt tracks of {guests} and there is no terminal to "
+                "confirm it; --yes sends it anyway"
+            )
 
         def listing() -> None:
-            for member in touched:
-                print(f"  {untrusted_line(member.host.uri)}  {untrusted_line(member.name)}", file=env.stderr)
+            for member in self.members:
+                print(f"  {untrusted_line(member.host.uri)}  {untrusted_line(member.name)}", file=self.env.stderr)
 
-        answer = ask(untrusted_line(question), listing)
-        why = f"cancelled: {commands} was not sent"
-    if not answer:
-        for kind, index, _question, _command in asking:
-            judged[kind][index] = why
-    return judged
+        sentence = f"{question.command} would go to {guests} ('l' lists them). {question.sentence}"
+        sent = ask(untrusted_line(sentence), listing)
+        return "" if sent else f"cancelled: {question.command} was not sent"
 
 
 def _asker(env: Environment, *, batch: bool) -> Ask | None:

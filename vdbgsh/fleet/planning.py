@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -107,3 +108,49 @@ def _refusal(err: UsageError, version_json: str) -> str:
     if missing:
         return f"{missing.group(1)} is not in this guest's QEMU {version_text(version_json)}: not sent"
     return f"not sent: {err.message}"
+
+
+class Note(NamedTuple):
+    """Something the planner says once (a deprecation), for the main thread to print."""
+
+    text: str
+
+
+class KindPlanner:
+    """The plans of each kind of QEMU, made once by the first guest's worker of that kind; the other workers of the
+    kind wait for them. When that guest cannot be asked (it went away meanwhile) the next worker plans instead."""
+
+    def __init__(self, inputs: list[Callable[[PlanContext], Steps]], *, validate: bool) -> None:
+        self.inputs = inputs
+        self.validate = validate
+        self._lock = threading.Lock()
+        self._made: dict[Kind, KindPlans] = {}
+        self._planning: dict[Kind, threading.Event] = {}
+
+    def plans(self, kind: Kind, member: Member, emit: Callable[[Any], None]) -> KindPlans:
+        while True:
+            with self._lock:
+                if kind in self._made:
+                    return self._made[kind]
+                busy = self._planning.get(kind)
+                if busy is None:
+                    busy = self._planning[kind] = threading.Event()
+                    mine = True
+                else:
+                    mine = False
+            if not mine:
+                busy.wait()
+                continue
+            try:
+                made = plan_kind(member, kind.version, self.inputs, validate=self.validate)
+                with self._lock:
+                    self._made[kind] = made
+            finally:
+                with self._lock:
+                    del self._planning[kind]
+                busy.set()
+            for planned in made.plans:
+                if not isinstance(planned, str):
+                    for note in planned.deprecations:
+                        emit(Note(note))
+            return made

@@ -55,15 +55,29 @@ class Reporter:
         self.started = time.monotonic()
         self._progress: Any = None
         self._task: Any = None
+        self._paused = False
+        self.planned = 0  # --dry-run: guests whose requests were printed
 
     def arrived(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
         if self.json:
             print(json_line(outcome), file=self.env.stdout, flush=True)
 
+    def dry_run(self, record: dict[str, Any]) -> None:
+        """What one guest would be sent (``--dry-run``): one JSON object, piped or not."""
+        self.planned += 1
+        print(
+            json_safe(json.dumps(record, ensure_ascii=False, separators=(",", ":"))), file=self.env.stdout, flush=True
+        )
+
+    def pause_progress(self) -> None:
+        """No bar while a question waits for its answer on the same terminal."""
+        self._stop_progress()
+        self._paused = True
+
     def tick(self, done: int, total: int) -> None:
         """A progress bar (on stderr, a terminal only) while more than a second of work seems to remain."""
-        if not self.env.stderr.isatty():
+        if self._paused or not self.env.stderr.isatty():
             return
         elapsed = time.monotonic() - self.started
         if self._progress is None:
@@ -100,7 +114,7 @@ class Reporter:
         rows = list(self.outcomes)
         for uri, name in pending or []:
             rows.append(Outcome(uri, name, INTERRUPTED, {"class": "Interrupted", "desc": "no reply: interrupted"}))
-        if not self.json:
+        if not self.json and rows:
             self._table(rows)
         for line in unmatched:
             self.env.error(untrusted_line(line))
@@ -110,7 +124,9 @@ class Reporter:
             said += f" / {len(pending or [])} interrupted"
         elapsed = time.monotonic() - self.started
         line = f"{said} ({len(rows)} replies in {elapsed:.2f} s)"
-        if self.json:
+        if self.planned:
+            line = f"{self.planned} guests planned, nothing sent (--dry-run); " + line
+        if self.json or self.planned:
             print(f"vdbgsh: {line}", file=self.env.stderr, flush=True)
         else:
             print(line, file=self.env.stdout, flush=True)
