@@ -14,8 +14,9 @@ import libvirt
 import libvirt_qemu
 import pytest
 
-from tests.conftest import LoopThread
+from tests.conftest import LoopThread, unique_name, vdbgsh
 from tests.terminal import Tmux
+from tests.test_hangs import Terminal
 from tests.test_shell import Step, run_shell
 from vdbgsh.errors import UsageError
 from vdbgsh.events.wait import WaitSpec, matches, parse_wait
@@ -147,7 +148,7 @@ def test_wait_shows_the_matching_event_gives_up_and_stops_on_ctrl_c(
     assert " DEVICE_DELETED (after " in shown
     assert '"device": "kbd2"' in shown.split(":wait RESUME")[0]
     assert '"kbd1"' not in shown.split(":wait RESUME")[0]
-    assert "note: stopped waiting for RESUME; events still arrive in the pane" in text
+    assert "note: stopped waiting for RESUME (the events go on arriving)" in text
     assert "stopped waiting for the reply" not in text
     assert f'"name": "{guest}"' in text  # the prompt is back
 
@@ -172,7 +173,7 @@ def test_wait_in_a_terminal_with_completion(
     tmux.type_line(":wait RESUME")
     tmux.wait_for("running :wait RESUME")
     tmux.send("C-c")
-    tmux.wait_for("stopped waiting for RESUME; events still arrive in the pane")
+    tmux.wait_for("stopped waiting for RESUME (the events go on arriving)")
     tmux.type_line("query-status")
     tmux.wait_for('"status": "paused"')
 
@@ -314,3 +315,32 @@ def test_completion_after_watch_seconds_is_the_command_line() -> None:
         found = analyse(SCHEMA, line)
         assert found.start == start, line
         assert wanted in [candidate.name for candidate in candidates.complete(found.suggestion)], line
+
+
+def test_wait_in_line_mode_and_watch_said_to_need_the_full_screen(
+    conn: libvirt.virConnect, guest: str, tmp_path: Path
+) -> None:
+    piped = vdbgsh(
+        "attach",
+        guest,
+        input=":wait STOP --timeout 0.5\n:watch 1 query-status\n",
+        env={"XDG_STATE_HOME": str(tmp_path)},
+    )
+    assert "error: no STOP came within 0.5 s" in piped.stdout
+    assert "error: :watch needs the interactive shell (vdbgsh attach)" in piped.stdout
+    terminal = Terminal(unique_name(), width=100, height=40)
+    try:
+        terminal.start_catching_ctrl_c("attach", guest, env={"TERM": "dumb"})
+        terminal.wait_for(f"{guest} (running)>")
+        terminal.type_line(":wait STOP")
+        time.sleep(0.5)
+        conn.lookupByName(guest).suspend()
+        terminal.wait_for(" STOP (after ")
+        terminal.type_line(":wait RESUME")
+        time.sleep(0.5)
+        terminal.send("C-c")
+        terminal.wait_for("note: stopped waiting for RESUME (the events go on arriving)")
+        terminal.type_line("query-status")
+        terminal.wait_for('"status": "paused"')
+    finally:
+        terminal.kill()

@@ -191,7 +191,7 @@ def stopped_waiting(line: str) -> str | None:
         if not word.startswith("-") and not after_option:
             wanted.append(word)
         after_option = word == "--timeout"  # its value is no part of what was waited for
-    return f"stopped waiting for {untrusted_line(' '.join(wanted))}; events still arrive in the pane"
+    return f"stopped waiting for {untrusted_line(' '.join(wanted))} (the events go on arriving)"
 
 
 __all__ = [

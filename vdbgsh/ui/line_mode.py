@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from vdbgsh.errors import MonitorGone, UsageError, VdbgshError
 from vdbgsh.events.format import human_line
+from vdbgsh.events.wait import stopped_waiting, waits_on_purpose
 from vdbgsh.link import MonitorLink, Reopen
 from vdbgsh.render.messages import error_text, note_text
 from vdbgsh.session import Outcome, Session
@@ -198,14 +199,16 @@ class LineShell:
             self.write(error_text([refused], False))
             return True
         self._current = asyncio.get_running_loop().create_task(self.session.run(line))
-        slow = asyncio.get_running_loop().call_later(LONG_WAIT, self._say_long_wait)
+        wait = LONG_WAIT if not waits_on_purpose(line.strip()) else 1e9  # a :wait is long on purpose
+        slow = asyncio.get_running_loop().call_later(wait, self._say_long_wait)
         try:
             outcome = await self._current
         except asyncio.CancelledError:
             task = asyncio.current_task()
             if task is not None and task.cancelling():
                 raise
-            self.write(error_text([STOPPED_WAITING], False))
+            waited = stopped_waiting(line.strip())
+            self.write(note_text(waited, False) if waited else error_text([STOPPED_WAITING], False))
             return True
         except MonitorGone as err:
             self.write(error_text(err.lines(), False))
