@@ -223,6 +223,9 @@ def test_shell_agent_completes_enabled_commands_and_asks_first(
     tmux.start("attach", "--agent", name, env=home)
     screen = tmux.wait_for(prompt)
     assert f"vdbgsh attached to the guest agent of {name} (qemu-ga {info['version']})" in screen
+    toolbar = tmux.visible()[-1]
+    assert f"{name} · agent" in toolbar
+    assert "events" not in toolbar  # the agent sends none: no count, no F2
     tmux.send("-l", "guest-get-os")
     tmux.wait_for("guest-get-osinfo")
     tmux.send("Tab")

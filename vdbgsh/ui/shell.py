@@ -152,16 +152,22 @@ class Shell:
             fragments.append(
                 ("class:bottom-toolbar.busy", f" · running {self._running_line[:30]} (Ctrl-C stops waiting)")
             )
+        agent = self.session.monitor.agent  # the guest agent sends no events: no count, no F2
         if view.unseen:
             fragments.append(("class:bottom-toolbar.unseen", f" · {view.unseen:,} unseen events (F2)"))
-        else:
+        elif not agent:
             fragments.append(("", f" · events: {view.ring.total:,}"))
         loaded = self.session.loaded
         optional = [
             f" · output: {self.session.options.mode}",
             f" · schema: {len(loaded.schema.commands)} commands ({loaded.source})",
         ]
-        keys = [("Tab", " complete  "), ("F2", " events  "), ("Ctrl-R", " search  "), (":help", " ")]
+        keys = [
+            ("Tab", " complete  "),
+            *([] if agent else [("F2", " events  ")]),
+            ("Ctrl-R", " search  "),
+            (":help", " "),
+        ]
         width = get_app_session().output.get_size().columns
         used = fragment_list_width(fragments) + sum(len(k) + len(t) for k, t in keys) + 3
         for fact in optional:
