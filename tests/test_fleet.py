@@ -20,7 +20,7 @@ from typing import Any
 import libvirt
 import pytest
 
-from tests.conftest import VDBGSH, running_guest, unique_name, user_env, vdbgsh
+from tests.conftest import TEST_PREFIX, VDBGSH, running_guest, unique_name, user_env, vdbgsh
 from tests.remote import RemoteLibvirtd, free_port
 from vdbgsh.guest.libvirt_guest import create_transient, destroy_quietly
 
@@ -383,3 +383,23 @@ def test_ctrl_c_stops_waiting_everywhere_and_shows_what_arrived(pair: list[str])
     assert "interrupted" in interrupted
     assert "interrupted: stopped waiting for 1 guest" in text
     assert "Traceback" not in text
+
+
+def test_list_across_hosts_with_a_glob(trio: list[str], private_host: tuple[RemoteLibvirtd, list[str]]) -> None:
+    daemon, names = private_host
+    nowhere = f"qemu+tcp://127.0.0.1:{free_port()}/system"
+    prefix = TEST_PREFIX  # this run's guests only: list asks each running one its version
+    result = vdbgsh("list", "-c", "qemu:///system", "-c", daemon.uri, "-c", nowhere, f"{prefix}*")
+    assert result.returncode == 3
+    header, rule, *rows = result.stdout.splitlines()
+    assert header.split() == ["Host", "Id", "Name", "State", "QEMU"]
+    assert set(rule) == {"-"}
+    seen = {cells[2]: cells for cells in (row.split() for row in rows)}
+    ours = ",".join([*trio, *names])  # by name: --all on the system's libvirtd would reach others' guests
+    versions = by_domain(vdbgsh("exec", "-c", "qemu:///system", "-c", daemon.uri, ours, "query-version").stdout)
+    for name, uri in [*((name, "qemu:///system") for name in trio), *((name, daemon.uri) for name in names)]:
+        qemu = versions[name]["return"]["qemu"]
+        assert seen[name][0] == uri
+        assert seen[name][3:] == ["running", f"{qemu['major']}.{qemu['minor']}"]
+    assert all(cells[2].startswith(prefix) for cells in seen.values())
+    assert f"cannot reach libvirtd at {nowhere}" in result.stderr

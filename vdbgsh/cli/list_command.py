@@ -11,6 +11,12 @@ from vdbgsh.transport.libvirt_domains import list_domains, open_connection
 
 
 def run_list(args: argparse.Namespace, env: Environment) -> int:
+    if (isinstance(args.uri, list) and len(args.uri) > 1) or getattr(args, "globs", None):
+        from vdbgsh.fleet.listing import run_fleet_list  # several hosts, or a GLOB: host and QEMU version too
+
+        return run_fleet_list(args, env)
+    if isinstance(args.uri, list):
+        args.uri = args.uri[0]
     conn, _uri = open_connection(args.uri)
     try:
         rows = list_domains(conn, include_inactive=args.all)

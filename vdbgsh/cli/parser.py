@@ -205,11 +205,16 @@ def _build_list(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "list",
         formatter_class=_Formatter,
         help="list the domains of a libvirt connection",
-        description="List libvirt domains with their state.",
+        description="List libvirt domains with their state. With several -c URIs or a GLOB: each domain's host, "
+        "state and QEMU version (query-version, asked of each running guest: libvirt marks it custom-monitor as "
+        "for any monitor command), from every host at once; exit 3 when a host could not be reached.",
     )
-    _add_connection(list_parser, qmp=False)
+    _add_connection(list_parser, qmp=False, several=True, several_help="; repeat for several hosts")
     list_parser.add_argument("--all", action="store_true", help="include inactive domains")
     list_parser.add_argument("--name", action="store_true", help="print bare names only, one per line")
+    list_parser.add_argument(
+        "globs", nargs="*", metavar="GLOB", help="only domains whose name matches GLOB ('web-*'); repeatable"
+    )
 
 
 def _build_attach(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
