@@ -344,3 +344,30 @@ def test_wait_in_line_mode_and_watch_said_to_need_the_full_screen(
         terminal.wait_for('"status": "paused"')
     finally:
         terminal.kill()
+
+
+def test_wait_finds_the_event_that_came_after_the_last_command(loop: LoopThread, guest: str, cache: Path) -> None:
+    def ready(shell: Shell) -> bool:
+        return any(event.name == "BLOCK_JOB_READY" for event in shell.events.ring)
+
+    keys: list[str | Step] = [
+        ":confirm off\r",
+        "blockdev-add driver=null-co node-name=n0 size=1M\r",
+        "blockdev-add driver=null-co node-name=n1 size=1M\r",
+        "blockdev-mirror job-id=j0 device=n0 target=n1 sync=full\r",  # a megabyte of nothing: ready at once
+        until(ready),
+        ":wait BLOCK_JOB_READY device=j0 --timeout 5\r",  # it came already, after the mirror was sent
+        ":wait BLOCK_JOB_READY device=j0 --timeout 0.3\r",  # the same one is not found twice
+        "block-job-complete device=j0\r",
+        until(lambda shell: any(event.name == "BLOCK_JOB_COMPLETED" for event in shell.events.ring)),
+        "query-status\r",  # a command after it: an event before that command is not what a wait waits for
+        ":wait BLOCK_JOB_COMPLETED --timeout 0.3\r",
+        ":quit\r",
+    ]
+    text, _source = run_shell(loop, guest, keys, cache)
+    first = text.split(":wait BLOCK_JOB_READY device=j0 --timeout 5", 1)[1]
+    assert re.search(
+        r"\d\d:\d\d:\d\d\.\d{3} BLOCK_JOB_READY \(it had come [\d.]+ s before :wait, after the last", first
+    )
+    assert "error: no BLOCK_JOB_READY device=j0 came within 0.3 s" in text
+    assert "error: no BLOCK_JOB_COMPLETED came within 0.3 s" in text

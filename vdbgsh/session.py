@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from vdbgsh import transaction_block
 from vdbgsh.errors import MonitorGone, VdbgshError
-from vdbgsh.events.wait import run_wait
+from vdbgsh.events.wait import RecentEvents, run_wait
 from vdbgsh.guard.effects import classify_request
 from vdbgsh.guard.policy import ASK, REFUSE, GuardPolicy
 from vdbgsh.hmp.translate import Translation, Translator
@@ -106,6 +106,7 @@ class Session:
     quit_sent: bool = False  # QMP quit was sent: the guest going away next is what was asked, not an error
     last_text: str = ""
     last_request: JSONObject | None = None  # the last request sent, for :copy
+    recent_events: RecentEvents = field(default_factory=RecentEvents)  # since the last request, for :wait
     planning: PlanContext = field(init=False)  # the planner's state for this guest (HMP's, device types)
 
     def __post_init__(self) -> None:
@@ -228,6 +229,7 @@ class Session:
         return note_text(f"cancelled: {decision.effect.command} was not sent", self.colour)
 
     async def _send(self, line: str, request: JSONObject) -> Reply:
+        self.recent_events.sent()
         try:
             reply = await self.monitor.execute_message(request)
         except (VdbgshError, asyncio.CancelledError) as err:
@@ -282,6 +284,7 @@ class Session:
     def on_event(self, event: Event) -> bool:
         """Count an event; True when the run state should be asked for again."""
         self.events_seen += 1
+        self.recent_events.add(event)
         for observer in self.event_observers:
             observer(event)
         return event.name in RUN_STATE_EVENTS
@@ -454,7 +457,10 @@ class Session:
     async def _request_meta(self, name: str, args: tuple[str, ...]) -> Outcome:
         """:copy FORM (the last request in another form) and :wait EVENT (events/wait.py)."""
         if name == "wait":
-            return Outcome(await run_wait(list(args), self.loaded.schema, self.event_observers, self.colour))
+            waited = await run_wait(
+                list(args), self.loaded.schema, self.event_observers, self.colour, self.recent_events
+            )
+            return Outcome(waited)
         if self.last_request is None:
             return Outcome(note_text("nothing sent yet: :copy shows the last request sent", self.colour))
         if args[0] == "virsh" and not self.monitor.libvirt:

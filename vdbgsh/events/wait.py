@@ -13,6 +13,7 @@ import fnmatch
 import json
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -125,6 +126,35 @@ def _value_matches(value: Any, text: str) -> bool:
 Subscribe = Callable[[Callable[[Event], None]], Callable[[], None]]  # add an observer; returns its removal
 
 
+class RecentEvents:
+    """The events that came since the last request was sent (or the last wait ended): a job started by the line
+    before ``:wait`` may be ready before the wait begins (a small mirror is, within milliseconds), and waiting for
+    an event that already came would wait forever."""
+
+    def __init__(self, capacity: int = 1000) -> None:
+        self._events: deque[tuple[float, Event]] = deque(maxlen=capacity)
+        self._since = 0.0
+
+    def add(self, event: Event) -> None:
+        self._events.append((time.monotonic(), event))
+
+    def sent(self) -> None:
+        """A request is about to go out: what came before it is not what a later :wait waits for."""
+        self._since = time.monotonic()
+
+    def taken(self) -> None:
+        """A wait ended: the next one waits for later events."""
+        self._since = time.monotonic()
+
+    def first_match(self, spec: WaitSpec) -> tuple[float, Event] | None:
+        """The first event since then that matches, and how long ago it came."""
+        now = time.monotonic()
+        for arrived, event in self._events:
+            if arrived >= self._since and matches(spec, event):
+                return now - arrived, event
+        return None
+
+
 async def wait_for(spec: WaitSpec, subscribe: Subscribe) -> Event | None:
     """The first matching event from now on; None once the timeout has passed. Cancelling stops the wait."""
     future: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
@@ -142,10 +172,10 @@ async def wait_for(spec: WaitSpec, subscribe: Subscribe) -> Event | None:
         unsubscribe()
 
 
-def shown_event(event: Event, waited: float, colour: bool) -> str:
+def shown_event(event: Event, waited: float, colour: bool, *, came: str = "") -> str:
     """The event that ended the wait: its time, name and how long it took, then its data whole."""
     head = f"{paint(clock(event.timestamp), DIM, colour)} {paint(untrusted_line(event.name), BOLD, colour)}"
-    head += paint(f" (after {waited:.1f} s)", DIM, colour)
+    head += paint(f" ({came or f'after {waited:.1f} s'})", DIM, colour)
     if not event.data:
         return head
     if colour:
@@ -156,18 +186,31 @@ def shown_event(event: Event, waited: float, colour: bool) -> str:
 
 
 async def run_wait(
-    words: list[str], schema: Schema | None, observers: list[Callable[[Event], None]], colour: bool
+    words: list[str],
+    schema: Schema | None,
+    observers: list[Callable[[Event], None]],
+    colour: bool,
+    recent: RecentEvents | None = None,
 ) -> str:
-    """``:wait``'s whole run on the session's event observers: the event that came, or one line saying none did
-    in time. A UsageError for bad words, before any waiting."""
+    """``:wait``'s whole run on the session's event observers: the event that came (or had come since the last
+    request was sent: ``recent``), or one line saying none did in time. A UsageError for bad words, before any
+    waiting."""
     spec = parse_wait(words, schema)
+    if recent is not None and (found := recent.first_match(spec)) is not None:
+        recent.taken()
+        ago, earlier = found
+        return shown_event(earlier, 0.0, colour, came=f"it had come {ago:.1f} s before :wait, after the last command")
 
     def subscribe(callback: Callable[[Event], None]) -> Callable[[], None]:
         observers.append(callback)
         return lambda: observers.remove(callback)
 
     start = time.monotonic()
-    event = await wait_for(spec, subscribe)
+    try:
+        event = await wait_for(spec, subscribe)
+    finally:
+        if recent is not None:
+            recent.taken()
     if event is None:
         assert spec.timeout is not None
         return error_text([f"no {untrusted_line(spec.describe())} came within {spec.timeout:g} s"], colour)
