@@ -459,7 +459,7 @@ def test_qmp_socket_closed(loop: LoopThread, qemu: PlainQemu, cache: Path) -> No
     text = ended.text
     # The command's error and the watcher's account race; either way the shell says it and stays.
     assert re.search(rf"query-status\nerror: (QEMU at|the QMP connection to) {re.escape(str(qemu.address))}", text)
-    assert f"{qemu.address} (gone)> query-name" in text
+    assert "qmp.sock (gone)> query-name" in text  # a long socket path is shortened in the prompt
     assert "error: not sent:" in text
     assert "Traceback" not in text
 
@@ -503,8 +503,9 @@ def test_a_memory_dump_libvirt_cannot_carry_is_refused_before_it_is_sent(
         ":quit\r",
     ]
     ended = run_shell(loop, Target(domain=shared_guest), keys, cache)
-    assert ended.text.count("error: refused: xp would print about 12 MB") == 2
-    assert "error: refused: xp would print about 12 MB, and through libvirt a reply over 4 MiB fails" in ended.text
-    assert "hint: ask for at most 490,000 at a time, or use --qmp on a plain QEMU" in ended.text.replace("\n", " ")
+    # About 11 MB where xp prints 16-digit addresses (7.2), 10 MB with 11.1's 8 digits: tests/test_plan.py.
+    refused = r"error: refused: xp would print about 1[01] MB, and through libvirt a reply over 4 MiB fails"
+    assert len(re.findall(refused, ended.text)) == 2, ended.text
+    assert re.search(r"hint: ask for at most [\d,]+ at a time, or use --qmp on a plain QEMU", ended.text), ended.text
     assert f"{qemu_facts.xp_address(0x38)}: 0x" in ended.text  # a smaller one goes through
     assert f'"name": "{shared_guest}"' in ended.text

@@ -10,7 +10,6 @@ schema. Two builds with the same version, commands and binary identity are treat
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -22,7 +21,7 @@ from typing import Any, NamedTuple
 from vdbgsh.schema.model import Schema, qemu_version
 from vdbgsh.transport.base import BlockingMonitor, JSONObject, Monitor, Reply
 
-SCHEMA_FORMAT = 1  # bump when the cached file's layout changes
+SCHEMA_FORMAT = 2  # bump when the cached file's layout changes (2: the QEMU version beside the introspection)
 
 
 class LoadedSchema(NamedTuple):
@@ -45,43 +44,38 @@ class SchemaCache:
     def path(self, key: str) -> Path:
         return self.directory / f"{key}.json"
 
-    def load(self, key: str) -> list[Any] | None:
+    def _read(self, key: str) -> dict[str, Any] | None:
         try:
-            entries = json.loads(self.path(key).read_text())
+            stored = json.loads(self.path(key).read_text())
         except (OSError, ValueError):
             return None  # missing or damaged: fetch it again
+        return stored if isinstance(stored, dict) else None
+
+    def load(self, key: str) -> list[Any] | None:
+        """The introspection entries stored under ``key``."""
+        stored = self._read(key)
+        entries = stored.get("introspection") if stored is not None else None
         return entries if isinstance(entries, list) else None
 
     def load_version(self, key: str) -> tuple[int, int, int] | None:
-        """The QEMU version the schema under ``key`` was read from, when it was stored with it."""
-        try:
-            parts = tuple(int(part) for part in self.version_path(key).read_text().strip().split("."))
-        except (OSError, ValueError):
-            return None
-        return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
-
-    def version_path(self, key: str) -> Path:
-        return self.directory / f"{key}.version"
+        """The version of the QEMU whose schema is stored under ``key`` (an offline translation uses its HMP)."""
+        stored = self._read(key)
+        return qemu_version({"qemu": stored.get("qemu")}) if stored is not None else None
 
     def store(self, key: str, entries: list[Any], qemu: tuple[int, int, int] | None = None) -> None:
         try:
             from vdbgsh.private_files import private_dir
 
             private_dir(self.directory)  # what a guest runs is its user's business, as the history is
+            stored: dict[str, Any] = {"introspection": entries}
+            if qemu is not None:
+                stored["qemu"] = dict(zip(("major", "minor", "micro"), qemu, strict=True))
             # Written under another name and renamed: a reader never sees half a file.
             with tempfile.NamedTemporaryFile("w", dir=self.directory, delete=False, suffix=".tmp") as handle:
-                json.dump(entries, handle, separators=(",", ":"))
+                json.dump(stored, handle, separators=(",", ":"))
             os.replace(handle.name, self.path(key))
         except OSError:
-            return  # a cache that cannot be written only costs the next start a fetch
-        if qemu is not None:  # beside it: an offline translation picks the HMP table of that QEMU
-            self.store_version(key, qemu)
-
-    def store_version(self, key: str, qemu: tuple[int, int, int]) -> None:
-        with contextlib.suppress(OSError):
-            self.version_path(key).write_text(
-                ".".join(map(str, qemu))
-            )  # a cache that cannot be written only costs the next start a fetch
+            pass  # a cache that cannot be written only costs the next start a fetch
 
 
 def cache_key(version: Any, commands: Any, build_identity: str) -> str:
@@ -100,8 +94,6 @@ def schema_steps(cache: SchemaCache | None, build_identity: str) -> Generator[JS
     if cache is not None:
         cached = _schema_from(cache.load(key), qemu)
         if cached is not None:  # else missing, or JSON of another shape (damaged, edited): fetched again
-            if qemu is not None and cache.load_version(key) is None:  # cached by a vdbgsh that did not keep it
-                cache.store_version(key, qemu)
             return LoadedSchema(cached, "cache", key, version.value)
     introspection = yield {"execute": "query-qmp-schema"}
     schema = _schema_from(introspection.value if introspection.ok else None, qemu)
