@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 
 from vdbgsh.errors import LinkLost, MonitorGone, NotRunning, VdbgshError
 from vdbgsh.session import Session
@@ -29,7 +30,14 @@ Reopen = Callable[[], Awaitable[Monitor]]
 # (text, is_error): the UI shows it.
 Say = Callable[[str, bool], None]
 
-UP, RECONNECTING, GONE = "up", "reconnecting", "gone"
+
+class LinkState(StrEnum):
+    UP = "up"
+    RECONNECTING = "reconnecting"
+    GONE = "gone"
+
+
+UP, RECONNECTING, GONE = LinkState.UP, LinkState.RECONNECTING, LinkState.GONE
 CLOSE_TIMEOUT = 2.0
 STAYS_OPEN = (
     "the shell stays open to read back (scroll, :history, :last, :log); a command tries to attach again; Ctrl-D leaves"
@@ -93,7 +101,7 @@ class MonitorLink:
         self._set(GONE, message)
         self._tell(STAYS_OPEN, error=False)
 
-    def _set(self, state: str, why: str) -> None:
+    def _set(self, state: LinkState, why: str) -> None:
         self.state = state
         self.why = why
         if state == UP:  # attached again (a new QEMU): its loss would be news again

@@ -7,13 +7,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from vdbgsh.guard.table import BY_CONTENT, HMP_ONLY, READ_ONLY, READ_ONLY_PREFIXES, TRACKED
 
-READ_ONLY_KIND = "read-only"
-TRACKED_KIND = "tracked"  # changes what libvirt tracks
-OTHER_KIND = "other"
+
+class EffectKind(StrEnum):
+    READ_ONLY = "read-only"
+    TRACKED = "tracked"  # changes what libvirt tracks
+    OTHER = "other"
+
+
+READ_ONLY_KIND = EffectKind.READ_ONLY
+TRACKED_KIND = EffectKind.TRACKED
+OTHER_KIND = EffectKind.OTHER
 _RANK = {READ_ONLY_KIND: 0, OTHER_KIND: 1, TRACKED_KIND: 2}
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -22,7 +30,7 @@ _HMP_WORD = re.compile(r"\s*([^\s/]*)")
 
 class Effect(NamedTuple):
     command: str  # as the user would name it: "stop", "savevm (HMP)", "transaction (blockdev-snapshot-sync)"
-    kind: str
+    kind: EffectKind
     category: str = ""  # for TRACKED_KIND: run state, devices, block, ...
     consequence: str = ""  # for TRACKED_KIND: what libvirt will not know, one sentence without a final period
 

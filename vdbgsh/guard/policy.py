@@ -13,18 +13,24 @@ be asked. The rules:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from vdbgsh.guard.effects import OTHER_KIND, READ_ONLY_KIND, Effect, classify_request, worst
 from vdbgsh.guard.table import ADDS, REMOVES
 
-SEND = "send"
-ASK = "ask"
-REFUSE = "refuse"
+
+class Verdict(StrEnum):
+    SEND = "send"
+    ASK = "ask"
+    REFUSE = "refuse"
+
+
+SEND, ASK, REFUSE = Verdict.SEND, Verdict.ASK, Verdict.REFUSE
 
 
 class Decision(NamedTuple):
-    verdict: str  # SEND, ASK or REFUSE
+    verdict: Verdict
     effect: Effect
     message: str = ""  # ASK: the question; REFUSE: why, one line
 

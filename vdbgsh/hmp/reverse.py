@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from vdbgsh.hmp.args_type import ArgSpec, parse_args_type
+from vdbgsh.hmp.shape_names import ShapeName
 from vdbgsh.hmp.table import Entry
 
 Forward = Callable[[str], Sequence[Mapping[str, Any]]]  # an HMP line -> its QMP requests (raises on a bad line)
@@ -197,11 +198,11 @@ def _parameter(arguments: dict[str, Any]) -> list[str] | None:
     return [name, _string(json.dumps(value))]
 
 
-_SPECIAL: dict[str, Callable[[dict[str, Any]], list[str] | None]] = {
-    "device_add": _options("driver"),
-    "netdev_add": _options("type"),
-    "migrate_set_capability": _capability,
-    "migrate_set_parameter": _parameter,
+_SPECIAL: dict[ShapeName | None, Callable[[dict[str, Any]], list[str] | None]] = {
+    ShapeName.DEVICE_ADD: _options("driver"),
+    ShapeName.NETDEV_ADD: _options("type"),
+    ShapeName.MIGRATE_SET_CAPABILITY: _capability,
+    ShapeName.MIGRATE_SET_PARAMETER: _parameter,
 }
 
 __all__ = ["Forward", "Reverse", "hmp_line"]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from vdbgsh.hmp.context import Context, TranslationError
+from vdbgsh.hmp.shape_names import ShapeName
 from vdbgsh.syntax.json_request import load_json
 from vdbgsh.transport.base import JSONObject
 
@@ -269,26 +270,26 @@ def chardev_add(args: JSONObject, ctx: Context) -> list[JSONObject]:
     return [_request(ctx.entry_qmp, chardev_arguments(options, ctx))]
 
 
-SHAPES: dict[str, Shape] = {
-    "change": change,
-    "sendkey": sendkey,
-    "mouse_move": mouse_move,
-    "mouse_button": mouse_button,
-    "current_cpu": current_cpu,
-    "announce_self": announce_self,
-    "migrate_set_capability": migrate_set_capability,
-    "migrate_set_parameter": migrate_set_parameter,
-    "dump_guest_memory": dump_guest_memory,
-    "reuse_mode": reuse_mode,
-    "reuse_mode_sync": reuse_mode_sync,
-    "nbd_server_start": nbd_server_start,
-    "nbd_server_remove": nbd_server_remove,
-    "calc_dirty_rate": calc_dirty_rate,
-    "qom_set": qom_set,
-    "info_block": info_block,
-    "info_stats": info_stats,
-    "device_add": device_add,
-    "netdev_add": netdev_add,
-    "object_add": object_add,
-    "chardev_add": chardev_add,
+SHAPES: dict[ShapeName, Shape] = {
+    ShapeName.CHANGE: change,
+    ShapeName.SENDKEY: sendkey,
+    ShapeName.MOUSE_MOVE: mouse_move,
+    ShapeName.MOUSE_BUTTON: mouse_button,
+    ShapeName.CURRENT_CPU: current_cpu,
+    ShapeName.ANNOUNCE_SELF: announce_self,
+    ShapeName.MIGRATE_SET_CAPABILITY: migrate_set_capability,
+    ShapeName.MIGRATE_SET_PARAMETER: migrate_set_parameter,
+    ShapeName.DUMP_GUEST_MEMORY: dump_guest_memory,
+    ShapeName.REUSE_MODE: reuse_mode,
+    ShapeName.REUSE_MODE_SYNC: reuse_mode_sync,
+    ShapeName.NBD_SERVER_START: nbd_server_start,
+    ShapeName.NBD_SERVER_REMOVE: nbd_server_remove,
+    ShapeName.CALC_DIRTY_RATE: calc_dirty_rate,
+    ShapeName.QOM_SET: qom_set,
+    ShapeName.INFO_BLOCK: info_block,
+    ShapeName.INFO_STATS: info_stats,
+    ShapeName.DEVICE_ADD: device_add,
+    ShapeName.NETDEV_ADD: netdev_add,
+    ShapeName.OBJECT_ADD: object_add,
+    ShapeName.CHARDEV_ADD: chardev_add,
 }

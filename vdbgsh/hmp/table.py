@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from vdbgsh.hmp.shape_names import ShapeName
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -24,7 +26,7 @@ class Entry:
     fixed: Mapping[str, Any] = field(default_factory=dict)  # members HMP always sends
     absent: Mapping[str, Any] = field(default_factory=dict)  # QMP members HMP sends when the user gave none
     copy: Mapping[str, str] = field(default_factory=dict)  # QMP member -> HMP key it repeats
-    shape: str = ""  # the converter in shapes.py for the rest
+    shape: ShapeName | None = None  # the converter in shapes.py for the rest
     # HMP keys that, when given, ask for a view only HMP's text has (``info migrate -a``): then sent as HMP.
     text_with: tuple[str, ...] = ()
 
@@ -63,7 +65,7 @@ COMMANDS: tuple[Entry, ...] = (
         "device:B,force:-f,target:F,arg:s?,read-only-mode:s?",
         "blockdev-change-medium",
         "change a removable medium, or the VNC password (change vnc password PASSWORD)",
-        shape="change",
+        shape=ShapeName.CHANGE,
     ),
     _e("screendump", "filename:F,format:-fs,device:s?,head:i?", "screendump", "save a screen dump to a file"),
     _e("logfile", "filename:F", None, "output logs to a file"),
@@ -92,26 +94,38 @@ COMMANDS: tuple[Entry, ...] = (
     _e("print|p", "fmt:/,val:l", None, "print an expression's value"),
     _e("i", "fmt:/,addr:i,index:i.", None, "I/O port read"),
     _e("o", "fmt:/,addr:i,val:i", None, "I/O port write"),
-    _e("sendkey", "keys:s,hold-time:i?", "send-key", "send keys to the guest (sendkey ctrl-alt-f1)", shape="sendkey"),
+    _e(
+        "sendkey",
+        "keys:s,hold-time:i?",
+        "send-key",
+        "send keys to the guest (sendkey ctrl-alt-f1)",
+        shape=ShapeName.SENDKEY,
+    ),
     _e("sync-profile", "op:s?", None, "synchronization profiling"),
     _e("system_reset", "", "system_reset", "reset the system"),
     _e("system_powerdown", "", "system_powerdown", "send the ACPI power button"),
     _e("sum", "start:i,size:i", None, "checksum of a memory region"),
-    _e("device_add", "device:O", "device_add", "add a device, like -device", shape="device_add"),
+    _e("device_add", "device:O", "device_add", "add a device, like -device", shape=ShapeName.DEVICE_ADD),
     _e("device_del", "id:s", "device_del", "remove a device"),
     _e("cpu", "index:i", None, "set the default CPU"),
-    _e("mouse_move", "dx_str:s,dy_str:s,dz_str:s?", "input-send-event", "send mouse move events", shape="mouse_move"),
+    _e(
+        "mouse_move",
+        "dx_str:s,dy_str:s,dz_str:s?",
+        "input-send-event",
+        "send mouse move events",
+        shape=ShapeName.MOUSE_MOVE,
+    ),
     _e(
         "mouse_button",
         "button_state:i",
         "input-send-event",
         "change mouse button state (1=L, 2=M, 4=R)",
-        shape="mouse_button",
+        shape=ShapeName.MOUSE_BUTTON,
     ),
     _e("mouse_set", "index:i", None, "set which mouse device receives events"),
     _e("wavcapture", "path:F,audiodev:s,freq:i?,bits:i?,nchannels:i?", None, "capture audio to a wave file"),
     _e("stopcapture", "n:i", None, "stop capture"),
-    _e("memsave", "val:l,size:i,filename:s", "memsave", "save virtual memory to a file", shape="current_cpu"),
+    _e("memsave", "val:l,size:i,filename:s", "memsave", "save virtual memory to a file", shape=ShapeName.CURRENT_CPU),
     _e("pmemsave", "val:l,size:i,filename:s", "pmemsave", "save physical memory to a file"),
     _e("boot_set", "bootdevice:s", None, "define the boot device list"),
     _e("nmi", "", "inject-nmi", "inject an NMI"),
@@ -122,7 +136,7 @@ COMMANDS: tuple[Entry, ...] = (
         "interfaces:s?,id:s?",
         "announce-self",
         "trigger GARP/RARP announcements",
-        shape="announce_self",
+        shape=ShapeName.ANNOUNCE_SELF,
     ),
     _e(
         "migrate",
@@ -141,14 +155,14 @@ COMMANDS: tuple[Entry, ...] = (
         "capability:s,state:b",
         "migrate-set-capabilities",
         "enable or disable a migration capability",
-        shape="migrate_set_capability",
+        shape=ShapeName.MIGRATE_SET_CAPABILITY,
     ),
     _e(
         "migrate_set_parameter",
         "parameter:s,value:s",
         "migrate-set-parameters",
         "set a migration parameter",
-        shape="migrate_set_parameter",
+        shape=ShapeName.MIGRATE_SET_PARAMETER,
     ),
     _e("migrate_start_postcopy", "", "migrate-start-postcopy", "switch the migration to postcopy"),
     _e("x_colo_lost_heartbeat", "", "x-colo-lost-heartbeat", "tell COLO that heartbeat is lost"),
@@ -163,14 +177,14 @@ COMMANDS: tuple[Entry, ...] = (
         "paging:-p,detach:-d,windmp:-w,zlib:-z,lzo:-l,snappy:-s,filename:F,begin:l?,length:l?",
         "dump-guest-memory",
         "dump guest memory into a file",
-        shape="dump_guest_memory",
+        shape=ShapeName.DUMP_GUEST_MEMORY,
     ),
     _e(
         "snapshot_blkdev",
         "reuse:-n,device:B,snapshot-file:s?,format:s?",
         "blockdev-snapshot-sync",
         "live snapshot of a device",
-        shape="reuse_mode",
+        shape=ShapeName.REUSE_MODE,
     ),
     _e(
         "snapshot_blkdev_internal",
@@ -189,14 +203,14 @@ COMMANDS: tuple[Entry, ...] = (
         "reuse:-n,full:-f,device:B,target:s,format:s?",
         "drive-mirror",
         "live storage migration",
-        shape="reuse_mode_sync",
+        shape=ShapeName.REUSE_MODE_SYNC,
     ),
     _e(
         "drive_backup",
         "reuse:-n,full:-f,compress:-c,device:B,target:s,format:s?",
         "drive-backup",
         "point-in-time copy of a device",
-        shape="reuse_mode_sync",
+        shape=ShapeName.REUSE_MODE_SYNC,
     ),
     _e("drive_add", "node:-n,pci_addr:s,opts:s", None, "add a drive"),
     _e(
@@ -206,9 +220,9 @@ COMMANDS: tuple[Entry, ...] = (
         None,
         "inject a PCIe AER error",
     ),
-    _e("netdev_add", "netdev:O", "netdev_add", "add a host network device", shape="netdev_add"),
+    _e("netdev_add", "netdev:O", "netdev_add", "add a host network device", shape=ShapeName.NETDEV_ADD),
     _e("netdev_del", "id:s", "netdev_del", "remove a host network device"),
-    _e("object_add", "object:S", "object-add", "create a QOM object", shape="object_add"),
+    _e("object_add", "object:S", "object-add", "create a QOM object", shape=ShapeName.OBJECT_ADD),
     _e("object_del", "id:s", "object-del", "destroy a QOM object"),
     _e("hostfwd_add", "arg1:s,arg2:s?", None, "redirect host connections to the guest"),
     _e("hostfwd_remove", "arg1:s,arg2:s?", None, "remove a host-to-guest redirection"),
@@ -220,7 +234,7 @@ COMMANDS: tuple[Entry, ...] = (
         "all:-a,writable:-w,uri:s",
         "nbd-server-start",
         "serve block devices over NBD",
-        shape="nbd_server_start",
+        shape=ShapeName.NBD_SERVER_START,
     ),
     _e(
         "nbd_server_add",
@@ -229,7 +243,13 @@ COMMANDS: tuple[Entry, ...] = (
         "export a block device over NBD",
         absent={"writable": False},
     ),
-    _e("nbd_server_remove", "force:-f,name:s", "nbd-server-remove", "remove an NBD export", shape="nbd_server_remove"),
+    _e(
+        "nbd_server_remove",
+        "force:-f,name:s",
+        "nbd-server-remove",
+        "remove an NBD export",
+        shape=ShapeName.NBD_SERVER_REMOVE,
+    ),
     _e("nbd_server_stop", "", "nbd-server-stop", "stop the NBD server"),
     _e("mce", "broadcast:-b,cpu_index:i,bank:i,status:l,mcg_status:l,addr:l,misc:l", None, "inject a MCE"),
     _e("getfd", "fdname:s", "getfd", "receive a file descriptor via SCM rights"),
@@ -242,14 +262,14 @@ COMMANDS: tuple[Entry, ...] = (
     ),
     _e("set_password", "protocol:s,password:s,display:-ds,connected:s?", "set_password", "set the VNC/SPICE password"),
     _e("expire_password", "protocol:s,time:s,display:-ds", "expire_password", "set the password's expiry"),
-    _e("chardev-add", "args:s", "chardev-add", "add a chardev", shape="chardev_add"),
-    _e("chardev-change", "id:s,args:s", "chardev-change", "change a chardev's backend", shape="chardev_add"),
+    _e("chardev-add", "args:s", "chardev-add", "add a chardev", shape=ShapeName.CHARDEV_ADD),
+    _e("chardev-change", "id:s,args:s", "chardev-change", "change a chardev's backend", shape=ShapeName.CHARDEV_ADD),
     _e("chardev-remove", "id:s", "chardev-remove", "remove a chardev"),
     _e("chardev-send-break", "id:s", "chardev-send-break", "send a break on a chardev"),
     _e("qemu-io", "qdev:-d,device:B,command:s", None, "run a qemu-io command on a block device"),
     _e("qom-list", "path:s?", "qom-list", "list QOM properties", absent={"path": "/"}),
     _e("qom-get", "path:s,property:s", "qom-get", "print a QOM property"),
-    _e("qom-set", "json:-j,path:s,property:s,value:S", "qom-set", "set a QOM property", shape="qom_set"),
+    _e("qom-set", "json:-j,path:s,property:s,value:S", "qom-set", "set a QOM property", shape=ShapeName.QOM_SET),
     _e("replay_break", "icount:l", "replay-break", "set a breakpoint at an instruction count"),
     _e("replay_delete_break", "", "replay-delete-break", "remove the replay breakpoint"),
     _e("replay_seek", "icount:l", "replay-seek", "replay to an instruction count"),
@@ -258,7 +278,7 @@ COMMANDS: tuple[Entry, ...] = (
         "dirty_ring:-r,dirty_bitmap:-b,second:l,sample_pages_per_GB:l?",
         "calc-dirty-rate",
         "measure the guest's dirty page rate",
-        shape="calc_dirty_rate",
+        shape=ShapeName.CALC_DIRTY_RATE,
     ),
     _e(
         "set_vcpu_dirty_limit",
@@ -288,7 +308,7 @@ INFO: tuple[Entry, ...] = (
         "query-block",
         "block devices (-n: nodes, -v: details)",
         drop=("nodes", "verbose", "device"),
-        shape="info_block",
+        shape=ShapeName.INFO_BLOCK,
     ),
     _e("info blockstats", "", "query-blockstats", "block device statistics"),
     _e("info block-jobs", "", "query-block-jobs", "block jobs in progress"),
@@ -361,7 +381,7 @@ INFO: tuple[Entry, ...] = (
         "target:s,names:s?,provider:s?",
         "query-stats",
         "statistics of the VM or the vCPU",
-        shape="info_stats",
+        shape=ShapeName.INFO_STATS,
     ),
     _e("info virtio", "", "x-query-virtio", "virtio devices"),
     _e("info virtio-status", "path:s", "x-query-virtio-status", "a virtio device's status"),

@@ -170,7 +170,7 @@ class Translator:
         for member, value in entry.absent.items():
             arguments.setdefault(member, value)
         arguments.update(entry.fixed)
-        if entry.shape:
+        if entry.shape is not None:
             return SHAPES[entry.shape](arguments, self.context)
         assert entry.qmp is not None
         return [{"execute": entry.qmp, "arguments": arguments} if arguments else {"execute": entry.qmp}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from vdbgsh.render.ansi import DIM, RED_BOLD, paint
@@ -10,7 +11,14 @@ from vdbgsh.render.json_text import compact
 from vdbgsh.render.table import as_table
 from vdbgsh.render.untrusted import untrusted_line
 
-MODES = ("pretty", "compact", "table")
+
+class OutputMode(StrEnum):
+    PRETTY = "pretty"
+    COMPACT = "compact"
+    TABLE = "table"
+
+
+MODES = tuple(OutputMode)
 NO_TABLE = "no table: the reply is not a list of objects (shown as JSON)"
 
 
