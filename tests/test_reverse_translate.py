@@ -107,6 +107,7 @@ def test_translate_and_copy_in_the_shell_and_the_lines_run(loop: LoopThread, sha
             ":translate query-status\r",
             ":translate query-qmp-schema\r",
             ":translate info status\r",
+            ':translate {"execute": "block-job-cancel", "arguments": {"device": "j0", "force": true}}\r',
             "qom-get path=/machine property=type\r",
             ":copy json\r",
             ":copy virsh\r",
@@ -121,6 +122,7 @@ def test_translate_and_copy_in_the_shell_and_the_lines_run(loop: LoopThread, sha
     assert '→ {"execute":"query-status"}\nHMP: info status' in text
     assert "note: no HMP equivalent: no HMP command does what query-qmp-schema does" in text
     assert '→ {"execute":"query-status"}\n' in text.split(":translate info status")[1]
+    assert "\nHMP: block_job_cancel -f j0\n" in text  # a JSON request too
     request = '{"execute":"qom-get","arguments":{"path":"/machine","property":"type"}}'
     assert f"\n{request}\n" in text
     virsh = next(line for line in text.splitlines() if line.startswith("virsh "))
