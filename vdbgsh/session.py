@@ -24,7 +24,7 @@ from vdbgsh.render.help_topic import help_text
 from vdbgsh.render.hmp_text import hmp_error, hmp_output
 from vdbgsh.render.info import render_info
 from vdbgsh.render.messages import error_text, note_text, request_echo
-from vdbgsh.render.reply_view import format_elapsed, render_reply
+from vdbgsh.render.reply_view import OutputMode, format_elapsed, render_reply
 from vdbgsh.render.request_forms import copy_text, hmp_text
 from vdbgsh.render.untrusted import untrusted_text
 from vdbgsh.schema.loading import LoadedSchema
@@ -70,11 +70,31 @@ class Outcome(NamedTuple):
 
 @dataclass
 class Options:
-    mode: str = "pretty"
+    mode: OutputMode = OutputMode.PRETTY
     view: str = "human"  # translated HMP info commands: a view like HMP's, or the reply as JSON
     verbose: bool = False
     timing: bool = True
     pager: str = "auto"
+
+
+MetaHandler = Callable[["Session", MetaCommand, str], Awaitable[Outcome]]
+# The handler of every meta-command, by name: each named in syntax/meta.py's META_COMMANDS (usage, help, arguments)
+# has one here (tests/test_meta_registry.py), registered where it is written.
+META_HANDLERS: dict[str, MetaHandler] = {}
+
+
+def _handles(*names: str) -> Callable[[MetaHandler], MetaHandler]:
+    def register(handler: MetaHandler) -> MetaHandler:
+        for name in names:
+            META_HANDLERS[name] = handler
+        return handler
+
+    return register
+
+
+def _rest(text: str, meta: MetaCommand) -> str:
+    """What follows the meta-command's name, as typed (a line to translate, a file name with blanks)."""
+    return text.split(maxsplit=1)[1] if meta.args else ""
 
 
 @dataclass
@@ -290,69 +310,14 @@ class Session:
         return event.name in RUN_STATE_EVENTS
 
     async def _meta(self, meta: MetaCommand, text: str) -> Outcome:
-        name, args = meta
         if self.monitor.agent:  # transactions and events are QEMU's monitor's (vdbgsh/agent/)
             from vdbgsh.agent.session_commands import qemu_only
 
-            if (refused := qemu_only(name)) is not None:
+            if (refused := qemu_only(meta.name)) is not None:
                 return Outcome(error_text([refused], self.colour))
-        if name in ("begin", "commit", "abort", "actions", "drop"):
-            return await self._transaction_meta(meta, text)
-        if name == "translate":
-            return await self._translate_only(text.split(maxsplit=1)[1] if args else "")
-        if name in ("copy", "wait"):
-            return await self._request_meta(name, args)
-        if name in ("run", "cat"):  # the guest agent's conveniences (vdbgsh/agent/)
-            from vdbgsh.agent.session_commands import agent_meta
+        return await META_HANDLERS[meta.name](self, meta, text)
 
-            return Outcome(await agent_meta(name, text, self))
-        if name == "quit":
-            pending = self.pending_transaction
-            if pending is not None and not pending.quit_asked:
-                pending.quit_asked = True  # a second :quit leaves without it
-                return Outcome(
-                    note_text(
-                        f"the transaction ({len(pending)} action(s)) was not sent: {transaction_block.HOW_TO_END};"
-                        " ':quit' again leaves without it",
-                        self.colour,
-                    )
-                )
-            return Outcome(quit=True)
-        if name == "watch":  # redrawing in place is the UI's: the full-screen shell handles :watch before this
-            return Outcome(error_text([":watch needs the interactive shell (vdbgsh attach)"], self.colour))
-        if name == "events":  # the pane is the UI's: a shell handles :events before it gets here
-            return Outcome(error_text([":events needs the interactive shell's events pane"], self.colour))
-        if name == "log":
-            return self._log(text.split(maxsplit=1)[1].strip() if args else "")
-        if name == "clear":
-            return Outcome(clear=True)
-        if name == "help":
-            return Outcome(self._help(args))
-        if name == "history":
-            count = int(args[0]) if args else 20
-            lines = self.history()[-count:]
-            start = len(self.history()) - len(lines) + 1
-            return Outcome("\n".join(f"{start + i:5}  {untrusted_text(entry)}" for i, entry in enumerate(lines)))
-        if name == "last":
-            return Outcome(self.last_text or "no reply yet", page=bool(self.last_text))
-        if name == "read-only":
-            refused = self.guard.set_read_only(args[0] == "on")
-            return Outcome(error_text([refused], self.colour) if refused else f"read-only: {args[0]}")
-        value = args[0]
-        if name == "confirm":
-            self.guard.confirm_setting = value == "on"
-        elif name == "output":
-            self.options.mode = value
-        elif name == "verbose":
-            self.options.verbose = value == "on"
-        elif name == "timing":
-            self.options.timing = value == "on"
-        elif name == "pager":
-            self.options.pager = value
-        elif name == "view":
-            self.options.view = value
-        return Outcome(f"{name}: {value}")
-
+    @_handles("begin", "commit", "abort", "actions", "drop")
     async def _transaction_meta(self, meta: MetaCommand, text: str) -> Outcome:
         name, args = meta
         block = self.pending_transaction
@@ -367,6 +332,81 @@ class Session:
         if name == "drop":
             return Outcome(transaction_block.drop(block, args))
         return Outcome(transaction_block.listing(block))
+
+    @_handles("translate")
+    async def _translate_meta(self, meta: MetaCommand, text: str) -> Outcome:
+        return await self._translate_only(_rest(text, meta))
+
+    @_handles("copy", "wait")
+    async def _request_meta_line(self, meta: MetaCommand, text: str) -> Outcome:
+        return await self._request_meta(meta.name, meta.args)
+
+    @_handles("run", "cat")
+    async def _agent_meta(self, meta: MetaCommand, text: str) -> Outcome:
+        from vdbgsh.agent.session_commands import agent_meta  # the guest agent's conveniences (vdbgsh/agent/)
+
+        return Outcome(await agent_meta(meta.name, text, self))
+
+    @_handles("quit")
+    async def _quit_meta(self, meta: MetaCommand, text: str) -> Outcome:
+        pending = self.pending_transaction
+        if pending is not None and not pending.quit_asked:
+            pending.quit_asked = True  # a second :quit leaves without it
+            return Outcome(
+                note_text(
+                    f"the transaction ({len(pending)} action(s)) was not sent: {transaction_block.HOW_TO_END};"
+                    " ':quit' again leaves without it",
+                    self.colour,
+                )
+            )
+        return Outcome(quit=True)
+
+    @_handles("watch", "events")
+    async def _screen_meta(self, meta: MetaCommand, text: str) -> Outcome:
+        # Redrawing in place and the events pane are the full-screen UI's, which handles these before the session.
+        needs = {"watch": "the interactive shell (vdbgsh attach)", "events": "the interactive shell's events pane"}
+        return Outcome(error_text([f":{meta.name} needs {needs[meta.name]}"], self.colour))
+
+    @_handles("log")
+    async def _log_meta(self, meta: MetaCommand, text: str) -> Outcome:
+        return self._log(_rest(text, meta).strip())
+
+    @_handles("clear")
+    async def _clear_meta(self, meta: MetaCommand, text: str) -> Outcome:
+        return Outcome(clear=True)
+
+    @_handles("help")
+    async def _help_meta(self, meta: MetaCommand, text: str) -> Outcome:
+        return Outcome(self._help(meta.args))
+
+    @_handles("history")
+    async def _history_meta(self, meta: MetaCommand, text: str) -> Outcome:
+        count = int(meta.args[0]) if meta.args else 20
+        lines = self.history()[-count:]
+        start = len(self.history()) - len(lines) + 1
+        return Outcome("\n".join(f"{start + i:5}  {untrusted_text(entry)}" for i, entry in enumerate(lines)))
+
+    @_handles("last")
+    async def _last_meta(self, meta: MetaCommand, text: str) -> Outcome:
+        return Outcome(self.last_text or "no reply yet", page=bool(self.last_text))
+
+    @_handles("read-only")
+    async def _read_only_meta(self, meta: MetaCommand, text: str) -> Outcome:
+        refused = self.guard.set_read_only(meta.args[0] == "on")
+        return Outcome(error_text([refused], self.colour) if refused else f"read-only: {meta.args[0]}")
+
+    @_handles("confirm", "output", "verbose", "timing", "pager", "view")
+    async def _setting_meta(self, meta: MetaCommand, text: str) -> Outcome:
+        name, value = meta.name, meta.args[0]  # one of the spec's choices: parse_meta checked it
+        if name == "confirm":
+            self.guard.confirm_setting = value == "on"
+        elif name == "output":
+            self.options.mode = OutputMode(value)
+        elif name in ("verbose", "timing"):
+            setattr(self.options, name, value == "on")
+        else:
+            setattr(self.options, name, value)
+        return Outcome(f"{name}: {value}")
 
     async def _commit(self, text: str) -> str:
         """Show the request, then send it through the planner's gate and the guard rails like any other line; the

@@ -6,26 +6,50 @@ QMP's quit, which ends the guest's QEMU, so leaving the shell is ``:quit``, ``ex
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import NamedTuple
 
 from vdbgsh.syntax.errors import ParseError
 from vdbgsh.syntax.meta_names import BARE_WORDS, META_PREFIX, is_meta
 from vdbgsh.syntax.values import did_you_mean
 
-__all__ = ["ALIASES", "BARE_WORDS", "META_COMMANDS", "META_PREFIX", "PROPERTY_METAS", "MetaCommand", "MetaSpec"]
+__all__ = [
+    "ALIASES",
+    "BARE_WORDS",
+    "META_COMMANDS",
+    "META_PREFIX",
+    "PROPERTY_METAS",
+    "MetaCommand",
+    "MetaSpec",
+    "Takes",
+]
 __all__ += ["is_meta", "parse_meta"]
 
 
+class Takes(StrEnum):
+    """What a meta-command's arguments must be, checked by parse_meta before any handler runs."""
+
+    ANYTHING = "anything"  # the handler reads them (a line, a file name, key=value words)
+    NOTHING = "nothing"
+    CHOICE = "choice"  # exactly one of the spec's choices
+    COUNT = "count"  # an optional number of lines
+    ACTION = "action"  # an optional action number, from 1
+
+
 class MetaSpec(NamedTuple):
+    """A meta-command: how it is written, what it does, what it takes. Its handler is the session's
+    (session.META_HANDLERS), or the full-screen shell's for :events and :watch."""
+
     usage: str
     summary: str
     choices: tuple[str, ...] = ()
+    takes: Takes = Takes.ANYTHING
 
 
 META_COMMANDS: dict[str, MetaSpec] = {
     "help": MetaSpec(":help [COMMAND | :META]", "list the guest's commands, or show one in full"),
     "quit": MetaSpec(":quit", "leave the shell (also: exit, Ctrl-D); the guest keeps running"),
-    "history": MetaSpec(":history [N]", "show the last N lines typed (default 20)"),
+    "history": MetaSpec(":history [N]", "show the last N lines typed (default 20)", takes=Takes.COUNT),
     "clear": MetaSpec(":clear", "clear the screen"),
     "output": MetaSpec(
         ":output pretty|compact|table",
@@ -89,15 +113,17 @@ META_COMMANDS: dict[str, MetaSpec] = {
         "show the transaction's JSON, then send its actions as one QMP transaction (all take effect, or none)",
     ),
     "abort": MetaSpec(
-        ":abort", "drop the open transaction unsent (the action abort, without the colon, makes it fail in QEMU)"
+        ":abort",
+        "drop the open transaction unsent (the action abort, without the colon, makes it fail in QEMU)",
+        takes=Takes.NOTHING,
     ),
-    "actions": MetaSpec(":actions", "list the open transaction's actions"),
+    "actions": MetaSpec(":actions", "list the open transaction's actions", takes=Takes.NOTHING),
     "run": MetaSpec(
         ":run CMD [ARG ...]",
         "guest agent (attach --agent): run CMD in the guest (guest-exec), wait for it, show its output and exit code",
     ),
     "cat": MetaSpec(":cat PATH", "guest agent (attach --agent): show a file of the guest (at most 1 MiB)"),
-    "drop": MetaSpec(":drop [N]", "remove action N (default: the last) from the open transaction"),
+    "drop": MetaSpec(":drop [N]", "remove action N (default: the last) from the open transaction", takes=Takes.ACTION),
 }
 ALIASES = {"q": "quit", "exit": "quit", "h": "help", "?": "help", "transaction": "begin"}
 # Meta-commands whose arguments are the transaction's properties (key=value, completed from the schema).
@@ -123,16 +149,25 @@ def parse_meta(text: str) -> MetaCommand:
             "':help :' lists the meta-commands",
         )
     args = tuple(words[1:])
-    if spec.choices and (len(args) != 1 or args[0] not in spec.choices):
-        got = f"'{' '.join(args)}'" if args else "nothing"
-        raise ParseError(f"{head} takes one of: {', '.join(spec.choices)} (got {got})", text, len(head) + 1)
-    if name == "history" and args and (len(args) > 1 or not _count(args[0])):
-        raise ParseError(f"{head} takes a number of lines", text, len(head) + 1)
-    if name == "drop" and args and (len(args) > 1 or not _count(args[0]) or int(args[0]) < 1):
-        raise ParseError(f"{head} takes the number of an action (':actions' lists them)", text, len(head) + 1)
-    if name in ("abort", "actions") and args:
-        raise ParseError(f"{head} takes no arguments", text, len(head) + 1)
+    problem = _argument_problem(spec, args)
+    if problem:
+        raise ParseError(f"{head} takes {problem}", text, len(head) + 1)
     return MetaCommand(name, args)
+
+
+def _argument_problem(spec: MetaSpec, args: tuple[str, ...]) -> str:
+    """What ``args`` should have been for ``spec`` (after "takes "), or "" when they are right."""
+    takes = Takes.CHOICE if spec.choices else spec.takes
+    if takes == Takes.CHOICE and (len(args) != 1 or args[0] not in spec.choices):
+        got = f"'{' '.join(args)}'" if args else "nothing"
+        return f"one of: {', '.join(spec.choices)} (got {got})"
+    if takes == Takes.COUNT and args and (len(args) > 1 or not _count(args[0])):
+        return "a number of lines"
+    if takes == Takes.ACTION and args and (len(args) > 1 or not _count(args[0]) or int(args[0]) < 1):
+        return "the number of an action (':actions' lists them)"
+    if takes == Takes.NOTHING and args:
+        return "no arguments"
+    return ""
 
 
 def _count(word: str) -> bool:

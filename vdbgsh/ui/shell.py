@@ -439,16 +439,21 @@ class Shell:
             await self.run_state.pending()
         return True
 
+    async def _events_line(self, argument: str) -> Outcome | None:
+        return Outcome(self._events_meta(parse_events_command(argument)))
+
+    async def _watch_line(self, argument: str) -> Outcome | None:
+        self.write(await self.watcher.run(argument))  # redrawn in place until a key (ui/watch.py); not paged
+        return None
+
     async def _run_line(self, line: str) -> Outcome | None:
         if is_meta(line.strip()):
             try:
                 meta = parse_meta(line.strip())
-                if meta.name == "events":
-                    argument = line.strip().split(maxsplit=1)[1] if meta.args else ""
-                    return Outcome(self._events_meta(parse_events_command(argument)))
-                if meta.name == "watch":  # redrawn in place until a key (ui/watch.py); its last view not paged
-                    self.write(await self.watcher.run(line.strip().split(maxsplit=1)[1] if meta.args else ""))
-                    return None
+                # The screen's own meta-commands (the events pane, redrawing in place); the session has the rest.
+                screen = {"events": self._events_line, "watch": self._watch_line}.get(meta.name)
+                if screen is not None:
+                    return await screen(line.strip().split(maxsplit=1)[1] if meta.args else "")
             except VdbgshError as err:
                 return Outcome(error_text(err.lines(), self.session.colour))
         elif (refused := await self.link.ready()) is not None:
