@@ -29,6 +29,7 @@ from vdbgsh.transport.libvirt_errors import silence_libvirt
 
 if TYPE_CHECKING:
     from tests.terminal import Tmux  # which imports this module
+    from tests.test_events import Follow  # which imports this module too
 
 URI = "qemu:///system"
 TEST_PREFIX = f"vdbgsh-test-{os.getpid()}-"
@@ -302,3 +303,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.qemu)  # libvirt's guests are QEMUs
         if fixtures & QEMU_FIXTURES or test in QEMU_BY_HAND:
             item.add_marker(pytest.mark.qemu)
+
+
+@pytest.fixture
+def follow() -> Iterator[type[Follow]]:
+    """``follow(*args)`` starts ``vdbgsh events *args``; whatever is still running is killed at the end."""
+    from tests.test_events import Follow
+
+    started: list[Follow] = []
+
+    class Tracked(Follow):
+        def __init__(self, *args: str) -> None:
+            super().__init__(*args)
+            started.append(self)
+
+    yield Tracked
+    for process in started:
+        process.stop()

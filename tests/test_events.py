@@ -7,7 +7,6 @@ import queue
 import re
 import signal
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import libvirt
@@ -83,21 +82,6 @@ class Follow:
         for stream in (self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
-
-
-@pytest.fixture
-def follow() -> Iterator[type[Follow]]:
-    """``follow(*args)`` starts ``vdbgsh events *args``; whatever is still running is killed at the end."""
-    started: list[Follow] = []
-
-    class Tracked(Follow):
-        def __init__(self, *args: str) -> None:
-            super().__init__(*args)
-            started.append(self)
-
-    yield Tracked
-    for process in started:
-        process.stop()
 
 
 def qmp(conn: libvirt.virConnect, domain: str, command: str, **arguments: Any) -> Any:

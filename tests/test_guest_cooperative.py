@@ -38,21 +38,6 @@ from tests.test_events_pane import pane_column
 MIB = 1 << 20
 
 
-@pytest.fixture
-def follow() -> Iterator[type[Follow]]:
-    """``follow(*args)`` starts ``vdbgsh events *args``; whatever still runs is killed at the end."""
-    started: list[Follow] = []
-
-    class Tracked(Follow):
-        def __init__(self, *args: str) -> None:
-            super().__init__(*args)
-            started.append(self)
-
-    yield Tracked
-    for process in started:
-        process.stop()
-
-
 def wait_until(
     what: str, check: Callable[[], Any], timeout: float = 30.0, screen: Callable[[], str] = lambda: ""
 ) -> Any:

@@ -145,7 +145,7 @@ def test_an_exec_migration_is_refused_on_libvirt_where_the_sandbox_kills_qemu() 
     # Measured: libvirt's -sandbox spawn=deny kills 7.2's QEMU on migrate to exec: (the guest is lost); 11.1
     # refuses to fork. A plain QEMU (--qmp) has no such sandbox, and '!' sends it for a libvirtd without it.
     line = 'migrate -d "exec:cat > /tmp/m"'
-    with pytest.raises(UsageError, match="an exec: migration cannot start its command.*nothing was sent"):
+    with pytest.raises(UsageError, match=r"an exec: migration cannot start its command.*nothing was sent"):
         planned(plan_line(line, context()))
     with pytest.raises(UsageError, match="exec: migration"):
         planned(

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vdbgsh.schema.loading import LoadedSchema
+from vdbgsh.schema.loading import LoadedSchema, drive, drive_blocking
 from vdbgsh.schema.model import Command, Schema
+from vdbgsh.shipped_data import DATA, nearest_older, versions_of
 from vdbgsh.transport.base import BlockingMonitor, JSONObject, Monitor, Reply
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 DISABLED = "disabled"  # the feature a disabled command carries in the model: help marks it, completion skips it
 _VERSION_FILE = re.compile(r"qga-schema-(\d+)\.(\d+)\.json")
 
@@ -44,12 +44,7 @@ class AgentSchema(Schema):
 
 
 def shipped_versions(directory: Path = DATA) -> list[tuple[int, int]]:
-    versions = []
-    for path in directory.glob("qga-schema-*.json"):
-        found = _VERSION_FILE.fullmatch(path.name)
-        if found is not None:
-            versions.append((int(found.group(1)), int(found.group(2))))
-    return sorted(versions)
+    return [(major, minor) for major, minor in versions_of(_VERSION_FILE, directory)]
 
 
 def chosen_version(agent_version: str, shipped: list[tuple[int, int]]) -> tuple[int, int] | None:
@@ -57,9 +52,7 @@ def chosen_version(agent_version: str, shipped: list[tuple[int, int]]) -> tuple[
     found = re.match(r"(\d+)\.(\d+)", agent_version)
     if found is None:
         return None
-    wanted = (int(found.group(1)), int(found.group(2)))
-    older = [version for version in shipped if version <= wanted]
-    return older[-1] if older else None
+    return nearest_older((int(found.group(1)), int(found.group(2))), shipped)
 
 
 def load_data(version: tuple[int, int], directory: Path = DATA) -> dict[str, Any]:
@@ -109,22 +102,8 @@ def agent_schema_steps() -> Generator[JSONObject, Reply, LoadedSchema]:
 
 
 async def load_agent_schema(monitor: Monitor) -> LoadedSchema:
-    steps = agent_schema_steps()
-    request = next(steps)
-    try:
-        while True:
-            request = steps.send(await monitor.execute_message(request))
-    except StopIteration as done:
-        result: LoadedSchema = done.value
-        return result
+    return await drive(agent_schema_steps(), monitor)
 
 
 def load_agent_schema_blocking(monitor: BlockingMonitor) -> LoadedSchema:
-    steps = agent_schema_steps()
-    request = next(steps)
-    try:
-        while True:
-            request = steps.send(monitor.execute_message(request))
-    except StopIteration as done:
-        result: LoadedSchema = done.value
-        return result
+    return drive_blocking(agent_schema_steps(), monitor)

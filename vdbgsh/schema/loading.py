@@ -115,8 +115,19 @@ def _schema_from(entries: Any, qemu: tuple[int, int, int] | None = None) -> Sche
     return schema if schema.commands else None
 
 
+Steps = Generator[JSONObject, Reply, LoadedSchema]
+
+
 async def load_schema(monitor: Monitor, cache: SchemaCache | None) -> LoadedSchema:
-    steps = schema_steps(cache, await monitor.build_identity())
+    return await drive(schema_steps(cache, await monitor.build_identity()), monitor)
+
+
+def load_schema_blocking(monitor: BlockingMonitor, cache: SchemaCache | None) -> LoadedSchema:
+    return drive_blocking(schema_steps(cache, monitor.build_identity()), monitor)
+
+
+async def drive(steps: Steps, monitor: Monitor) -> LoadedSchema:
+    """Answer the steps' requests through ``monitor`` until they give their schema."""
     request = next(steps)
     try:
         while True:
@@ -126,8 +137,7 @@ async def load_schema(monitor: Monitor, cache: SchemaCache | None) -> LoadedSche
         return result
 
 
-def load_schema_blocking(monitor: BlockingMonitor, cache: SchemaCache | None) -> LoadedSchema:
-    steps = schema_steps(cache, monitor.build_identity())
+def drive_blocking(steps: Steps, monitor: BlockingMonitor) -> LoadedSchema:
     request = next(steps)
     try:
         while True:
