@@ -20,32 +20,31 @@ The tarballs are cached under ~/.cache/vdbgsh-build (--cache DIR).
 from __future__ import annotations
 
 import argparse
-import ast
 import gzip
-import io
 import json
 import re
 import sys
-import tarfile
-import urllib.parse
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-POOL = "http://deb.debian.org/debian/pool/main/q/qemu/"
-# QEMU version -> Debian's file with its words: the upstream source tarball (qapi/*.json), or, where the mirror
-# carries no source (sid's 11.1 here), the binary package with the QMP reference Sphinx rendered from the same
-# doc comments (qemu-qmp-ref.html, read by scripts/qapi_docs_html.py). 7.2 is Debian 12's (the host stack),
-# 10.0 Debian 13's, 10.2 the newest source the mirror has, 11.1 sid's (the chroot stack).
-VERSIONS = {
-    "7.2.0": "qemu_7.2+dfsg.orig.tar.xz",
-    "10.0.13": "qemu_10.0.13+ds.orig.tar.xz",
-    "10.2.2": "qemu_10.2.2+ds.orig.tar.xz",
-    "11.1.3": "qemu-system-data_11.1.3+ds-1_all.deb",
-}
-HTML_IN_DEB = "./usr/share/doc/qemu-system-common/interop/qemu-qmp-ref.html"
+from qapi_docs_html import definitions as html_definitions
+from qapi_docs_html import doc_of
+from qapi_source import (
+    CACHE,
+    DEBIAN_FILES,
+    Definition,
+    Doc,
+    download,
+    kind_of,
+    parse_doc,
+    prose,
+    rendered_reference,
+    source_files,
+)
+from qapi_source import definitions as source_definitions
+
+VERSIONS = DEBIAN_FILES  # each QEMU version with words shipped, and Debian's file holding them
 FORMAT = 1
 OUT = Path(__file__).resolve().parent.parent / "vdbgsh" / "data"
 LICENCE = (
@@ -54,182 +53,6 @@ LICENCE = (
     "This text is QEMU's documentation: Copyright the QEMU contributors, licensed GPL-2.0-or-later "
     "(https://www.gnu.org/licenses/old-licenses/gpl-2.0.html), not under vdbgsh's MIT licence."
 )
-
-# -- reading the files -------------------------------------------------------------------------------------------
-
-
-def qapi_files(tarball: Path) -> Iterator[tuple[str, str]]:
-    """(name, text) of each qapi/*.json at the top of QEMU's tree; nothing else is extracted."""
-    with tarfile.open(tarball) as archive:
-        for member in archive:
-            parts = member.name.split("/")
-            if len(parts) == 3 and parts[1] == "qapi" and parts[2].endswith(".json") and member.isfile():
-                handle = archive.extractfile(member)
-                assert handle is not None
-                yield parts[2], handle.read().decode()
-
-
-@dataclass
-class Definition:
-    expression: dict[str, Any]
-    doc: list[str] | None  # the doc block's lines, '#' and one space removed
-
-
-def definitions(text: str) -> Iterator[Definition]:
-    """Each expression of a QAPI file with the doc block right before it (None when it has none)."""
-    lines = text.split("\n")
-    doc: list[str] | None = None
-    pending: list[str] = []
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        index += 1
-        if not pending and line.strip() == "##":
-            block: list[str] = []
-            while index < len(lines) and lines[index].strip() != "##":
-                block.append(re.sub(r"^# ?", "", lines[index]))
-                index += 1
-            index += 1
-            doc = block
-            continue
-        code = _without_comment(line)
-        if not code.strip() and not pending:
-            continue
-        pending.append(code)
-        source = "\n".join(pending)
-        if source.count("{") and _balanced(source):
-            pending = []
-            expression = _literal(source)
-            if isinstance(expression, dict):
-                yield Definition(expression, doc)
-            doc = None
-
-
-def _without_comment(line: str) -> str:
-    quoted = False
-    for position, char in enumerate(line):
-        if char == "'":
-            quoted = not quoted
-        elif char == "#" and not quoted:
-            return line[:position]
-    return line
-
-
-def _balanced(source: str) -> bool:
-    depth = 0
-    quoted = False
-    for char in source:
-        if char == "'":
-            quoted = not quoted
-        elif not quoted and char in "{[":
-            depth += 1
-        elif not quoted and char in "}]":
-            depth -= 1
-    return depth == 0
-
-
-def _literal(source: str) -> Any:
-    python = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", source))
-    return ast.literal_eval(python)
-
-
-# -- one doc block -------------------------------------------------------------------------------------------------
-
-SECTION = re.compile(r"^(Since|Returns|Errors|Notes?|Examples?|TODO|Deprecated|Features)\s*:\s*(.*)$")
-DIRECTIVE = re.compile(r"^\.\. ([\w-]+)::\s*(.*)$")
-MEMBER = re.compile(r"^@([\w.-]+)\s*:\s*(.*)$")
-KEPT = {"since", "returns", "errors", "note", "notes", "deprecated"}
-
-
-@dataclass
-class Doc:
-    symbol: str
-    body: list[str] = field(default_factory=list)
-    members: dict[str, list[str]] = field(default_factory=dict)
-    features: dict[str, list[str]] = field(default_factory=dict)
-    sections: dict[str, list[str]] = field(default_factory=dict)
-
-
-def parse_doc(lines: list[str]) -> Doc | None:
-    """A definition's doc block: free text, member and feature texts, and the kept sections."""
-    if not lines:
-        return None
-    first = MEMBER.match(lines[0])
-    if first is None:
-        return None  # a free-form block (a chapter heading): no definition's
-    doc = Doc(first[1])
-    target: list[str] | None = doc.body
-    kind = "body"  # body, member, feature, section or dropped
-    in_features = False
-    for raw in lines[1:]:
-        line = raw.rstrip()
-        indented = line.startswith(" ")
-        stripped = line.strip()
-        section = SECTION.match(line)
-        directive = DIRECTIVE.match(line)
-        member = MEMBER.match(line)
-        if section:
-            name = section[1].lower()
-            in_features = name == "features"
-            if name == "features" or name not in KEPT:
-                # An old-style Example: runs to the next section, numbered cases and all.
-                kind, target = ("example" if name.startswith("example") else "dropped"), None
-            else:
-                kind = "section"
-                target = doc.sections.setdefault("note" if name == "notes" else name, [])
-                target.append(section[2])
-        elif directive:
-            name = directive[1]
-            if name in ("note", "caution", "warning", "admonition", "important"):
-                kind = "section"
-                target = doc.sections.setdefault("note", [])
-                target.append(directive[2])
-            else:  # qmp-example, code-block, ...
-                kind, target = "dropped", None
-        elif member:
-            kind = "feature" if in_features else "member"
-            target = (doc.features if in_features else doc.members).setdefault(member[1], [])
-            target.append(member[2])
-        elif not stripped:
-            if target is not None:
-                target.append("")
-        elif not indented and kind in ("member", "feature", "section") and target and target[-1] == "":
-            # An unindented paragraph after a member's: free text again (7.2's style and today's alike).
-            kind, target, in_features = "body", doc.body, False
-            target.append(stripped)
-        elif kind == "example":
-            continue
-        elif not indented and kind == "dropped" and stripped.startswith(("->", "<-", "{", "}", '"', "...")):
-            continue  # an old-style example's lines
-        elif not indented and kind == "dropped":
-            kind, target = "body", doc.body
-            target.append(stripped)
-        elif target is not None:
-            target.append(stripped)
-    return doc
-
-
-def prose(lines: list[str]) -> str:
-    """Lines joined into paragraphs (blank line between), list items on lines of their own; rST marks dropped."""
-    paragraphs: list[str] = []
-    current: list[str] = []
-    for line in [*lines, ""]:
-        if not line or re.match(r"^[-*] ", line):
-            if current:
-                paragraphs.append(" ".join(current))
-            current = [line] if line else []
-            if not line and paragraphs and paragraphs[-1] != "":
-                paragraphs.append("")
-            continue
-        current.append(line)
-    text = "\n".join(paragraphs).strip()
-    text = re.sub(r"\n{2,}", "\n\n", text)
-    text = re.sub(r"(?<![\w@])@([\w-]+)", r"\1", text)  # @device -> device
-    text = re.sub(r":\w+:`([^`<]*?)(?: <[^>]*>)?`", r"\1", text)  # :qapi:ref:`x` / :ref:`x <y>` -> x
-    text = re.sub(r"``([^`]+)``", r"\1", text)
-    text = re.sub(r"(?<!`)`([^`]+)`(?!`)", r"\1", text)
-    return re.sub(r"[ \t]+", " ", text)
-
 
 # -- resolving what a command or event takes ----------------------------------------------------------------------
 
@@ -241,9 +64,7 @@ class Tree:
 
     def add(self, definition: Definition) -> None:
         expression = definition.expression
-        kind = next(
-            (key for key in ("command", "event", "struct", "union", "enum", "alternate") if key in expression), ""
-        )
+        kind = kind_of(expression)
         if not kind:
             return
         name = expression[kind]
@@ -327,46 +148,29 @@ def _texts(doc: Doc | None, data: dict[str, Any]) -> dict[str, str]:
     return texts
 
 
-def html_of_deb(deb: Path) -> str:
-    """qemu-qmp-ref.html out of a .deb (an ar archive whose data.tar.* holds the files)."""
-    data = deb.read_bytes()
-    assert data.startswith(b"!<arch>\n"), f"{deb} is no .deb"
-    offset = 8
-    while offset < len(data):
-        header = data[offset : offset + 60]
-        name, size = header[:16].decode().strip().rstrip("/"), int(header[48:58].decode().strip())
-        body = data[offset + 60 : offset + 60 + size]
-        if name.startswith("data.tar"):
-            with tarfile.open(fileobj=io.BytesIO(body)) as archive:
-                handle = archive.extractfile(HTML_IN_DEB)
-                assert handle is not None
-                return handle.read().decode()
-        offset += 60 + size + (size % 2)
-    raise SystemExit(f"{deb}: no data.tar inside")
-
-
 def tree_of_html(html: str) -> Tree:
-    from qapi_docs_html import definitions as html_definitions
-
     tree = Tree()
     for expression, fields in html_definitions(html):
-        kind = next(key for key in ("command", "event", "struct", "union", "enum", "alternate") if key in expression)
-        name = expression[kind]
+        name = expression[kind_of(expression)]
         tree.expressions[name] = expression
-        tree.docs[name] = Doc(
-            fields["symbol"], fields["body"], fields["members"], fields["features"], fields["sections"]
-        )
+        tree.docs[name] = doc_of(fields)
     return tree
+
+
+def is_qapi_file(path: str) -> bool:
+    """qapi/*.json at the top of QEMU's tree: the QMP schema's files."""
+    parts = path.split("/")
+    return len(parts) == 2 and parts[0] == "qapi" and parts[1].endswith(".json")
 
 
 def build(tarball: Path, version: str, source: str) -> dict[str, Any]:
     html = tarball.suffix == ".deb"
     if html:
-        tree = tree_of_html(html_of_deb(tarball))
+        tree = tree_of_html(rendered_reference(tarball, "qemu-qmp-ref.html"))
     else:
         tree = Tree()
-        for _name, text in sorted(qapi_files(tarball)):
-            for definition in definitions(text):
+        for _name, text in sorted(source_files(tarball, is_qapi_file)):
+            for definition in source_definitions(text):
                 tree.add(definition)
     commands: dict[str, Any] = {}
     events: dict[str, Any] = {}
@@ -385,20 +189,6 @@ def build(tarball: Path, version: str, source: str) -> dict[str, Any]:
     }
 
 
-def download(file_name: str, cache: Path) -> Path:
-    cache.mkdir(parents=True, exist_ok=True)
-    path = cache / file_name
-    if not path.exists():
-        url = POOL + urllib.parse.quote(file_name)
-        print(f"downloading {url}", file=sys.stderr)
-        partial = path.with_suffix(".part")
-        with urllib.request.urlopen(url, timeout=120) as response, partial.open("wb") as handle:
-            while chunk := response.read(1 << 20):
-                handle.write(chunk)
-        partial.replace(path)
-    return path
-
-
 def write(data: dict[str, Any], out: Path) -> Path:
     path = out / f"qapi-docs-{data['qemu']}.json.gz"
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -410,7 +200,7 @@ def write(data: dict[str, Any], out: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "vdbgsh-build")
+    parser.add_argument("--cache", type=Path, default=CACHE)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--tarball", type=Path, help="a QEMU source tarball already at hand (with --version)")
     parser.add_argument("--version", help="the QEMU version the tarball holds, as x.y.z")

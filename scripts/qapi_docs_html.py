@@ -1,10 +1,13 @@
-"""QEMU's QMP reference as Sphinx renders it (qemu-qmp-ref.html, QEMU 9.2 and later: the "qapi" domain) read back
-into the definitions scripts/gen_qapi_docs.py builds from qapi/*.json: for a QEMU whose sources cannot be had, its
-Debian package's rendered documentation holds the same words.
+"""QEMU's QAPI references as Sphinx renders them (qemu-qmp-ref.html, qemu-ga-ref.html; QEMU 9.2 and later: the
+"qapi" domain) read back into the definitions scripts/qapi_source.py reads from the schema's .json files: for a QEMU
+whose sources cannot be had, its Debian package's rendered documentation holds the same words and types.
 
 Each ``<dl class="qapi KIND">`` is one definition: the ``<p>``s of its ``<dd>`` the description, its field list
-the members ("The members of X" a base, "When tag is v: The members of X" a union's branch), Return(s), Errors,
-Features; the version comes from the signature's "(Since: X)"; examples are left out.
+the members with their types ("The members of X" a base, "When tag is v: The members of X" a union's branch),
+Values, Alternatives, Return(s) with its type, Errors, Features; "Availability" its build condition; the version
+comes from the signature's "(Since: X)"; examples are left out. What the rendering does not show is not recovered:
+a member's own build condition or features (QEMU's qapidoc leaves them out), a command's success-response or
+allow-oob.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
+
+from qapi_source import Doc
 
 DASH = " \u2013 "  # Sphinx puts an en dash between a member's name and type and its words
 VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "source"})
@@ -89,7 +94,48 @@ def _block_lines(node: Node) -> list[str]:
     return lines
 
 
-_TITLE = re.compile(r"QMP:(?:[\w-]+\.)?([\w-]+)$")
+# Sphinx shows builtin types by their JSON name (QAPI's doc_type); the schema's files name them so.
+_SOURCE_TYPE = {"string": "str", "boolean": "bool", "value": "any"}
+_TYPED = re.compile(r"^(\S+) \((\[?[\w-]+\]?)(, optional)?\)")
+
+
+def _schema_type(shown: str) -> str | list[str]:
+    """A type as the .json files spell it: "[string]" -> ['str']."""
+    if shown.startswith("[") and shown.endswith("]"):
+        return [_SOURCE_TYPE.get(shown[1:-1], shown[1:-1])]
+    return _SOURCE_TYPE.get(shown, shown)
+
+
+def condition(text: str) -> Any:
+    """The build condition QEMU's docgen wrote as "A or B", "A and (B or not C)", back in the schema's form."""
+    tokens = re.findall(r"\(|\)|[^\s()]+", text)
+
+    def expression(at: int) -> tuple[Any, int]:
+        operands, operator = [], ""
+        while True:
+            operand, at = term(at)
+            operands.append(operand)
+            if at < len(tokens) and tokens[at] in ("and", "or"):
+                operator = tokens[at]
+                at += 1
+                continue
+            if not operator:
+                return operand, at
+            return {"all" if operator == "and" else "any": operands}, at
+
+    def term(at: int) -> tuple[Any, int]:
+        if tokens[at] == "not":
+            operand, at = term(at + 1)
+            return {"not": operand}, at
+        if tokens[at] == "(":
+            inner, at = expression(at + 1)
+            return inner, at + 1  # the ")"
+        return tokens[at], at + 1
+
+    return expression(0)[0]
+
+
+_TITLE = re.compile(r"(?:QMP|QGA|QSD):(?:[\w-]+\.)?([\w-]+)$")  # the namespace, the module, the name
 
 
 def _reference(item: Node) -> str | None:
@@ -110,9 +156,13 @@ def _descendants(node: Node, tag: str) -> list[Node]:
     return found
 
 
-def definitions(html: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(expression, doc) pairs: the expression as qapi/*.json would spell it (names and references only), the doc
-    as gen_qapi_docs.Doc's fields (symbol, body, members, features, sections)."""
+def doc_of(fields: dict[str, Any]) -> Doc:
+    return Doc(fields["symbol"], fields["body"], fields["members"], fields["features"], fields["sections"])
+
+
+def definitions(html: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:  # noqa: PLR0915 (one walk)
+    """(expression, doc) pairs: the expression as the schema's .json would spell it (names, types, references,
+    build conditions, features), the doc as qapi_source.Doc's fields (symbol, body, members, features, sections)."""
     builder = _Builder()
     builder.feed(html)
     result = []
@@ -131,21 +181,36 @@ def definitions(html: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         doc: dict[str, Any] = {"symbol": name, "body": [], "members": {}, "features": {}, "sections": {}}
         if since:
             doc["sections"]["since"] = [since[1]]
-        members: dict[str, str] = {}
+        members: dict[str, Any] = {}
         branches: dict[str, str] = {}
+        listed: list[tuple[str, Any]] = []  # an enum's values, an alternate's alternatives
         base: str | None = None
+        tag = ""
         for child in body.elements():
             if child.tag == "p":
                 doc["body"].extend([_flat(child.text()), ""])
             elif child.tag in ("ul", "ol"):
-                doc["body"].extend("- " + _flat(item.text()) for item in child.elements("li"))
+                doc["body"].extend(["- " + _flat(item.text()) for item in child.elements("li")] + [""])
+            elif child.tag == "div" and "qapi-infopips" in child.classes():
+                for pip in child.elements("div"):
+                    if "qapi-ifcond" in pip.classes():
+                        expression["if"] = condition(_flat(" ".join(c.text() for c in pip.elements("code"))))
             elif child.tag == "div" and "admonition" in child.classes():
                 title = _flat(" ".join(t.text() for t in child.elements("p") if "admonition-title" in t.classes()))
                 if title.lower().startswith("note"):
                     paragraphs = [p for p in child.elements("p") if "admonition-title" not in p.classes()]
                     doc["sections"].setdefault("note", []).extend(_flat(p.text()) for p in paragraphs)
             elif child.tag == "dl" and "field-list" in child.classes():
-                base = _fields(child, doc, members, branches) or base
+                found, tag = _fields(
+                    child, doc, members=members, branches=branches, listed=listed, expression=expression
+                )
+                base = found or base
+        if doc["features"]:
+            expression["features"] = list(doc["features"])
+        if kind == "enum":
+            expression["data"] = [value for value, _type in listed]
+        elif kind == "alternate":
+            expression["data"] = dict(listed)
         if kind in ("command", "event"):
             data: Any = members or base
             if members and base:  # own members and a base: as a struct of its own would have
@@ -157,14 +222,27 @@ def definitions(html: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
             if base:
                 expression["base"] = base
             if branches:  # a flat union: its base is the members listed, or the type it names
-                expression = {"union": name, "base": base if base and not members else members, "data": branches}
+                union_base = base if base and not members else members
+                expression = {"union": name, "base": union_base, "discriminator": tag, "data": branches} | {
+                    key: value for key, value in expression.items() if key in ("if", "features")
+                }
         result.append((expression, doc))
     return result
 
 
-def _fields(field_list: Node, doc: dict[str, Any], members: dict[str, str], branches: dict[str, str]) -> str | None:
-    """One field list's Members/Arguments/Return/Errors/Features into ``doc``; the base it names, if any."""
+def _fields(
+    field_list: Node,
+    doc: dict[str, Any],
+    *,
+    members: dict[str, Any],
+    branches: dict[str, str],
+    listed: list[tuple[str, Any]],
+    expression: dict[str, Any],
+) -> tuple[str | None, str]:
+    """One field list's Members/Arguments/Values/Alternatives/Return/Errors/Features into ``doc`` (the types into
+    ``members``, ``listed`` and ``expression``); the base it names, if any, and a union's tag member."""
     base = None
+    tag = ""
     names = field_list.elements("dt")
     values = field_list.elements("dd")
     for name_node, value in zip(names, values, strict=False):
@@ -176,26 +254,38 @@ def _fields(field_list: Node, doc: dict[str, Any], members: dict[str, str], bran
                 if strong is not None and text.startswith(_flat(strong.text())):
                     member = _flat(strong.text())
                     words = text.split(DASH, 1)[1] if DASH in text else ""
+                    words = "" if words == "Not documented" else words  # what the renderer puts for no words
+                    typed = _TYPED.match(text)
                     if title == "features":
                         doc["features"][member] = [words]
                     elif title in ("members", "arguments"):
                         doc["members"][member] = [words]
-                        members[member] = "x"
+                        optional = "*" if typed and typed[3] else ""
+                        members[optional + member] = _schema_type(typed[2]) if typed else "any"
+                    elif title in ("values", "alternatives"):
+                        doc["members"][member] = [words]
+                        listed.append((member, _schema_type(typed[2]) if typed else ""))
                     continue
                 branch = re.match(r"When (\S+) is (\S+): The members of", text)
                 reference = _reference(item)
                 if branch and reference:
                     branches[branch[2]] = reference
+                    tag = branch[1]
                 elif text.startswith("The members of") and reference:
                     base = reference
         elif title in ("return", "returns"):
             # "StatusInfo" or "value, dash, The property value ...": the type the schema shows already, then the words.
             lines = [line for line in _block_lines(value) if line]
+            shown = re.match(r"\[?[\w-]+\]?", lines[0]) if lines else None
+            if shown:
+                expression["returns"] = _schema_type(shown[0])
             if lines and DASH in lines[0]:
                 lines[0] = lines[0].split(DASH, 1)[1]
             elif lines and re.fullmatch(r"\[?[\w-]+\]?", lines[0]):
                 lines = lines[1:]
+                if lines and lines[0] == DASH.strip():  # the words were a block of their own after the dash
+                    lines = lines[1:]
             doc["sections"]["returns"] = lines
         elif title == "errors":
             doc["sections"]["errors"] = _block_lines(value)
-    return base
+    return base, tag

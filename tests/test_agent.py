@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import libvirt
@@ -15,10 +16,11 @@ from tests.conftest import unique_name, vdbgsh, vdbgsh_in_terminal
 from tests.linux_guest import LinuxGuest
 from tests.terminal import Tmux
 from tests.test_guard_cli import on_terminal
-from vdbgsh.agent.schema import DATA, agent_schema, chosen_version, shipped_versions
+from vdbgsh.agent.schema import agent_schema, chosen_version, shipped_versions
 from vdbgsh.guest.definitions import domain_xml, qemu_binary
 from vdbgsh.guest.libvirt_guest import destroy_quietly
 from vdbgsh.render.ansi import strip_ansi
+from vdbgsh.shipped_data import DATA
 
 AGENT_CHANNEL = "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
 
@@ -376,3 +378,43 @@ def test_the_shipped_agent_schemas_say_their_license() -> None:
         assert [m.name for m in schema.members(schema.arguments("guest-exec"))][:2] == ["path", "arg"]
         assert schema.doc("guest-exec")["members"]["path"]
     assert "GPL-2.0-or-later" in (DATA / "LICENSE-qga-schema").read_text()
+
+
+def _shipped(version: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DATA / f"qga-schema-{version}.json").read_text())
+    return data
+
+
+def test_sids_agent_gets_its_own_schema_read_from_qemus_rendered_reference() -> None:
+    """11.1's schema comes from qemu-ga-ref.html (no 11.1 source on the mirror): what an agent of sid's QEMU gets is
+    11.1's, with what 11.1 changed (guest-network-get-route on Windows too) and the types 10.2's source has."""
+    assert (11, 1) in shipped_versions()
+    assert chosen_version("11.1.3", shipped_versions()) == (11, 1)
+    newer, older = _shipped("11.1"), _shipped("10.2")
+    assert "qemu-ga-ref.html" in newer["header"]
+    assert "qemu-ga-ref.html" not in older["header"]
+    by_name = {version: {e["name"]: e for e in data["schema"]} for version, data in (("11.1", newer), ("10.2", older))}
+    assert by_name["11.1"].keys() == by_name["10.2"].keys()
+    assert by_name["10.2"]["guest-network-get-route"]["if"] == "CONFIG_LINUX"
+    assert by_name["11.1"]["guest-network-get-route"]["if"] == {"any": ["CONFIG_LINUX", "CONFIG_WIN32"]}
+    # A union and an alternate read back from the rendering as the source has them.
+    for name in ("GuestDeviceId", "GuestExecCaptureOutput", "guest-exec", "GuestExecStatus"):
+        assert by_name["11.1"][name] == by_name["10.2"][name], name
+    schema = agent_schema({"version": "11.1.3", "supported_commands": [{"name": "guest-exec"}]})
+    assert schema.data_version == "11.1"
+    arguments = {m.name: m for m in schema.members(schema.arguments("guest-exec"))}
+    assert list(arguments) == ["path", "arg", "env", "input-data", "capture-output"]
+    assert not arguments["path"].optional and arguments["arg"].optional
+    assert schema.doc("guest-exec")["members"]["path"] == "path or executable name to execute"
+    assert schema.doc("guest-exec")["sections"]["Since"] == "2.5"
+
+
+def test_the_agents_docs_are_plain_text() -> None:
+    """Doc comments' markup (@member, `ref`, rST notes) is not what a terminal should show."""
+    for version in ("7.2", "10.2", "11.1"):
+        docs = _shipped(version)["docs"]
+        freeze = docs["guest-fsfreeze-freeze"]
+        assert "guest-fsfreeze-thaw" in freeze["text"]
+        assert "`" not in freeze["text"] and "@" not in freeze["text"]
+        assert ".. note::" not in json.dumps(docs)
+        assert "Not documented" not in json.dumps(docs)  # the renderer's filler is not QEMU's word

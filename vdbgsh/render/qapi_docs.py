@@ -3,7 +3,7 @@
 Introspection carries no documentation; scripts/gen_qapi_docs.py takes it from QEMU's QAPI sources of a version
 into vdbgsh/data/qapi-docs-<version>.json.gz (QEMU's text, GPL-2.0-or-later, as each file's header says). A guest
 gets the file of its version, or of the nearest older one (a stable release changes no words), or none when it is
-older than every file: the help then shows the schema's shapes alone, as before.
+older than every file: the help then shows the schema's shapes alone, as before (vdbgsh/shipped_data.py picks).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+from vdbgsh.shipped_data import DATA, nearest_older, versions_of
 
 Version = tuple[int, int, int]
-_FILE = re.compile(r"^qapi-docs-(\d+)\.(\d+)\.(\d+)\.json\.gz$")
+_FILE = re.compile(r"qapi-docs-(\d+)\.(\d+)\.(\d+)\.json\.gz")
 FORMAT = 1
-DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @dataclass(frozen=True)
@@ -97,25 +97,18 @@ class QapiDocs:
 
 @cache
 def shipped_versions() -> tuple[Version, ...]:
-    found = []
-    for entry in DATA.glob("qapi-docs-*.json.gz"):
-        match = _FILE.match(entry.name)
-        if match:
-            found.append((int(match[1]), int(match[2]), int(match[3])))
-    return tuple(sorted(found))
+    return tuple(cast(Version, version) for version in versions_of(_FILE))
 
 
 def docs_for(guest: Version | None) -> QapiDocs | None:
     """The documentation for a guest of this version: its own, else the nearest older; None when none fits."""
     if guest is None:
         return None
-    older = [version for version in shipped_versions() if version <= guest]
-    if not older:
+    version = nearest_older(guest, shipped_versions())
+    data = _load(version) if version is not None else None
+    if version is None or data is None:
         return None
-    data = _load(older[-1])
-    if data is None:
-        return None
-    return QapiDocs(older[-1], guest, data.get("commands", {}), data.get("events", {}))
+    return QapiDocs(version, guest, data.get("commands", {}), data.get("events", {}))
 
 
 @cache
