@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import libvirt
 import pytest
@@ -404,7 +404,8 @@ def test_sids_agent_gets_its_own_schema_read_from_qemus_rendered_reference() -> 
     assert schema.data_version == "11.1"
     arguments = {m.name: m for m in schema.members(schema.arguments("guest-exec"))}
     assert list(arguments) == ["path", "arg", "env", "input-data", "capture-output"]
-    assert not arguments["path"].optional and arguments["arg"].optional
+    assert not arguments["path"].optional
+    assert arguments["arg"].optional
     assert schema.doc("guest-exec")["members"]["path"] == "path or executable name to execute"
     assert schema.doc("guest-exec")["sections"]["Since"] == "2.5"
 
@@ -415,6 +416,7 @@ def test_the_agents_docs_are_plain_text() -> None:
         docs = _shipped(version)["docs"]
         freeze = docs["guest-fsfreeze-freeze"]
         assert "guest-fsfreeze-thaw" in freeze["text"]
-        assert "`" not in freeze["text"] and "@" not in freeze["text"]
+        assert "`" not in freeze["text"]
+        assert "@" not in freeze["text"]
         assert ".. note::" not in json.dumps(docs)
         assert "Not documented" not in json.dumps(docs)  # the renderer's filler is not QEMU's word
