@@ -20,7 +20,7 @@ from vdbgsh.agent.schema import agent_schema, chosen_version, shipped_versions
 from vdbgsh.guest.definitions import domain_xml, qemu_binary
 from vdbgsh.guest.libvirt_guest import destroy_quietly
 from vdbgsh.render.ansi import strip_ansi
-from vdbgsh.shipped_data import DATA
+from vdbgsh.schema.shipped_data import DATA
 
 AGENT_CHANNEL = "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
 

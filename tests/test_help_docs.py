@@ -17,7 +17,7 @@ from vdbgsh.complete.candidates import SchemaCandidates
 from vdbgsh.render.help_topic import help_text
 from vdbgsh.render.qapi_docs import docs_for, shipped_versions
 from vdbgsh.schema.model import Schema
-from vdbgsh.shipped_data import DATA
+from vdbgsh.schema.shipped_data import DATA
 
 SHIPPED_SCHEMA = Path(__file__).resolve().parent.parent / "vdbgsh" / "data" / "qmp-schema-7.2.json"
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from vdbgsh.schema.loading import LoadedSchema, drive, drive_blocking
 from vdbgsh.schema.model import Command, Schema
-from vdbgsh.shipped_data import DATA, nearest_older, versions_of
+from vdbgsh.schema.shipped_data import DATA, nearest_older, versions_of
 from vdbgsh.transport.base import BlockingMonitor, JSONObject, Monitor, Reply
 
 DISABLED = "disabled"  # the feature a disabled command carries in the model: help marks it, completion skips it

@@ -3,7 +3,7 @@
 Introspection carries no documentation; scripts/gen_qapi_docs.py takes it from QEMU's QAPI sources of a version
 into vdbgsh/data/qapi-docs-<version>.json.gz (QEMU's text, GPL-2.0-or-later, as each file's header says). A guest
 gets the file of its version, or of the nearest older one (a stable release changes no words), or none when it is
-older than every file: the help then shows the schema's shapes alone, as before (vdbgsh/shipped_data.py picks).
+older than every file: the help then shows the schema's shapes alone, as before (vdbgsh/schema/shipped_data.py picks).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
 
-from vdbgsh.shipped_data import DATA, nearest_older, versions_of
+from vdbgsh.schema.shipped_data import DATA, nearest_older, versions_of
 
 Version = tuple[int, int, int]
 _FILE = re.compile(r"qapi-docs-(\d+)\.(\d+)\.(\d+)\.json\.gz")
