@@ -274,12 +274,14 @@ def planned(steps: Steps) -> Plan:
 # --- pure functions ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # ~2 s: 300 examples through every parser
 @profile(300)
 @given(LINES)
 def test_any_line_through_every_parser(text: str) -> None:
     every_parser(text)
 
 
+@pytest.mark.slow  # ~1 s
 @profile(150)
 @given(json_requests())
 def test_json_requests_parse_and_validate(text: str) -> None:
@@ -294,6 +296,7 @@ def test_keyvalue_lines_against_the_schema(text: str) -> None:
     outcome(lambda: dispatch(text))
 
 
+@pytest.mark.slow  # ~1 s
 @profile(200)
 @given(st.lists(hmp_lines(), min_size=1, max_size=4))
 def test_hmp_lines_one_translator(lines: list[str]) -> None:
@@ -312,6 +315,7 @@ def test_meta_commands(text: str) -> None:
     outcome(lambda: dispatch(text))
 
 
+@pytest.mark.slow  # 25-40 s: a dozen megabyte lines through every parser
 @profile(12, deadline=10_000)  # a linear pass over a megabyte takes ~1-2 s on a busy core; a quadratic one, minutes
 @given(HUGE_LINES)
 def test_megabyte_lines(text: str) -> None:
@@ -463,12 +467,14 @@ def megabyte_stdin(lines: list[str], unit: str) -> bytes:
     return b"\n".join([*map(as_bytes, lines), as_bytes(unit * (MEGA // len(unit)))]) + b"\n"
 
 
+@pytest.mark.slow  # ~2 s: ten vdbgsh processes
 @profile(10, deadline=None)
 @given(ARGV, st.booleans(), st.booleans())
 def test_translate_cli_with_random_argv(argv: list[bytes], separated: bool, strict: bool) -> None:
     assert_clean_exit(run_cli([b"translate", *([b"--"] if separated else []), *argv], strict=strict))
 
 
+@pytest.mark.slow  # ~2 s: six vdbgsh processes reading megabytes
 @profile(3, deadline=None)
 @given(st.lists(st.one_of(hmp_lines(), LINES), min_size=20, max_size=60), st.sampled_from(UNITS))
 def test_translate_cli_with_random_stdin(lines: list[str], unit: str) -> None:

@@ -20,6 +20,8 @@ from vdbgsh.cli.parser import build_parser
 from vdbgsh.schema.offline import SHIPPED
 
 DEAD_URI = "qemu:///nonexistent"  # libvirt refuses it at once
+# zsh and fish take 3-9 s a test (a shell started per completion); bash is quick: the fast tests keep bash's
+SHELLS_BASH_FAST = [shell if shell == "bash" else pytest.param(shell, marks=pytest.mark.slow) for shell in SHELLS]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,7 @@ def test_shipped_completions_are_current(tmp_path: Path) -> None:
     assert not stale, f"{stale_files} differ from the parser: run 'make completions'"
 
 
-@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("shell", SHELLS_BASH_FAST)
 def test_subcommands_and_options(home: Home, shell: str) -> None:
     parsers = subcommand_parsers()
     assert sorted(home.complete(shell, "vdbgsh ")) == sorted(parsers)
@@ -73,7 +75,7 @@ def test_subcommands_and_options(home: Home, shell: str) -> None:
         assert sorted(home.complete(shell, f"vdbgsh {name} --")) == sorted(long_options(parsers[name])), name
 
 
-@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("shell", SHELLS_BASH_FAST)
 def test_running_domains_qmp_commands_and_events(home: Home, shell: str, shared_guest: str) -> None:
     assert shared_guest in home.complete(shell, "vdbgsh exec ")
     assert shared_guest in home.complete(shell, "vdbgsh attach ")
@@ -89,7 +91,7 @@ def test_running_domains_qmp_commands_and_events(home: Home, shell: str, shared_
     assert home.complete(shell, f"vdbgsh exec {shared_guest} query-status ") == []
 
 
-@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("shell", SHELLS_BASH_FAST)
 def test_the_connection_on_the_line_lists_the_domains(home: Home, shell: str, shared_guest: str) -> None:
     unreachable_default = {"LIBVIRT_DEFAULT_URI": DEAD_URI}
     assert shared_guest not in home.complete(shell, "vdbgsh exec ", env=unreachable_default)
@@ -103,14 +105,14 @@ def test_the_connection_on_the_line_lists_the_domains(home: Home, shell: str, sh
     assert shared_guest not in home.complete(shell, f"vdbgsh exec -c {DEAD_URI} ")
 
 
-@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("shell", SHELLS_BASH_FAST)
 def test_exec_offers_running_domains_events_every_defined_one(home: Home, shell: str, shut_off_guest: str) -> None:
     # exec and attach need a running guest; events waits for a defined one to start.
     assert shut_off_guest not in home.complete(shell, "vdbgsh exec ")
     assert shut_off_guest in home.complete(shell, "vdbgsh events ")
 
 
-@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("shell", SHELLS_BASH_FAST)
 def test_qmp_socket_instead_of_a_domain(home: Home, shell: str, tmp_path: Path) -> None:
     import socket
 
@@ -127,7 +129,7 @@ def test_qmp_socket_instead_of_a_domain(home: Home, shell: str, tmp_path: Path) 
     assert "query-status" in home.complete(shell, f"vdbgsh exec --qmp unix:{tmp_path}/qmp-socket query-st")
 
 
-@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("shell", SHELLS_BASH_FAST)
 def test_option_values(home: Home, shell: str) -> None:
     # bash replaces only what follows the last ':' of the word.
     assert {uri.rsplit(":", 1)[-1] for uri in home.complete(shell, "vdbgsh list -c qemu:///s")} == {
@@ -138,7 +140,7 @@ def test_option_values(home: Home, shell: str) -> None:
     assert home.complete(shell, "vdbgsh events --timeout 5 --count 3 --js") == ["--json"]
 
 
-@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("shell", SHELLS_BASH_FAST)
 def test_events_takes_several_connections(home: Home, shell: str) -> None:
     offered = home.complete(shell, "vdbgsh events -c qemu:///system --")
     assert "--connect" in offered
@@ -171,7 +173,7 @@ def toy_parser(*, unknown_metavar: bool = False) -> argparse.ArgumentParser:
     return parser
 
 
-@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("shell", SHELLS_BASH_FAST)
 def test_choices_files_and_directories(shell: str, tmp_path: Path) -> None:
     home = Home(tmp_path / "home")
     home.install_scripts(generate(toy_parser()))

@@ -22,6 +22,7 @@ def silent_port() -> Iterator[int]:
     server.close()
 
 
+@pytest.mark.slow  # waits out the connect deadline
 @pytest.mark.parametrize("args", [["exec", "guest1", "query-status"], ["list"]])
 def test_a_silent_host_is_an_error_at_the_deadline(silent_port: int, args: list[str]) -> None:
     uri = f"qemu+tcp://127.0.0.1:{silent_port}/system"

@@ -113,6 +113,7 @@ def test_a_name_that_matches_nothing_is_one_line_and_the_others_still_answer(tri
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # ~5 s: starts and stops a private libvirtd
 def test_all_on_each_host_and_an_error_answer(private_host: tuple[RemoteLibvirtd, list[str]]) -> None:
     daemon, names = private_host
     result = vdbgsh("exec", "-c", daemon.uri, "--all", "query-name")

@@ -178,6 +178,7 @@ def test_attach_in_a_terminal(remote: RemoteLibvirtd, remote_guest: str) -> None
         terminal.kill()
 
 
+@pytest.mark.slow  # ~2 s: waits for connections to fail
 def test_unreachable_hosts_are_one_error_naming_the_uri_and_what_to_check() -> None:
     dead = f"qemu+tcp://127.0.0.1:{free_port()}/system"
     for args in (["exec", "-c", dead, "g", "query-status"], ["list", "-c", dead], ["events", "-c", dead]):
@@ -382,6 +383,7 @@ def test_a_guest_libvirt_drops_silently_after_a_reconnection_is_said_stopped(mon
     ]
 
 
+@pytest.mark.slow  # ~2 s: waits on a host that never answers
 def test_ctrl_c_while_a_host_has_not_answered_yet() -> None:
     # A port that takes the connection and never says a word: libvirt would wait for its greeting for ever.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:

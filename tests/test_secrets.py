@@ -328,6 +328,7 @@ def test_uri_credentials_are_found_in_linear_time() -> None:
     assert mask_line("migrate uri=tcp://@h:1") == "migrate uri=tcp://@h:1"  # an empty userinfo hides nothing
 
 
+@pytest.mark.slow  # ~1-2 s: masks megabyte lines
 def test_a_line_of_many_secrets_and_a_stray_quote_is_masked_in_linear_time() -> None:
     import time
 
@@ -522,6 +523,7 @@ def test_exec_errors_show_the_command_masked(shared_guest: str) -> None:
         ]
 
 
+@pytest.mark.slow  # ~1-2 s: masks a megabyte line
 def test_a_very_long_line_is_masked_up_to_the_window_shown() -> None:
     from vdbgsh.syntax.errors import ParseError
 
