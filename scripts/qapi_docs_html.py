@@ -230,6 +230,24 @@ def definitions(html: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:  # no
     return result
 
 
+def _member_words(item: Node, text: str) -> list[str]:
+    """A member's words after its name and type, a list inside them one "- " line an item."""
+    lists = [*_descendants(item, "ul"), *_descendants(item, "ol")]
+    if not lists:
+        words = text.split(DASH, 1)[1] if DASH in text else ""
+        return [] if words == "Not documented" else [words]  # the renderer's filler for no words
+    own = _flat(_without(item, {"ul", "ol"}))
+    head = own.split(DASH.rstrip(), 1)[1].strip() if DASH.rstrip() in own else ""
+    return [head] * bool(head) + ["- " + _flat(entry.text()) for found in lists for entry in found.elements("li")]
+
+
+def _without(node: Node, tags: set[str]) -> str:
+    return "".join(
+        child if isinstance(child, str) else "" if child.tag in tags else _without(child, tags)
+        for child in node.children
+    )
+
+
 def _fields(
     field_list: Node,
     doc: dict[str, Any],
@@ -253,17 +271,16 @@ def _fields(
                 text = _flat(item.text())
                 if strong is not None and text.startswith(_flat(strong.text())):
                     member = _flat(strong.text())
-                    words = text.split(DASH, 1)[1] if DASH in text else ""
-                    words = "" if words == "Not documented" else words  # what the renderer puts for no words
+                    words = _member_words(item, text)
                     typed = _TYPED.match(text)
                     if title == "features":
-                        doc["features"][member] = [words]
+                        doc["features"][member] = words
                     elif title in ("members", "arguments"):
-                        doc["members"][member] = [words]
+                        doc["members"][member] = words
                         optional = "*" if typed and typed[3] else ""
                         members[optional + member] = _schema_type(typed[2]) if typed else "any"
                     elif title in ("values", "alternatives"):
-                        doc["members"][member] = [words]
+                        doc["members"][member] = words
                         listed.append((member, _schema_type(typed[2]) if typed else ""))
                     continue
                 branch = re.match(r"When (\S+) is (\S+): The members of", text)
