@@ -98,9 +98,12 @@ def _run(
             emit(failed(uri, name, UNREACHABLE, found.error))
             return
         try:
-            plans = planner.plans(found.kind, member, emit).plans
+            plans = planner.plans(found, member, emit).plans
         except VdbgshError as err:
             emit(failed(uri, name, UNREACHABLE, err.message))
+            return
+        except Exception as err:  # libvirt's own: the guest went away before its schema could be read
+            emit(failed(uri, name, UNREACHABLE, f"guest {name}: {err}"))
             return
         plans = [_no_asked_secret(planned) for planned in plans]
         if args.dry_run:

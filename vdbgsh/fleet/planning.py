@@ -1,10 +1,13 @@
 """Each line planned once per distinct QEMU on each host, against that QEMU's own schema.
 
-A guest's QEMU is told by its host, its emulator binary (libvirt's <emulator>) and what it says of itself
-(query-version: version and package), one probe each, all at once. The guests of one kind share a schema (loaded
-as a single exec loads it, through the cache keyed by version, commands and binary) and so share their plans: the
-planner runs once per kind, against one of its guests. A line this QEMU cannot take (a command it lacks, an argument
-it does not know) is refused for those guests only, and said as such.
+A guest's QEMU is told by its host and what the running QEMU says of itself (query-version: version and
+package): one request per guest, all at once. Not the emulator's path: libvirt's <emulator> names the binary on disk
+now, and a guest started before the binary was replaced runs the old one, which query-version tells. (Two binaries
+of one version and package on one host, such as two targets of one build, count as one kind: the plan made against
+one's schema goes to both, and a command the other lacks is answered by its QEMU with CommandNotFound.) The guests of
+one kind share a schema (loaded as a single exec loads it, through the cache keyed by version, commands and binary)
+and so share their plans: the planner runs once per kind, against one of its guests. A line this QEMU cannot take
+(a command it lacks, an argument it does not know) is refused for those guests only, and said as such.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from vdbgsh.errors import UsageError, VdbgshError
 from vdbgsh.fleet.targets import Member
 from vdbgsh.plan.drive import plan_blocking
 from vdbgsh.plan.model import Plan, PlanContext, Steps
-from vdbgsh.transport.base import Reply
+from vdbgsh.transport.base import JSONObject, Reply
 
 if TYPE_CHECKING:
     from vdbgsh.schema.model import Schema
@@ -32,33 +35,62 @@ class Kind(NamedTuple):
     """One distinct QEMU: the key guests are grouped by."""
 
     uri: str
-    emulator: str
     version: str  # query-version's reply as JSON (version and package)
 
 
 class Probe(NamedTuple):
     kind: Kind | None
-    error: str = ""  # why the guest could not be probed (gone, its monitor busy ...)
+    version: Reply | str  # query-version's reply; else why the guest could not be asked (gone, busy ...)
+
+    @property
+    def error(self) -> str:
+        return self.version if isinstance(self.version, str) else ""
+
+
+VERSION_REQUEST: JSONObject = {"execute": "query-version"}
 
 
 def monitor_of(member: Member) -> Any:
     """The blocking monitor commands of ``member``, on its host's shared connection (never closed here)."""
     from vdbgsh.transport.libvirt_commands import LibvirtCommands
 
-    return LibvirtCommands(member.host.conn, member.host.uri, member.domain)
+    host = member.host
+    domain = host.domain_for_worker(member.domain)
+    return LibvirtCommands(domain.connect(), host.uri, domain)
 
 
 def probe(member: Member) -> Probe:
     try:
-        monitor = monitor_of(member)
-        found = re.search(r"<emulator>([^<]+)</emulator>", member.domain.XMLDesc(0))
-        reply: Reply = monitor.execute_message({"execute": "query-version"})
+        reply: Reply = monitor_of(member).execute_message(VERSION_REQUEST)
     except VdbgshError as err:
         return Probe(None, err.message)
     except Exception as err:  # libvirt's own (the domain went away between list and probe)
         return Probe(None, f"guest {member.name}: {err}")
     version = json.dumps(reply.value, sort_keys=True) if reply.ok else ""
-    return Probe(Kind(member.host.uri, found.group(1) if found else "", version))
+    return Probe(Kind(member.host.uri, version), reply)
+
+
+class _Probed:
+    """The representative's monitor, answering query-version from its probe: the schema's loading asks it again,
+    one round trip more on every kind's way to its plan."""
+
+    def __init__(self, monitor: Any, version: Reply | None) -> None:
+        self.monitor = monitor
+        self.version = version
+        self.target: str = monitor.target
+
+    def execute_message(self, message: JSONObject) -> Reply:
+        if message == VERSION_REQUEST and self.version is not None:
+            return self.version
+        reply: Reply = self.monitor.execute_message(message)
+        return reply
+
+    def build_identity(self) -> str:
+        identity: str = self.monitor.build_identity()
+        return identity
+
+    def close(self) -> None:
+        """The host's connection is shared by its guests: closed with the host, not here."""
 
 
 def version_text(version_json: str) -> str:
@@ -81,7 +113,7 @@ class KindPlans(NamedTuple):
 
 def plan_kind(
     representative: Member,
-    version_json: str,
+    probed: Probe,
     inputs: list[Callable[[PlanContext], Steps]],
     *,
     validate: bool,
@@ -90,7 +122,9 @@ def plan_kind(
     loaded (the guest went away meanwhile)."""
     from vdbgsh.schema.loading import SchemaCache, load_schema_blocking
 
-    monitor = monitor_of(representative)
+    assert probed.kind is not None
+    version_json = probed.kind.version
+    monitor = _Probed(monitor_of(representative), probed.version if isinstance(probed.version, Reply) else None)
     schema = load_schema_blocking(monitor, SchemaCache.default()).schema if validate else None
     ctx = PlanContext(libvirt=True, validate=validate, always_check=validate)
     ctx.schema = schema
@@ -127,7 +161,9 @@ class KindPlanner:
         self._made: dict[Kind, KindPlans] = {}
         self._planning: dict[Kind, threading.Event] = {}
 
-    def plans(self, kind: Kind, member: Member, emit: Callable[[Any], None]) -> KindPlans:
+    def plans(self, probed: Probe, member: Member, emit: Callable[[Any], None]) -> KindPlans:
+        kind = probed.kind
+        assert kind is not None
         while True:
             with self._lock:
                 if kind in self._made:
@@ -142,7 +178,7 @@ class KindPlanner:
                 busy.wait()
                 continue
             try:
-                made = plan_kind(member, kind.version, self.inputs, validate=self.validate)
+                made = plan_kind(member, probed, self.inputs, validate=self.validate)
                 with self._lock:
                     self._made[kind] = made
             finally:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from vdbgsh.fleet.targets import Member
+from vdbgsh.fleet.targets import Member, set_worker_slot
 
 SLICE = 0.05
 DEFAULT_PARALLEL = 32  # requests in flight per host
@@ -48,7 +48,8 @@ def for_each(
     for member in members:
         by_host.setdefault(id(member.host), []).append(member)
 
-    def worker(waiting: list[Member], lock: threading.Lock) -> None:
+    def worker(waiting: list[Member], lock: threading.Lock, slot: int) -> None:
+        set_worker_slot(slot)
         while not stop.is_set():
             with lock:
                 if not waiting:
@@ -64,8 +65,8 @@ def for_each(
     for host_members in by_host.values():
         lock = threading.Lock()
         waiting = list(host_members)
-        for _ in range(min(parallel, len(host_members))):
-            threading.Thread(target=worker, args=(waiting, lock), name="vdbgsh-fleet", daemon=True).start()
+        for slot in range(min(parallel, len(host_members))):
+            threading.Thread(target=worker, args=(waiting, lock, slot), name="vdbgsh-fleet", daemon=True).start()
     unfinished = {id(member): member for member in members}
     try:
         while unfinished:

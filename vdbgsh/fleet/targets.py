@@ -25,13 +25,58 @@ class Selection(NamedTuple):
     every: bool  # --all
 
 
-class Host:
-    """One libvirt connection: opened once, shared by every guest on it; ``error`` says why it could not be."""
+_WORKER = threading.local()  # which of its host's workers the calling thread is (run.py sets it)
 
-    def __init__(self, uri: str) -> None:
+
+def set_worker_slot(slot: int) -> None:
+    _WORKER.slot = slot
+
+
+class Host:
+    """A libvirt host: its connection, opened once to list its guests; ``error`` says why it could not be.
+
+    Each further worker on the host talks through a connection of its own, opened on first need: libvirtd serves
+    at most max_client_requests (5 by default) calls of one connection at once, and libvirt's client, with many
+    calls on one connection, was seen leaving a call unsent while another's reply never came (a stopped QEMU).
+    A worker whose own connection cannot be opened (libvirtd's max_anonymous_clients, fds) shares the first.
+    """
+
+    def __init__(self, uri: str, given: str | None = None) -> None:
         self.uri = uri
+        self.given = given  # as the command line gave it (None: the default), to open it again
         self.conn: Any = None
         self.error = ""
+        self._lock = threading.Lock()
+        self._own: dict[int, Any] = {}
+        self._domains: dict[tuple[int, str], Any] = {}
+
+    def domain_for_worker(self, domain: Any) -> Any:
+        """``domain`` (listed on the first connection) as the calling worker's own connection sees it."""
+        slot = getattr(_WORKER, "slot", 0)
+        if slot == 0:
+            return domain
+        conn = self._connection(slot)
+        if conn is self.conn:
+            return domain
+        key = (slot, domain.UUIDString())
+        found = self._domains.get(key)
+        if found is None:
+            found = self._domains[key] = conn.lookupByUUIDString(key[1])
+        return found
+
+    def _connection(self, slot: int) -> Any:
+        with self._lock:
+            conn = self._own.get(slot)
+        if conn is None:
+            from vdbgsh.transport.libvirt_domains import open_connection
+
+            try:
+                conn, _uri = open_connection(self.given)
+            except Exception:  # the shared one still serves
+                conn = self.conn
+            with self._lock:
+                self._own[slot] = conn
+        return conn
 
     def close(self) -> None:
         if self.conn is not None:
@@ -98,7 +143,7 @@ def open_hosts(uris: list[str | None]) -> list[Host]:
 
     for uri in uris:  # before anything is opened: a refused URI is a usage error for the whole command
         refuse_program_uri(resolve_uri(uri), uri_source(uri))
-    hosts = [Host(resolve_uri(uri)) for uri in uris]
+    hosts = [Host(resolve_uri(uri), uri) for uri in uris]
 
     def opener(host: Host, uri: str | None) -> Callable[[], None]:
         def run() -> None:
