@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from qapi_source import Doc
+from qapi_source import Doc, condition
 
 DASH = " \u2013 "  # Sphinx puts an en dash between a member's name and type and its words
 VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "source"})
@@ -104,35 +104,6 @@ def _schema_type(shown: str) -> str | list[str]:
     if shown.startswith("[") and shown.endswith("]"):
         return [_SOURCE_TYPE.get(shown[1:-1], shown[1:-1])]
     return _SOURCE_TYPE.get(shown, shown)
-
-
-def condition(text: str) -> Any:
-    """The build condition QEMU's docgen wrote as "A or B", "A and (B or not C)", back in the schema's form."""
-    tokens = re.findall(r"\(|\)|[^\s()]+", text)
-
-    def expression(at: int) -> tuple[Any, int]:
-        operands, operator = [], ""
-        while True:
-            operand, at = term(at)
-            operands.append(operand)
-            if at < len(tokens) and tokens[at] in ("and", "or"):
-                operator = tokens[at]
-                at += 1
-                continue
-            if not operator:
-                return operand, at
-            return {"all" if operator == "and" else "any": operands}, at
-
-    def term(at: int) -> tuple[Any, int]:
-        if tokens[at] == "not":
-            operand, at = term(at + 1)
-            return {"not": operand}, at
-        if tokens[at] == "(":
-            inner, at = expression(at + 1)
-            return inner, at + 1  # the ")"
-        return tokens[at], at + 1
-
-    return expression(0)[0]
 
 
 _TITLE = re.compile(r"(?:QMP|QGA|QSD):(?:[\w-]+\.)?([\w-]+)$")  # the namespace, the module, the name

@@ -218,6 +218,35 @@ class _Reader:
             raise QAPIError(f"line {self.line}: expected ',' or {close!r}")
 
 
+def condition(text: str) -> Any:
+    """The build condition QEMU's docgen wrote as "A or B", "A and (B or not C)", back in the schema's form."""
+    tokens = re.findall(r"\(|\)|[^\s()]+", text)
+
+    def expression(at: int) -> tuple[Any, int]:
+        operands, operator = [], ""
+        while True:
+            operand, at = term(at)
+            operands.append(operand)
+            if at < len(tokens) and tokens[at] in ("and", "or"):
+                operator = tokens[at]
+                at += 1
+                continue
+            if not operator:
+                return operand, at
+            return {"all" if operator == "and" else "any": operands}, at
+
+    def term(at: int) -> tuple[Any, int]:
+        if tokens[at] == "not":
+            operand, at = term(at + 1)
+            return {"not": operand}, at
+        if tokens[at] == "(":
+            inner, at = expression(at + 1)
+            return inner, at + 1  # the ")"
+        return tokens[at], at + 1
+
+    return expression(0)[0]
+
+
 KINDS = ("command", "event", "struct", "union", "enum", "alternate")
 
 

@@ -143,3 +143,74 @@ def test_the_menu_shows_the_first_sentence(tmux: Tmux, shared_guest: str, home: 
     tmux.wait_for(f"{shared_guest} (running)>")
     tmux.send("-l", "blockdev-snapshot-s")
     tmux.wait_for("Takes a synchronous snapshot")
+
+
+# The generators' shared reader of QAPI files (scripts/qapi_source.py), on text shaped as QEMU's own.
+
+QAPI_TEXT = """# -*- Mode: Python -*-
+##
+# = A chapter heading, no definition's
+##
+
+##
+# @GuestExec:
+#
+# Runs a command (an old style: a blank line below, as in 7.2's files)
+
+# @pid: the process's id, #1 not a comment
+#
+# Since: 2.5
+##
+{ 'struct': 'GuestExec', 'data': { 'pid': 'int' } }  # a comment after code
+
+##
+# @guest-exec:
+#
+# Execute a command in the guest, see @GuestExec.
+#
+# @path: path or executable name to execute
+#
+# @capture-output:
+# * POSIX: both streams
+# * Windows: stdout only
+#
+# Returns: PID
+#
+# .. qmp-example::
+#
+#     -> { "execute": "guest-exec", "arguments": { "path": "/bin/true" } }
+#
+# Since: 2.5
+##
+{ 'command': 'guest-exec',
+  'data':    { 'path': 'str', '*capture-output': 'bool' },  # two lines
+  'returns': 'GuestExec', 'if': { 'any': [ 'CONFIG_POSIX', 'CONFIG_WIN32' ] } }
+"""
+
+
+def test_the_shared_reader_gives_each_definition_its_doc_block() -> None:
+    from scripts.qapi_source import definitions, parse_doc, prose
+
+    found = definitions(QAPI_TEXT)
+    assert [d.expression.get("struct") or d.expression.get("command") for d in found] == ["GuestExec", "guest-exec"]
+    assert found[1].expression["if"] == {"any": ["CONFIG_POSIX", "CONFIG_WIN32"]}
+    assert found[1].expression["data"] == {"path": "str", "*capture-output": "bool"}
+    struct = parse_doc(found[0].doc or [])
+    assert struct is not None
+    assert struct.symbol == "GuestExec"
+    assert prose(struct.members["pid"]) == "the process's id, #1 not a comment"
+    command = parse_doc(found[1].doc or [])
+    assert command is not None
+    assert prose(command.body) == "Execute a command in the guest, see GuestExec."
+    assert prose(command.members["capture-output"]) == "* POSIX: both streams\n* Windows: stdout only"
+    assert {name: prose(lines) for name, lines in command.sections.items()} == {"returns": "PID", "since": "2.5"}
+
+
+def test_a_rendered_build_condition_reads_back_as_the_schema_has_it() -> None:
+    from scripts.qapi_source import condition
+
+    assert condition("CONFIG_LINUX") == "CONFIG_LINUX"
+    assert condition("CONFIG_WIN32 or HAVE_UTMPX") == {"any": ["CONFIG_WIN32", "HAVE_UTMPX"]}
+    assert condition("CONFIG_POSIX and not (CONFIG_A or CONFIG_B)") == {
+        "all": ["CONFIG_POSIX", {"not": {"any": ["CONFIG_A", "CONFIG_B"]}}]
+    }
