@@ -7,7 +7,12 @@ the members with their types ("The members of X" a base, "When tag is v: The mem
 Values, Alternatives, Return(s) with its type, Errors, Features; "Availability" its build condition; the version
 comes from the signature's "(Since: X)"; examples are left out. What the rendering does not show is not recovered:
 a member's own build condition or features (QEMU's qapidoc leaves them out), a command's success-response or
-allow-oob.
+allow-oob, and the members' order where the doc comment lists them in another order than the definition.
+
+Checked against the source: QEMU 10.2's qemu-ga-ref.html, rendered from 10.2's tarball with its own Sphinx extensions
+(docs/sphinx, Sphinx 8.1), read this way gives the schema gen_agent_schema.py reads from 10.2's qga/qapi-schema.json
+(132 entries) but for the member order of GuestUser and GuestFilesystemTrimResult; the words differ in typography
+(curly quotes, '--' as a dash), *emphasis* and numbered lists shown as "- " items.
 """
 
 from __future__ import annotations
