@@ -233,7 +233,8 @@ def test_complete_words_from_the_newest_cached_schema(tmp_path: Path) -> None:
         {"name": "ONLY_HERE", "meta-type": "event", "arg-type": "0"},
         {"name": "0", "meta-type": "object", "members": []},
     ]
-    (cache / "0123.json").write_text(json.dumps(entries))
+    (cache / "0123.json").write_text(json.dumps({"introspection": entries}))
+    (cache / "0122.json").write_text(json.dumps(entries))  # an older vdbgsh's layout: not read
     env = {"XDG_CACHE_HOME": str(tmp_path)}
     assert vdbgsh("_complete-words", "commands", env=env).stdout == "x-only-here\n"
     assert vdbgsh("_complete-words", "events", env=env).stdout == "ONLY_HERE\n"

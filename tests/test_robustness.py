@@ -58,6 +58,8 @@ def test_exec_of_one_command_does_not_need_stdin(shared_guest: str) -> None:
         [{"name": "query-status", "meta-type": "command", "arg-type": 5}],
         [{"meta-type": "object", "name": "q", "members": [{"name": "a"}]}],
         {"not": "a list"},
+        {"introspection": [{"name": "x"}], "qemu": "7.2"},  # the file's own shape, its insides wrong
+        {"introspection": {"not": "a list"}},
     ],
 )
 def test_a_schema_cache_of_the_wrong_shape_is_fetched_again(shared_guest: str, tmp_path: Path, cached: object) -> None:
@@ -71,9 +73,10 @@ def test_a_schema_cache_of_the_wrong_shape_is_fetched_again(shared_guest: str, t
     assert again.returncode == 0, again.stderr
     assert again.stdout == first.stdout
     assert again.stderr == ""
-    entries = json.loads(cache_file.read_text())  # written again, whole
-    assert isinstance(entries, list)
-    assert any(entry.get("name") == "qom-get" for entry in entries)
+    stored = json.loads(cache_file.read_text())  # written again, whole, with the version beside it
+    assert isinstance(stored["introspection"], list)
+    assert any(entry.get("name") == "qom-get" for entry in stored["introspection"])
+    assert set(stored["qemu"]) == {"major", "minor", "micro"}
 
 
 @pytest.fixture
