@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import libvirt
 import libvirt_qemu
@@ -17,6 +20,7 @@ import pytest
 
 from tests.conftest import vdbgsh
 from tests.guest_facts import QemuFacts
+from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.hmp.args_type import parse_args_type
 from vdbgsh.hmp.translate import translate_line
 from vdbgsh.hmp.versions import CHECKED, table_for
@@ -24,6 +28,7 @@ from vdbgsh.render.hmp_text import hmp_error
 from vdbgsh.schema.loading import SchemaCache
 from vdbgsh.schema.model import Schema
 from vdbgsh.schema.offline import offline_schema
+from vdbgsh.transport.base import JSONObject
 
 HMP = libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP
 
@@ -152,18 +157,44 @@ def _hmp_refuses(output: str) -> bool:
 def test_translate_judges_lines_as_the_guests_hmp_does(
     conn: libvirt.virConnect, guest: str, qemu_facts: QemuFacts
 ) -> None:
-    states = json.loads(
-        libvirt_qemu.qemuMonitorCommand(
-            conn.lookupByName(guest), '{"execute":"trace-event-get-state","arguments":{"name":"*"}}', 0
-        )
-    )["return"]
+    def qmp(request: JSONObject) -> Any:
+        return json.loads(libvirt_qemu.qemuMonitorCommand(conn.lookupByName(guest), json.dumps(request), 0))
+
+    _judged_alike(qmp, ("-d", guest), qemu_facts)
+
+
+def test_translate_over_qmp_judges_lines_as_the_qemus_hmp_does(qemu: PlainQemu, qemu_facts: QemuFacts) -> None:
+    # The same binary as the libvirt guests' (so qemu_facts holds), through its own QMP socket.
+    def qmp(request: JSONObject) -> Any:
+        with socket.socket(socket.AF_UNIX) as connection:
+            connection.connect(str(qemu.socket_path))
+            stream = connection.makefile("rw")
+            stream.readline()  # the greeting
+            for message in ({"execute": "qmp_capabilities"}, request):
+                stream.write(json.dumps(message) + "\n")
+                stream.flush()
+                while "event" in (reply := json.loads(stream.readline())):
+                    pass
+            return reply
+
+    _judged_alike(qmp, ("--qmp", f"unix:{qemu.socket_path}"), qemu_facts)
+
+
+def _judged_alike(qmp: Callable[[JSONObject], Any], target: tuple[str, ...], qemu_facts: QemuFacts) -> None:
+    """Each line of CHANGED_LINES: refused by ``vdbgsh translate`` (exit 2, saying why) exactly when the QEMU's
+    own HMP refuses it."""
+    states = qmp({"execute": "trace-event-get-state", "arguments": {"name": "*"}})["return"]
     event = states[0]["name"]  # a trace event this QEMU has, so that only the grammar is judged
     lines = [line.format(event=event) for line in CHANGED_LINES]
-    verdicts = {line: _hmp_refuses(_hmp(conn, guest, line)) for line in lines}
-    assert verdicts["singlestep off"] is (qemu_facts.version >= (9, 0, 0))  # the guest is what this test thinks
-    result = vdbgsh("translate", "-d", guest, *lines)
+
+    def hmp(line: str) -> str:
+        return str(qmp({"execute": "human-monitor-command", "arguments": {"command-line": line}})["return"])
+
+    verdicts = {line: _hmp_refuses(hmp(line)) for line in lines}
+    assert verdicts["singlestep off"] is (qemu_facts.version >= (9, 0, 0))  # the QEMU is what this test thinks
+    result = vdbgsh("translate", *target, *lines)
     for line in lines:
-        alone = vdbgsh("translate", "-d", guest, line)
+        alone = vdbgsh("translate", *target, line)
         assert (alone.returncode == 2) is verdicts[line], f"{qemu_facts}: {line!r}: {alone.stdout}{alone.stderr}"
         if verdicts[line]:
             assert re.search(r"removed in QEMU|came in QEMU|unsupported option|extraneous", alone.stderr), alone.stderr
