@@ -58,7 +58,7 @@ _vdbgsh_positional() {
     local rest=none slot
     case $1 in
     exec) slots=(domain command) rest=none ;;
-    list) slots=() rest=none ;;
+    list) slots=() rest=domain ;;
     attach) slots=(domain) rest=none ;;
     translate) slots=() rest=none ;;
     events) slots=() rest=defined-domain ;;

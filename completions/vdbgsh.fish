@@ -134,7 +134,7 @@ function __vdbgsh_positional
             set slots domain command
             set rest none
         case 'list'
-            set rest none
+            set rest domain
         case 'attach'
             set slots domain
             set rest none
@@ -226,9 +226,10 @@ complete -c vdbgsh -n '__vdbgsh_using exec' -l log -r -F -d 'record requests, re
 complete -c vdbgsh -n '__vdbgsh_using exec' -a '(__vdbgsh_positional)'
 
 complete -c vdbgsh -n '__vdbgsh_using list' -s h -l help -d 'show this help message and exit'
-complete -c vdbgsh -n '__vdbgsh_using list' -s c -l connect -x -a '(__vdbgsh_words uri)' -d 'libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)'
+complete -c vdbgsh -n '__vdbgsh_using list' -s c -l connect -x -a '(__vdbgsh_words uri)' -d 'libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system); repeat for several hosts'
 complete -c vdbgsh -n '__vdbgsh_using list' -l all -d 'include inactive domains'
 complete -c vdbgsh -n '__vdbgsh_using list' -l name -d 'print bare names only, one per line'
+complete -c vdbgsh -n '__vdbgsh_using list' -a '(__vdbgsh_positional)'
 
 complete -c vdbgsh -n '__vdbgsh_using attach' -s h -l help -d 'show this help message and exit'
 complete -c vdbgsh -n '__vdbgsh_using attach' -s c -l connect -x -a '(__vdbgsh_words uri)' -d 'libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)'

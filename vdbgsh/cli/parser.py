@@ -116,7 +116,8 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "       vdbgsh exec [options] DOMAIN '{\"execute\": ...}'\n"
         "       vdbgsh exec [options] DOMAIN 'HMP LINE'\n"
         "       vdbgsh exec [options] DOMAIN -    (one command per line from stdin)\n"
-        "       vdbgsh exec [options] DOMAIN --transaction [key=value ...] 'TYPE key=value ...' ... | -",
+        "       vdbgsh exec [options] DOMAIN --transaction [key=value ...] 'TYPE key=value ...' ... | -\n"
+        "       vdbgsh exec [options] [-c URI ...] (DOMAIN,DOMAIN... | --domain GLOB ... | --all) COMMAND ... | -",
     )
     _add_connection(exec_parser, several=True, several_help="; repeat for several hosts (see 'Many guests' below)")
     _add_fleet(exec_parser)
