@@ -275,6 +275,7 @@ LIBVIRT_FIXTURES = frozenset(
         "shut_off_guest",
         "remote",
         "remote_guest",
+        "private_host",  # tests/test_fleet.py: a private libvirtd
     }
 )
 QEMU_FIXTURES = frozenset({"qemu", "shared_qemu"})
