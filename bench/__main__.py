@@ -8,7 +8,7 @@ import secrets
 
 import libvirt
 
-from bench import agent, completion, events, hmp_parse, hmp_translate, render, shell_flood, startup, transports
+from bench import agent, completion, events, fleet, hmp_parse, hmp_translate, render, shell_flood, startup, transports
 from vdbgsh.guest.libvirt_guest import create_transient, destroy_quietly
 from vdbgsh.guest.plain_qemu import PlainQemu
 from vdbgsh.transport.libvirt_errors import silence_libvirt
@@ -36,6 +36,9 @@ def main() -> None:
                 print(line, flush=True)
             print("# events")
             for line in [*events.run(name), *shell_flood.run(name)]:
+                print(line, flush=True)
+            print("# many guests (exec across a fleet; docs/fleet.md)")
+            for line in fleet.run():
                 print(line, flush=True)
             print("# the guest agent (a real Linux guest)")
             for line in agent.run(max(10, args.runs)):

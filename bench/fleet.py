@@ -247,13 +247,12 @@ def _version(reply: dict[str, Any]) -> str:
     return f"{qemu['major']}.{qemu['minor']}.{qemu['micro']}"
 
 
-def run(runs: int = 3) -> list[str]:
+def run(runs: int = 3) -> Iterator[str]:
+    """Each section's lines as soon as it is measured."""
     sections: list[Callable[[int], list[str]]] = [local, latency_bound]
-    lines = []
     for section in sections:
-        lines.extend(section(runs))
-    lines.extend(two_stacks())
-    return lines
+        yield from section(runs)
+    yield from two_stacks()
 
 
 if __name__ == "__main__":

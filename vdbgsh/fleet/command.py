@@ -91,28 +91,7 @@ def _run(
     line_nos = [line_no for line_no, _steps in inputs]
     said: set[str] = set()
 
-    def work(member: Member, emit: Emit) -> None:
-        uri, name = member.host.uri, member.name
-        found = probe(member)
-        if found.kind is None:
-            emit(failed(uri, name, UNREACHABLE, found.error))
-            return
-        try:
-            plans = planner.plans(found, member, emit).plans
-        except VdbgshError as err:
-            emit(failed(uri, name, UNREACHABLE, err.message))
-            return
-        except Exception as err:  # libvirt's own: the guest went away before its schema could be read
-            emit(failed(uri, name, UNREACHABLE, f"guest {name}: {err}"))
-            return
-        plans = [_no_asked_secret(planned) for planned in plans]
-        if args.dry_run:
-            emit(_dry_run(member, plans))
-            return
-        judged = gate.judge(plans, emit)
-        inputs_here = [Input(no, planned) for no, planned in zip(line_nos, judged, strict=True)]
-        carry_out(member, inputs_here, emit, keep_going=bool(args.keep_going))
-
+    work = _work(args, planner, gate, line_nos)
     answered: dict[int, int] = {}  # outcomes per guest: one that has them all is not left waiting by Ctrl-C
 
     def arrived(member: Member, item: Any) -> None:
@@ -147,6 +126,36 @@ def _run(
         )
         return status
     return reporter.finish(resolved.unmatched)
+
+
+def _work(
+    args: argparse.Namespace, planner: KindPlanner, gate: ConsentGate, line_nos: list[int | None]
+) -> Callable[[Member, Emit], None]:
+    """What each guest's worker does: its kind of QEMU, the plans for it, the guard rails, the sending."""
+
+    def work(member: Member, emit: Emit) -> None:
+        uri, name = member.host.uri, member.name
+        found = probe(member)
+        if found.kind is None:
+            emit(failed(uri, name, UNREACHABLE, found.error))
+            return
+        try:
+            plans = planner.plans(found, member, emit).plans
+        except VdbgshError as err:
+            emit(failed(uri, name, UNREACHABLE, err.message))
+            return
+        except Exception as err:  # libvirt's own: the guest went away before its schema could be read
+            emit(failed(uri, name, UNREACHABLE, f"guest {name}: {err}"))
+            return
+        plans = [_no_asked_secret(planned) for planned in plans]
+        if args.dry_run:
+            emit(_dry_run(member, plans))
+            return
+        judged = gate.judge(plans, emit)
+        inputs_here = [Input(no, planned) for no, planned in zip(line_nos, judged, strict=True)]
+        carry_out(member, inputs_here, emit, keep_going=bool(args.keep_going))
+
+    return work
 
 
 def _no_asked_secret(planned: Any) -> Any:

@@ -8,6 +8,7 @@ matches file names, case and all), or every running one (``--all``). A guest nam
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import threading
 from collections.abc import Callable
@@ -35,11 +36,15 @@ def set_worker_slot(slot: int) -> None:
 class Host:
     """A libvirt host: its connection, opened once to list its guests; ``error`` says why it could not be.
 
-    Each further worker on the host talks through a connection of its own, opened on first need: libvirtd serves
-    at most max_client_requests (5 by default) calls of one connection at once, and libvirt's client, with many
-    calls on one connection, was seen leaving a call unsent while another's reply never came (a stopped QEMU).
-    A worker whose own connection cannot be opened (libvirtd's max_anonymous_clients, fds) shares the first.
+    Workers talk through further connections, opened on first need. On this machine (a unix socket, a few ms to
+    open) each worker has its own: libvirt's client, with several calls on one connection, was seen leaving a call
+    unsent while another's reply never came (a stopped QEMU). To a remote host, where an open costs several round
+    trips and libvirtd takes at most max_anonymous_clients (20) connections still opening, every five workers
+    share one: libvirtd serves at most max_client_requests (5 by default) calls of one connection at once. A
+    connection that cannot be opened (those limits, file descriptors) leaves its workers on the first one.
     """
+
+    PER_REMOTE_CONNECTION = 5  # libvirtd's max_client_requests default
 
     def __init__(self, uri: str, given: str | None = None) -> None:
         self.uri = uri
@@ -47,8 +52,8 @@ class Host:
         self.conn: Any = None
         self.error = ""
         self._lock = threading.Lock()
-        self._own: dict[int, Any] = {}
-        self._domains: dict[tuple[int, str], Any] = {}
+        self._own: dict[int, list[Any]] = {}  # slot -> [opened (Event), its connection]
+        self._domains: dict[tuple[int, str], Any] = {}  # (connection, UUID): the domain as it sees it
 
     def domain_for_worker(self, domain: Any) -> Any:
         """``domain`` (listed on the first connection) as the calling worker's own connection sees it."""
@@ -58,35 +63,31 @@ class Host:
         conn = self._connection(slot)
         if conn is self.conn:
             return domain
-        key = (slot, domain.UUIDString())
+        key = (id(conn), domain.UUIDString())
         found = self._domains.get(key)
         if found is None:
             found = self._domains[key] = conn.lookupByUUIDString(key[1])
         return found
 
-    def _connection(self, slot: int) -> Any:
+    def _connection(self, worker: int) -> Any:
+        from urllib.parse import urlparse
+
+        slot = worker if not urlparse(self.uri).hostname else worker // self.PER_REMOTE_CONNECTION
+        if slot == 0:
+            return self.conn
         with self._lock:
-            conn = self._own.get(slot)
-        if conn is None:
+            opening = self._own.get(slot)
+            mine = opening is None
+            if opening is None:
+                opening = self._own[slot] = [threading.Event(), self.conn]
+        if mine:
             from vdbgsh.transport.libvirt_domains import open_connection
 
-            try:
-                conn, _uri = open_connection(self.given)
-            except Exception:  # the shared one still serves
-                conn = self.conn
-            with self._lock:
-                self._own[slot] = conn
-        return conn
-
-    def close(self) -> None:
-        if self.conn is not None:
-            import contextlib
-
-            import libvirt
-
-            with contextlib.suppress(libvirt.libvirtError):
-                self.conn.close()
-            self.conn = None
+            with contextlib.suppress(Exception):  # else the first one still serves
+                opening[1], _uri = open_connection(self.given)
+            opening[0].set()
+        opening[0].wait()
+        return opening[1]
 
 
 class Member(NamedTuple):
