@@ -147,17 +147,23 @@ class Reporter:
         hosts = {row.uri for row in rows}
         batch = any(row.line is not None for row in rows)
         table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-        # The reply gives up width first: who answered and how must stay readable.
-        host_width = min(max((len(row.uri) for row in rows), default=4), 40)
-        name_width = min(max((len(row.domain) for row in rows), default=6), 32)
+        # Every column but the reply gets the width it needs (host and domain within bounds); the reply the rest,
+        # cut with an ellipsis: who answered and how must stay readable at any width.
+        host_width = min(max((len(untrusted_line(row.uri)) for row in rows), default=4), 48)
+        name_width = min(max([6, *(len(untrusted_line(row.domain)) for row in rows)]), 40)
+        line_width = max((len(str(row.line)) for row in rows if row.line is not None), default=4)
+        if len(hosts) > 1:  # on a narrow terminal the host gives way first, down to 12 columns
+            host_width = max(12, min(host_width, width - name_width - 11 - 7 - 10 - 10 - (line_width + 2) * batch))
+        fixed = [name_width, 11, 7] + ([host_width] if len(hosts) > 1 else []) + ([max(line_width, 4)] if batch else [])
+        reply_width = max(10, width - sum(fixed) - 2 * len(fixed))
         if len(hosts) > 1:
-            table.add_column("host", no_wrap=True, overflow="ellipsis", min_width=min(host_width, 24))
-        table.add_column("domain", no_wrap=True, overflow="ellipsis", min_width=name_width)
+            table.add_column("host", no_wrap=True, overflow="ellipsis", width=host_width)
+        table.add_column("domain", no_wrap=True, overflow="ellipsis", width=name_width)
         if batch:
-            table.add_column("line", justify="right", no_wrap=True)
-        table.add_column("outcome", no_wrap=True, min_width=11)
-        table.add_column("elapsed", justify="right", no_wrap=True, min_width=7)
-        table.add_column("reply", no_wrap=True, overflow="ellipsis", ratio=1, min_width=10)
+            table.add_column("line", justify="right", no_wrap=True, width=max(line_width, 4))
+        table.add_column("outcome", no_wrap=True, width=11)
+        table.add_column("elapsed", justify="right", no_wrap=True, width=7)
+        table.add_column("reply", no_wrap=True, overflow="ellipsis", max_width=reply_width)
         styles = {OK: "green", QEMU_ERROR: "red", UNREACHABLE: "magenta", REFUSED: "yellow", INTERRUPTED: "yellow"}
         for row in sorted(rows, key=lambda r: (r.uri, r.domain, r.line or 0)):
             cells: list[Text] = []
