@@ -404,3 +404,16 @@ def test_list_across_hosts_with_a_glob(trio: list[str], private_host: tuple[Remo
         assert seen[name][3:] == ["running", f"{qemu['major']}.{qemu['minor']}"]
     assert all(cells[2].startswith(prefix) for cells in seen.values())
     assert f"cannot reach libvirtd at {nowhere}" in result.stderr
+
+
+def test_timeout_gives_up_on_the_guest_that_does_not_answer_only(pair: list[str]) -> None:
+    with qemu_stopped(qemu_pid(pair[0])):
+        started = time.monotonic()
+        result = vdbgsh("exec", "--timeout", "2", ",".join(pair), "query-name")
+        took = time.monotonic() - started
+    assert result.returncode == 3, result.stderr
+    answered = by_domain(result.stdout)
+    assert answered[pair[1]]["return"] == {"name": pair[1]}
+    assert answered[pair[0]]["error"]["class"] == "Unreachable"
+    assert answered[pair[0]]["error"]["desc"].startswith("no reply within 2 s (--timeout)")
+    assert took < 20

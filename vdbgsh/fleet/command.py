@@ -114,8 +114,29 @@ def _run(
             reporter.arrived(failed(member.host.uri, member.name, UNREACHABLE, f"internal error: {item!r}"))
 
     try:
-        for_each(members, work, arrived, parallel=args.parallel or DEFAULT_PARALLEL, tick=reporter.tick)
+        for_each(
+            members,
+            work,
+            arrived,
+            parallel=args.parallel or DEFAULT_PARALLEL,
+            tick=reporter.tick,
+            timeout=args.timeout,
+            paused=lambda: gate.asking_took,
+        )
     except Interrupted as stopped:
+        if stopped.timed_out:
+            for member in stopped.pending:
+                if answered.get(id(member), 0) < len(inputs):
+                    reporter.arrived(
+                        failed(
+                            member.host.uri,
+                            member.name,
+                            UNREACHABLE,
+                            f"no reply within {args.timeout:g} s (--timeout): QEMU may be stopped or busy; a command "
+                            "sent may still run in QEMU",
+                        )
+                    )
+            return reporter.finish(resolved.unmatched)
         pending = [
             (member.host.uri, member.name) for member in stopped.pending if answered.get(id(member), 0) < len(inputs)
         ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import threading
+import time
 from collections.abc import Callable
 from typing import NamedTuple, TextIO
 
@@ -46,6 +47,7 @@ class ConsentGate:
         self._settings = (policy.confirm_setting, policy.read_only, policy.read_only_source)
         self._refusal = ""  # after the question: why not sent ("" while sending is allowed)
         self._asked = False
+        self.asking_took = 0.0
         self.hosts = len({member.host.uri for member in members})
 
     def _policy(self) -> GuardPolicy:
@@ -76,7 +78,9 @@ class ConsentGate:
         """In the main thread: the one question (the first time), then every waiting worker let go."""
         if not self._asked:
             self._asked = True
+            started = time.monotonic()
             self._refusal = self._ask(question)
+            self.asking_took = time.monotonic() - started  # not counted against --timeout
         question.answered.set()
 
     def _ask(self, question: Question) -> str:

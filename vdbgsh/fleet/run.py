@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,11 +25,12 @@ _DONE = object()
 
 
 class Interrupted(Exception):
-    """Ctrl-C while the guests were being worked on; ``pending`` are those not finished."""
+    """Ctrl-C while the guests were being worked on, or ``timed_out``; ``pending`` are those not finished."""
 
-    def __init__(self, pending: list[Member]) -> None:
+    def __init__(self, pending: list[Member], *, timed_out: bool = False) -> None:
         super().__init__("interrupted")
         self.pending = pending
+        self.timed_out = timed_out
 
 
 def for_each(
@@ -38,10 +40,13 @@ def for_each(
     *,
     parallel: int = DEFAULT_PARALLEL,
     tick: Callable[[int, int], None] | None = None,
+    timeout: float | None = None,
+    paused: Callable[[], float] = lambda: 0.0,
 ) -> None:
     """``work(member, emit)`` for every member, at most ``parallel`` at once on each host; each ``emit(item)``
     reaches ``on_item(member, item)`` in the calling thread as it comes. ``tick(done, total)`` every slice.
-    Raises Interrupted on Ctrl-C (KeyboardInterrupt), after telling the workers to start nothing more."""
+    Raises Interrupted on Ctrl-C (KeyboardInterrupt), after telling the workers to start nothing more; the same,
+    ``timed_out``, once ``timeout`` seconds have passed (not counting the ``paused()`` seconds spent asking)."""
     results: queue.SimpleQueue[tuple[Member, Any]] = queue.SimpleQueue()
     stop = threading.Event()
     by_host: dict[int, list[Member]] = {}
@@ -68,8 +73,12 @@ def for_each(
         for slot in range(min(parallel, len(host_members))):
             threading.Thread(target=worker, args=(waiting, lock, slot), name="vdbgsh-fleet", daemon=True).start()
     unfinished = {id(member): member for member in members}
+    started = time.monotonic()
     try:
         while unfinished:
+            if timeout is not None and time.monotonic() - started - paused() > timeout:
+                stop.set()
+                raise Interrupted(list(unfinished.values()), timed_out=True)
             try:
                 member, item = results.get(timeout=SLICE)
             except queue.Empty:
