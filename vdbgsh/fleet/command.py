@@ -67,7 +67,7 @@ def _inputs(env: Environment, command: str, rest: list[str], batch: bool) -> lis
 
 
 def _line_steps(text: str) -> Callable[[PlanContext], Steps]:
-    return lambda ctx: plan_line(text, ctx)
+    return lambda ctx: plan_line(text, ctx, fast=True)  # a bare name needs no schema, as in exec's own batches
 
 
 def _run(

@@ -119,22 +119,45 @@ def plan_kind(
     validate: bool,
 ) -> KindPlans:
     """Every input planned for the QEMU ``representative`` runs. Raises VdbgshError when its schema cannot be
-    loaded (the guest went away meanwhile)."""
-    from vdbgsh.schema.loading import SchemaCache, load_schema_blocking
+    loaded (the guest went away meanwhile).
 
+    A bare command name (exec's fast path: ``query-status``) needs only QEMU's list of commands to be judged
+    (query-commands, 6 KB); the schema itself (parsing ~190 KB, even from the cache, is most of a fleet command's
+    own time) is read only when a line must be typed, translated from HMP, or names what this QEMU lacks."""
     assert probed.kind is not None
     version_json = probed.kind.version
     monitor = _Probed(monitor_of(representative), probed.version if isinstance(probed.version, Reply) else None)
-    schema = load_schema_blocking(monitor, SchemaCache.default()).schema if validate else None
-    ctx = PlanContext(libvirt=True, validate=validate, always_check=validate)
-    ctx.schema = schema
+    loaded: list[Schema | None] = []
+
+    def schema() -> Schema | None:
+        if not loaded:
+            from vdbgsh.schema.loading import SchemaCache, load_schema_blocking
+
+            loaded.append(load_schema_blocking(monitor, SchemaCache.default()).schema if validate else None)
+        return loaded[0]
+
+    names: set[str] | None = None
     plans: list[Planned] = []
+    ctx = PlanContext(libvirt=True, validate=validate)  # one for all the lines: HMP's state carries, as for one guest
+    checking = PlanContext(libvirt=True, validate=validate, always_check=True)
     for steps in inputs:
         try:
-            plans.append(plan_blocking(steps(ctx), lambda: schema, monitor.execute_message))
+            planned = plan_blocking(steps(ctx), schema, monitor.execute_message)
+            if planned.retry_as_hmp and validate:
+                if names is None:
+                    names = _command_names(monitor)
+                if planned.retry_as_hmp not in names:  # HMP's, or this QEMU's lack: the schema tells which
+                    planned = plan_blocking(steps(checking), schema, monitor.execute_message)
+            plans.append(planned)
         except UsageError as err:
             plans.append(_refusal(err, version_json))
-    return KindPlans(schema, plans)
+    return KindPlans(loaded[0] if loaded else None, plans)
+
+
+def _command_names(monitor: Any) -> set[str]:
+    reply: Reply = monitor.execute_message({"execute": "query-commands"})
+    listed = reply.value if reply.ok and isinstance(reply.value, list) else []
+    return {str(entry["name"]) for entry in listed if isinstance(entry, dict) and "name" in entry}
 
 
 def _refusal(err: UsageError, version_json: str) -> str:
