@@ -36,15 +36,13 @@ def set_worker_slot(slot: int) -> None:
 class Host:
     """A libvirt host: its connection, opened once to list its guests; ``error`` says why it could not be.
 
-    Workers talk through further connections, opened on first need. On this machine (a unix socket, a few ms to
-    open) each worker has its own: libvirt's client, with several calls on one connection, was seen leaving a call
-    unsent while another's reply never came (a stopped QEMU). To a remote host, where an open costs several round
-    trips and libvirtd takes at most max_anonymous_clients (20) connections still opening, every five workers
-    share one: libvirtd serves at most max_client_requests (5 by default) calls of one connection at once. A
-    connection that cannot be opened (those limits, file descriptors) leaves its workers on the first one.
+    On this machine (a unix socket, a few ms to open) each worker talks through a connection of its own, opened on
+    first need: libvirt's client, with several calls on one connection, was seen leaving a call unsent while
+    another's reply never came (a stopped QEMU). To a remote host the workers share the first connection: an open
+    costs ~5 round trips there, and a connection per worker (or per five, libvirtd's max_client_requests) measured
+    slower through 20 ms than one shared (docs/fleet.md). A connection that cannot be opened (libvirtd's
+    max_anonymous_clients, file descriptors) leaves its worker on the first one.
     """
-
-    PER_REMOTE_CONNECTION = 5  # libvirtd's max_client_requests default
 
     def __init__(self, uri: str, given: str | None = None) -> None:
         self.uri = uri
@@ -72,9 +70,9 @@ class Host:
     def _connection(self, worker: int) -> Any:
         from urllib.parse import urlparse
 
-        slot = worker if not urlparse(self.uri).hostname else worker // self.PER_REMOTE_CONNECTION
-        if slot == 0:
+        if worker == 0 or urlparse(self.uri).hostname:
             return self.conn
+        slot = worker
         with self._lock:
             opening = self._own.get(slot)
             mine = opening is None
