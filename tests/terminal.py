@@ -21,10 +21,13 @@ class Tmux:
     def _tmux(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=False)
 
-    def start(self, *vdbgsh_args: str, env: dict[str, str] | None = None) -> None:
-        """Run vdbgsh in a new window; when it exits the window shows EXIT=<status> and stays."""
+    def start(self, *vdbgsh_args: str, env: dict[str, str] | None = None, outlive_ctrl_c: bool = False) -> None:
+        """Run vdbgsh in a new window; when it exits the window shows EXIT=<status> and stays. ``outlive_ctrl_c``:
+        the window's shell traps SIGINT with a handler (which vdbgsh does not inherit), so that a Ctrl-C sent to
+        vdbgsh leaves it there to show vdbgsh's status."""
         exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
-        command = f"{exports} {shlex.quote(VDBGSH)} {shlex.join(vdbgsh_args)}; echo EXIT=$?; sleep 600"
+        trap = "trap 'true' INT; " if outlive_ctrl_c else ""
+        command = f"{trap}{exports} {shlex.quote(VDBGSH)} {shlex.join(vdbgsh_args)}; echo EXIT=$?; sleep 600"
         result = self._tmux(
             "new-session",
             "-d",
@@ -34,7 +37,7 @@ class Tmux:
             str(self.width),
             "-y",
             str(self.height),
-            "env -u LIBVIRT_DEFAULT_URI TERM=xterm-256color sh -c " + shlex.quote(command),
+            "env -u LIBVIRT_DEFAULT_URI TERM=xterm-256color bash -c " + shlex.quote(command),
         )
         assert result.returncode == 0, result.stderr
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shlex
 import signal
 import subprocess
 import time
@@ -131,23 +130,8 @@ def test_exec_timeout_on_a_plain_qemu_stopped_mid_batch(qemu: PlainQemu) -> None
 
 class Terminal(Tmux):
     def start_catching_ctrl_c(self, *vdbgsh_args: str, env: dict[str, str] | None = None) -> None:
-        """Like ``start``, but the window's shell outlives a Ctrl-C sent to vdbgsh (it traps SIGINT with a handler,
-        which vdbgsh does not inherit) and shows vdbgsh's status."""
-        exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
-        run = f"{exports} {shlex.quote(VDBGSH)} {shlex.join(vdbgsh_args)}"
-        command = f"trap 'true' INT; {run}; echo EXIT=$?; sleep 600"
-        result = self._tmux(
-            "new-session",
-            "-d",
-            "-s",
-            self.name,
-            "-x",
-            str(self.width),
-            "-y",
-            str(self.height),
-            "env -u LIBVIRT_DEFAULT_URI TERM=xterm-256color bash -c " + shlex.quote(command),
-        )
-        assert result.returncode == 0, result.stderr
+        """Like ``start``, but the window's shell outlives a Ctrl-C sent to vdbgsh and shows vdbgsh's status."""
+        self.start(*vdbgsh_args, env=env, outlive_ctrl_c=True)
 
 
 @pytest.fixture
