@@ -82,19 +82,11 @@ def test_the_schema_cache_and_transcripts_are_private_under_umask_000(shared_gue
 def test_the_history_and_state_dir_are_private_under_umask_000_and_277(tmp_path: Path) -> None:
     for mask in ("0o000", "0o277"):
         state = tmp_path / mask / "state"  # missing, with its parent: every directory made is private
-        opened = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                f"import os; os.umask({mask}); from vdbgsh.ui.history_file import open_history; "
-                "open_history().append_string('set_password vnc hunter2')",
-            ],
-            capture_output=True,
-            text=True,
-            env=user_env({"XDG_STATE_HOME": str(state)}),
-            cwd=tmp_path,
-            check=False,
-            timeout=60,
+        opened = _python(
+            f"import os; os.umask({mask}); from vdbgsh.ui.history_file import open_history; "
+            "open_history().append_string('set_password vnc hunter2')",
+            state,
+            tmp_path,
         )
         assert opened.returncode == 0, opened.stderr
         assert modes(tmp_path / mask) == {"state": 0o700, "state/vdbgsh": 0o700, "state/vdbgsh/history": 0o600}
@@ -103,22 +95,27 @@ def test_the_history_and_state_dir_are_private_under_umask_000_and_277(tmp_path:
 
 def test_a_kept_traceback_is_private_under_umask_000(tmp_path: Path) -> None:
     state = tmp_path / "state"
-    kept = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import os; os.umask(0); from vdbgsh.ui.internal_error import internal_error_lines; "
-            "print(internal_error_lines(ValueError('password hunter2 refused'))[1])",
-        ],
-        capture_output=True,
-        text=True,
-        env=user_env({"XDG_STATE_HOME": str(state)}),
-        cwd=tmp_path,
-        check=False,
-        timeout=60,
+    kept = _python(
+        "import os; os.umask(0); from vdbgsh.ui.internal_error import internal_error_lines; "
+        "print(internal_error_lines(ValueError('password hunter2 refused'))[1])",
+        state,
+        tmp_path,
     )
     assert kept.returncode == 0, kept.stderr
     found = modes(state)
     assert found.pop("vdbgsh") == 0o700
     assert found.pop("vdbgsh/crashes") == 0o700
     assert list(found.values()) == [0o600]
+
+
+def _python(code: str, state: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``code`` run by a Python of its own, its XDG state in ``state``."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=user_env({"XDG_STATE_HOME": str(state)}),
+        cwd=cwd,
+        check=False,
+        timeout=60,
+    )
