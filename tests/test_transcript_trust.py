@@ -379,24 +379,8 @@ def test_exec_log_to_a_file_that_cannot_be_written_is_an_error(shared_guest: str
 
 
 def test_exec_says_at_once_that_a_write_failed_and_exits_2(shared_guest: str, tmp_path: Path) -> None:
-    # The file may grow by one start record and no more (RLIMIT_FSIZE): the next write fails as on a full disk.
-    probe = tmp_path / "probe.jsonl"
-    assert vdbgsh("exec", "--log", str(probe), shared_guest, "query-name").returncode == 0
-    start_size = len(probe.read_text().splitlines()[0]) + 1
     log = tmp_path / "full.jsonl"
-
-    def limited() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (start_size, start_size))
-
-    done = subprocess.run(
-        [VDBGSH, "exec", "--log", str(log), shared_guest, "query-name"],
-        check=False,
-        capture_output=True,
-        text=True,
-        env={key: value for key, value in os.environ.items() if key != "LIBVIRT_DEFAULT_URI"},
-        preexec_fn=limited,
-        timeout=30,
-    )
+    done = _exec_with_room_for_the_start_record(shared_guest, tmp_path, log, ["query-name"])
     assert json.loads(done.stdout) == {"name": shared_guest}  # the reply is shown all the same
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
@@ -407,17 +391,28 @@ def test_exec_says_at_once_that_a_write_failed_and_exits_2(shared_guest: str, tm
 
 
 def test_a_batch_stops_at_the_line_whose_record_failed(shared_guest: str, tmp_path: Path) -> None:
-    probe = tmp_path / "probe.jsonl"
-    assert vdbgsh("exec", "--log", str(probe), shared_guest, "-", input="query-name\n").returncode == 0
-    start_size = len(probe.read_text().splitlines()[0]) + 1
     log = tmp_path / "full.jsonl"
+    done = _exec_with_room_for_the_start_record(shared_guest, tmp_path, log, ["-"], "query-name\nquery-status\n")
+    assert done.returncode == 2
+    assert json.loads(done.stdout) == {"name": shared_guest}  # the first line's reply; the second was not sent
+    assert done.stderr.splitlines()[0] == f"vdbgsh: error: transcript {log}: File too large; no longer recording"
+
+
+def _exec_with_room_for_the_start_record(
+    guest: str, tmp_path: Path, log: Path, words: list[str], stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``vdbgsh exec --log LOG GUEST WORDS`` whose files may grow by one start record and no more (RLIMIT_FSIZE):
+    the next write fails as on a full disk."""
+    probe = tmp_path / "probe.jsonl"
+    assert vdbgsh("exec", "--log", str(probe), guest, "query-name").returncode == 0
+    start_size = len(probe.read_text().splitlines()[0]) + 1
 
     def limited() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (start_size, start_size))
 
-    done = subprocess.run(
-        [VDBGSH, "exec", "--log", str(log), shared_guest, "-"],
-        input="query-name\nquery-status\n",
+    return subprocess.run(
+        [VDBGSH, "exec", "--log", str(log), guest, *words],
+        input=stdin,
         check=False,
         capture_output=True,
         text=True,
@@ -425,9 +420,6 @@ def test_a_batch_stops_at_the_line_whose_record_failed(shared_guest: str, tmp_pa
         preexec_fn=limited,
         timeout=30,
     )
-    assert done.returncode == 2
-    assert json.loads(done.stdout) == {"name": shared_guest}  # the first line's reply; the second was not sent
-    assert done.stderr.splitlines()[0] == f"vdbgsh: error: transcript {log}: File too large; no longer recording"
 
 
 @pytest.fixture
