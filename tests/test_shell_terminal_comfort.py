@@ -37,10 +37,7 @@ def _wait_for_the_pager(tmux: Tmux) -> None:
 
 
 def test_scrolling_back_stops_at_the_first_line(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
-    prompt = f"{shared_guest} (running)>"
-    tmux.start("attach", shared_guest, env=home)
-    tmux.wait_for(prompt)
-    tmux.type_line(":events off")
+    _attached(tmux, shared_guest, home, events=False)
     tmux.type_line("help")
     _wait_for_the_pager(tmux)
     tmux.send("q")
@@ -61,10 +58,7 @@ def test_scrolling_back_stops_at_the_first_line(tmux: Tmux, shared_guest: str, h
 def test_a_short_transcript_does_not_scroll_into_blank_rows(
     tmux: Tmux, shared_guest: str, home: dict[str, str]
 ) -> None:
-    prompt = f"{shared_guest} (running)>"
-    tmux.start("attach", shared_guest, env=home)
-    tmux.wait_for(prompt)
-    tmux.type_line(":events off")
+    prompt = _attached(tmux, shared_guest, home, events=False)
     tmux.type_line("query-name")
     tmux.wait_for(f'"name": "{shared_guest}"')
     before = _transcript_rows(tmux)
@@ -123,10 +117,7 @@ def _json_after(rows: list[str], start: str) -> Any:
 def test_long_json_lines_break_between_members_so_they_can_be_copied(
     tmux: Tmux, shared_guest: str, home: dict[str, str]
 ) -> None:
-    prompt = f"{shared_guest} (running)>"
-    tmux.start("attach", shared_guest, env=home)
-    tmux.wait_for(prompt)
-    tmux.type_line(":events off")
+    _attached(tmux, shared_guest, home, events=False)
     tmux.type_line(":verbose on")
     tmux.type_line("qom-get path=/machine/i440fx/pci.0 property=realized")
     _until(lambda: "true" in tmux.visible(), tmux)  # the reply, on a row of its own
@@ -148,10 +139,7 @@ def test_long_json_lines_break_between_members_so_they_can_be_copied(
 def test_ctrl_r_shows_the_match_as_you_type(
     tmux: Tmux, shared_guest: str, home: dict[str, str], qemu_facts: QemuFacts
 ) -> None:
-    prompt = f"{shared_guest} (running)>"
-    tmux.start("attach", shared_guest, env=home)
-    tmux.wait_for(prompt)
-    tmux.type_line(":events off")
+    prompt = _attached(tmux, shared_guest, home, events=False)
     tmux.type_line("qom-get path=/machine property=type")
     tmux.type_line("query-name")
     tmux.wait_for(f'"name": "{shared_guest}"')
@@ -175,9 +163,7 @@ def _input_row(tmux: Tmux, prompt: str) -> str:
 def test_tab_inserts_what_the_completions_share_and_leaves_the_menu_open(
     tmux: Tmux, shared_guest: str, home: dict[str, str]
 ) -> None:
-    prompt = f"{shared_guest} (running)>"
-    tmux.start("attach", shared_guest, env=home)
-    tmux.wait_for(prompt)
+    prompt = _attached(tmux, shared_guest, home)
     tmux.send("-l", "query-rocker-of")
     tmux.wait_for("query-rocker-of-dpa-groups")  # the menu, as typed
     tmux.send("Tab")
@@ -195,9 +181,7 @@ def test_tab_inserts_what_the_completions_share_and_leaves_the_menu_open(
 
 
 def test_a_tab_in_the_same_burst_as_the_text_completes_it(tmux: Tmux, shared_guest: str, home: dict[str, str]) -> None:
-    prompt = f"{shared_guest} (running)>"
-    tmux.start("attach", shared_guest, env=home)
-    tmux.wait_for(prompt)
+    prompt = _attached(tmux, shared_guest, home)
     tmux.send("-l", "qom-ge\t")  # as a paste arrives: the Tab before the text's completions
     _until(lambda: _input_row(tmux, prompt) == f"{prompt} qom-get", tmux)
     tmux.send("-l", " pa\tmachine")
@@ -207,9 +191,7 @@ def test_a_tab_in_the_same_burst_as_the_text_completes_it(tmux: Tmux, shared_gue
 def test_hmp_device_add_completes_types_and_their_properties(
     tmux: Tmux, shared_guest: str, home: dict[str, str]
 ) -> None:
-    prompt = f"{shared_guest} (running)>"
-    tmux.start("attach", shared_guest, env=home)
-    tmux.wait_for(prompt)
+    prompt = _attached(tmux, shared_guest, home)
     tmux.send("-l", "device_add e100")
     tmux.wait_for("e1000e")  # the guest's device types, in the menu
     tmux.send("-l", "0e,")
@@ -252,3 +234,14 @@ def test_guard_rail_questions_say_what_is_true(tmux: Tmux, guest: str, home: dic
 
     _until(answered, tmux)
     assert "still believes" not in tmux.screen()
+
+
+def _attached(tmux: Tmux, guest: str, home: dict[str, str], *, events: bool = True) -> str:
+    """``vdbgsh attach GUEST`` in the window, up to its first prompt (the events pane closed unless ``events``);
+    the prompt."""
+    prompt = f"{guest} (running)>"
+    tmux.start("attach", guest, env=home)
+    tmux.wait_for(prompt)
+    if not events:
+        tmux.type_line(":events off")
+    return prompt
