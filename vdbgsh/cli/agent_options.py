@@ -41,18 +41,3 @@ def agent_target(args: argparse.Namespace, target: Target) -> Target:
     if target.qmp is not None:
         raise UsageError("--agent talks to the agent through libvirt: give a DOMAIN, not --qmp")
     return target._replace(agent=True, agent_timeout=args.agent_timeout)
-
-
-def refuse_agent_for_several(args: argparse.Namespace) -> None:
-    """``--agent`` with several guests (--all, --domain GLOB, g1,g2, several -c): the fleet's path talks to QEMU's
-    monitors, so it is refused rather than sent to the wrong monitor."""
-    if not getattr(args, "agent", False):
-        return
-    several_uris = isinstance(args.uri, list) and len(args.uri) > 1
-    words = getattr(args, "words", None) or []
-    named_several = bool(words) and "," in words[0] and args.qmp is None
-    if several_uris or getattr(args, "domain_globs", None) or getattr(args, "all_domains", False) or named_several:
-        raise UsageError(
-            "--agent talks to one guest's agent: name one DOMAIN (several guests' agents at once are not supported)",
-            "loop over the guests: for g in $(vdbgsh list --name); do vdbgsh exec --agent $g guest-get-osinfo; done",
-        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from vdbgsh.cli.agent_options import agent_target, refuse_agent_for_several
+from vdbgsh.cli.agent_options import agent_target
 from vdbgsh.cli.environment import Environment
 from vdbgsh.cli.guard_rails import ExecGuard
 from vdbgsh.cli.target import take_target
@@ -116,7 +116,6 @@ class Guest:
 
 
 def run_exec(args: argparse.Namespace, env: Environment) -> int:
-    refuse_agent_for_several(args)
     if isinstance(args.uri, list) or getattr(args, "domain_globs", None) or getattr(args, "all_domains", False):
         from vdbgsh.fleet.targets import wants_fleet  # several -c, --domain GLOB, --all, g1,g2: vdbgsh/fleet/
 

@@ -80,6 +80,9 @@ def _run(
     transcript: Any,
 ) -> int:
     hosts = open_hosts(selection.uris)
+    if getattr(args, "agent", False):  # the guests' agents rather than QEMU's monitors
+        for host in hosts:
+            host.agent_timeout = args.agent_timeout
     resolved = resolve(selection, hosts)
     members = resolved.members
     reporter = Reporter(env, output=args.output, total=len(members))

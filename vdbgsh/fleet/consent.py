@@ -43,6 +43,7 @@ class ConsentGate:
         self.env = env
         self.members = members
         self.batch = batch
+        self.agent = bool(getattr(args, "agent", False))
         policy = policy_from_args(args)
         self._settings = (policy.confirm_setting, policy.read_only, policy.read_only_source)
         self._refusal = ""  # after the question: why not sent ("" while sending is allowed)
@@ -53,6 +54,7 @@ class ConsentGate:
     def _policy(self) -> GuardPolicy:
         confirm, read_only, source = self._settings
         policy = GuardPolicy(confirm=confirm, read_only=read_only, read_only_source=source)
+        policy.agent = self.agent  # the agents' commands, judged by their own table
         policy.bind(f"{len(self.members)} guests", libvirt=True)
         return policy
 

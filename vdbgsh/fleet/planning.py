@@ -48,24 +48,38 @@ class Probe(NamedTuple):
 
 
 VERSION_REQUEST: JSONObject = {"execute": "query-version"}
+AGENT_VERSION_REQUEST: JSONObject = {"execute": "guest-info"}  # the agent's version and its commands
 
 
 def monitor_of(member: Member) -> Any:
-    """The blocking monitor commands of ``member``, on its host's shared connection (never closed here)."""
+    """The blocking monitor commands of ``member`` (or its agent's, with --agent), on its host's shared connection
+    (never closed here)."""
     from vdbgsh.transport.libvirt_commands import LibvirtCommands
 
     host = member.host
     domain = host.domain_for_worker(member.domain)
-    return LibvirtCommands(domain.connect(), host.uri, domain)
+    commands = LibvirtCommands(domain.connect(), host.uri, domain)
+    if host.agent_timeout is None:
+        return commands
+    from vdbgsh.transport.libvirt_agent_commands import AgentCommands
+
+    return AgentCommands(commands, host.agent_timeout)
+
+
+def version_request(member: Member) -> JSONObject:
+    return VERSION_REQUEST if member.host.agent_timeout is None else AGENT_VERSION_REQUEST
 
 
 def probe(member: Member) -> Probe:
     try:
-        reply: Reply = monitor_of(member).execute_message(VERSION_REQUEST)
+        reply: Reply = monitor_of(member).execute_message(version_request(member))
     except VdbgshError as err:
         return Probe(None, err.message)
     except Exception as err:  # libvirt's own (the domain went away between list and probe)
         return Probe(None, f"guest {member.name}: {err}")
+    if member.host.agent_timeout is not None:  # guest-info: its version tells the agent's kind
+        agent = reply.value.get("version") if reply.ok and isinstance(reply.value, dict) else None
+        return Probe(Kind(member.host.uri, json.dumps({"agent": agent})), reply)
     version = json.dumps(reply.value, sort_keys=True) if reply.ok else ""
     return Probe(Kind(member.host.uri, version), reply)
 
@@ -74,13 +88,14 @@ class _Probed:
     """The representative's monitor, answering query-version from its probe: the schema's loading asks it again,
     one round trip more on every kind's way to its plan."""
 
-    def __init__(self, monitor: Any, version: Reply | None) -> None:
+    def __init__(self, monitor: Any, version: Reply | None, asked: JSONObject = VERSION_REQUEST) -> None:
         self.monitor = monitor
         self.version = version
+        self.asked = asked
         self.target: str = monitor.target
 
     def execute_message(self, message: JSONObject) -> Reply:
-        if message == VERSION_REQUEST and self.version is not None:
+        if message == self.asked and self.version is not None:
             return self.version
         reply: Reply = self.monitor.execute_message(message)
         return reply
@@ -100,6 +115,17 @@ def version_text(version_json: str) -> str:
         return f"{qemu['major']}.{qemu['minor']}"
     except (ValueError, KeyError, TypeError):
         return "(version unknown)"
+
+
+def _whose(version_json: str) -> str:
+    """Whose commands a kind's are, for a refusal: "QEMU 7.2", or "guest agent 7.2.22"."""
+    try:
+        agent = json.loads(version_json)
+    except ValueError:
+        agent = None
+    if isinstance(agent, dict) and "agent" in agent:
+        return f"guest agent {agent['agent']}" if isinstance(agent["agent"], str) else "guest agent"
+    return f"QEMU {version_text(version_json)}"
 
 
 # A line's plan for one kind of QEMU, or why it is not sent to those guests.
@@ -126,26 +152,36 @@ def plan_kind(
     own time) is read only when a line must be typed, translated from HMP, or names what this QEMU lacks."""
     assert probed.kind is not None
     version_json = probed.kind.version
-    monitor = _Probed(monitor_of(representative), probed.version if isinstance(probed.version, Reply) else None)
+    agent = representative.host.agent_timeout is not None
+    version = probed.version if isinstance(probed.version, Reply) else None
+    monitor = _Probed(monitor_of(representative), version, version_request(representative))
     loaded: list[Schema | None] = []
 
     def schema() -> Schema | None:
         if not loaded:
             from vdbgsh.schema.loading import SchemaCache, load_schema_blocking
 
-            loaded.append(load_schema_blocking(monitor, SchemaCache.default()).schema if validate else None)
+            if not validate:
+                loaded.append(None)
+            elif agent:  # typed by the shipped schema of the agent's version (the agent has no introspection)
+                from vdbgsh.agent.schema import load_agent_schema_blocking
+
+                loaded.append(load_agent_schema_blocking(monitor).schema)
+            else:
+                loaded.append(load_schema_blocking(monitor, SchemaCache.default()).schema)
         return loaded[0]
 
     names: set[str] | None = None
     plans: list[Planned] = []
-    ctx = PlanContext(libvirt=True, validate=validate)  # one for all the lines: HMP's state carries, as for one guest
-    checking = PlanContext(libvirt=True, validate=validate, always_check=True)
+    # One context for all the lines: HMP's state carries, as for one guest.
+    ctx = PlanContext(libvirt=True, validate=validate, agent=agent)
+    checking = PlanContext(libvirt=True, validate=validate, always_check=True, agent=agent)
     for steps in inputs:
         try:
             planned = plan_blocking(steps(ctx), schema, monitor.execute_message)
             if planned.retry_as_hmp and validate:
                 if names is None:
-                    names = _command_names(monitor)
+                    names = set(schema().commands) if agent else _command_names(monitor)  # type: ignore[union-attr]
                 if planned.retry_as_hmp not in names:  # HMP's, or this QEMU's lack: the schema tells which
                     planned = plan_blocking(steps(checking), schema, monitor.execute_message)
             plans.append(planned)
@@ -163,7 +199,7 @@ def _command_names(monitor: Any) -> set[str]:
 def _refusal(err: UsageError, version_json: str) -> str:
     missing = _UNKNOWN_COMMAND.match(err.message)
     if missing:
-        return f"{missing.group(1)} is not in this guest's QEMU {version_text(version_json)}: not sent"
+        return f"{missing.group(1)} is not in this guest's {_whose(version_json)}: not sent"
     return f"not sent: {err.message}"
 
 

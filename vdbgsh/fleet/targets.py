@@ -47,6 +47,8 @@ class Host:
     def __init__(self, uri: str, given: str | None = None) -> None:
         self.uri = uri
         self.given = given  # as the command line gave it (None: the default), to open it again
+        # --agent: its guests' agents (qemu-ga) are talked to, with libvirt's agent timeout; None: QEMU's monitors.
+        self.agent_timeout: int | None = None
         self.conn: Any = None
         self.error = ""
         self._lock = threading.Lock()
