@@ -24,15 +24,21 @@ YES = ("y", "yes")
 
 def terminal_asker(env: Environment, *, batch: bool) -> Ask | None:
     """A function that puts a question on the terminal and returns the answer; None when there is no terminal."""
+    answers = answering_terminal(env, batch=batch)
+    return _asker(answers, env.stderr) if answers is not None else None
+
+
+def answering_terminal(env: Environment, *, batch: bool) -> TextIO | None:
+    """Where a question's answer is read: stdin on a terminal, or (a batch reads its commands from stdin) the
+    controlling terminal; None when there is none, or no terminal to put the question on."""
     if not _isatty(env.stderr):
         return None
     if not batch:
-        return _asker(env.stdin, env.stderr) if _isatty(env.stdin) else None
+        return env.stdin if _isatty(env.stdin) else None
     try:
-        tty = open("/dev/tty", encoding="utf-8", errors="replace")  # noqa: SIM115 - lives as long as the batch
+        return open("/dev/tty", encoding="utf-8", errors="replace")  # lives as long as the command
     except OSError:
         return None
-    return _asker(tty, env.stderr)
 
 
 def policy_from_args(args: argparse.Namespace) -> GuardPolicy:

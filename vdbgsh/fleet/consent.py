@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple, TextIO
 
-from vdbgsh.cli.environment import Environment, _isatty
-from vdbgsh.cli.guard_rails import policy_from_args
+from vdbgsh.cli.environment import Environment
+from vdbgsh.cli.guard_rails import answering_terminal, policy_from_args
 from vdbgsh.fleet.planning import Planned
 from vdbgsh.fleet.run import Emit
 from vdbgsh.fleet.targets import Member
@@ -105,15 +105,8 @@ class ConsentGate:
 
 
 def _asker(env: Environment, *, batch: bool) -> Ask | None:
-    if not _isatty(env.stderr):
-        return None
-    if not batch:
-        return _ask_on(env.stdin, env.stderr) if _isatty(env.stdin) else None
-    try:
-        tty = open("/dev/tty", encoding="utf-8", errors="replace")  # noqa: SIM115 - lives as long as the command
-    except OSError:
-        return None
-    return _ask_on(tty, env.stderr)
+    answers = answering_terminal(env, batch=batch)
+    return _ask_on(answers, env.stderr) if answers is not None else None
 
 
 def _ask_on(answers: TextIO, questions: TextIO) -> Ask:
