@@ -11,7 +11,7 @@ QEMU is refused with the release it came in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -227,7 +227,3 @@ def every_name() -> frozenset[str]:
 def any_entry(name: str) -> Entry | None:
     """``name``'s entry in the newest table, else in the oldest: for a check that cannot know the guest's QEMU."""
     return table_for(CHECKED[-1]).by_name.get(name) or table_for(None).by_name.get(name)
-
-
-def command_names(entries: Iterable[Entry]) -> list[str]:
-    return [name for entry in entries for name in entry.names]

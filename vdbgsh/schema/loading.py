@@ -53,14 +53,19 @@ class SchemaCache:
 
     def load(self, key: str) -> list[Any] | None:
         """The introspection entries stored under ``key``."""
-        stored = self._read(key)
-        entries = stored.get("introspection") if stored is not None else None
-        return entries if isinstance(entries, list) else None
+        return self.load_with_version(key)[0]
 
     def load_version(self, key: str) -> tuple[int, int, int] | None:
         """The version of the QEMU whose schema is stored under ``key`` (an offline translation uses its HMP)."""
+        return self.load_with_version(key)[1]
+
+    def load_with_version(self, key: str) -> tuple[list[Any] | None, tuple[int, int, int] | None]:
+        """Both, from one read of the file."""
         stored = self._read(key)
-        return qemu_version({"qemu": stored.get("qemu")}) if stored is not None else None
+        if stored is None:
+            return None, None
+        entries = stored.get("introspection")
+        return (entries if isinstance(entries, list) else None), qemu_version({"qemu": stored.get("qemu")})
 
     def store(self, key: str, entries: list[Any], qemu: tuple[int, int, int] | None = None) -> None:
         try:

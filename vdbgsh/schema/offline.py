@@ -17,9 +17,8 @@ def offline_schema(cache: SchemaCache | None = None) -> tuple[Schema, str]:
     cache = cache or SchemaCache.default()
     cached = sorted(cache.directory.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
     for path in cached:
-        entries = cache.load(path.stem)
+        entries, qemu = cache.load_with_version(path.stem)
         if entries is not None:
-            qemu = cache.load_version(path.stem)
             seen = f"QEMU {'.'.join(map(str, qemu))}" if qemu else "the last QEMU seen"
             return Schema.from_introspection(entries, qemu), f"the schema cached from {seen} ({path.name})"
     shipped = Schema.from_introspection(json.loads(SHIPPED.read_text()), (7, 2, 0))
