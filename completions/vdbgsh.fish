@@ -208,7 +208,7 @@ complete -c vdbgsh -n '__vdbgsh_using exec' -s c -l connect -x -a '(__vdbgsh_wor
 complete -c vdbgsh -n '__vdbgsh_using exec' -l qmp -x -a '(__vdbgsh_words qmp-address)' -d 'talk to a plain QEMU\'s QMP socket instead of libvirt: unix:PATH or HOST:PORT (no DOMAIN then)'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l domain -x -a '(__vdbgsh_words domain)' -d 'every running domain whose name matches GLOB (\'web-*\'), on each host; repeatable (then no DOMAIN word)'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l all -d 'every running domain of each host (no DOMAIN word)'
-complete -c vdbgsh -n '__vdbgsh_using exec' -l parallel -x -d 'requests in flight per host (default 32)'
+complete -c vdbgsh -n '__vdbgsh_using exec' -l parallel -x -d 'requests in flight per host (default 8 on this machine, 32 on a remote host)'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l output -x -a 'table json' -d 'table (the default on a terminal) or json: one object per reply, the reply in full (piped default)'
 complete -c vdbgsh -n '__vdbgsh_using exec' -s y -l yes -d 'send commands that change what libvirt tracks (stop, device_add, ...) without asking first'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l read-only -d 'refuse every command that is not read-only (also: read_only = true in ~/.config/vdbgsh/config.toml)'

@@ -233,7 +233,10 @@ def test_a_host_that_goes_away_mid_run_is_reported_for_its_guests_only(trio: lis
 
 
 @pytest.mark.skipif(not sid_daemon_answers(), reason=f"no second stack here: nothing listens on {SID_SOCKET}")
-def test_mixed_qemu_versions_each_checked_against_its_own_schema(conn: libvirt.virConnect, trio: list[str]) -> None:
+def test_mixed_qemu_versions_each_checked_against_its_own_schema(
+    conn: libvirt.virConnect, trio: list[str], tmp_path: Path
+) -> None:
+    log = tmp_path / "fleet.log"
     sid = libvirt.open(SID_URI)
     try:
         with running_guest(sid) as sid_guest:
@@ -246,18 +249,33 @@ def test_mixed_qemu_versions_each_checked_against_its_own_schema(conn: libvirt.v
             if not newer_only:
                 pytest.skip("both stacks run QEMUs with the same query commands")
             command = "query-accelerators" if "query-accelerators" in newer_only else newer_only[0]
-            result = vdbgsh("exec", "-c", "qemu:///system", "-c", SID_URI, f"{trio[0]},{sid_guest}", command)
+            both = ["exec", "-c", "qemu:///system", "-c", SID_URI, f"{trio[0]},{sid_guest}"]
+            bare = vdbgsh(*both, command)
+            typed = vdbgsh(*both, "--log", str(log), json.dumps({"execute": command, "arguments": {}}))
     finally:
         sid.close()
-    assert result.returncode == 2, result.stderr
-    answered = by_domain(result.stdout)
+    older = version[trio[0]]
+    # A bare name goes as a single exec sends it, to every guest at once: the older QEMU's dispatcher says it has
+    # no such command (and does nothing), as QEMU itself puts it.
+    assert bare.returncode == 1, bare.stderr
+    answered = by_domain(bare.stdout)
     assert "return" in answered[sid_guest]
     assert answered[sid_guest]["uri"] == SID_URI
-    older = version[trio[0]]
+    assert answered[trio[0]]["error"] == {
+        "class": "CommandNotFound",
+        "desc": f"The command {command} has not been found",
+    }
+    # A typed line is checked against each guest's own schema first, and not sent where that QEMU lacks it.
+    assert typed.returncode == 2, typed.stderr
+    answered = by_domain(typed.stdout)
+    assert "return" in answered[sid_guest]
     assert answered[trio[0]]["error"] == {
         "class": "Refused",
         "desc": f"{command} is not in this guest's QEMU {older['major']}.{older['minor']}: not sent",
     }
+    sent_to = [json.loads(line).get("domain") for line in log.read_text().splitlines() if '"request"' in line]
+    assert sid_guest in sent_to, log.read_text()
+    assert trio[0] not in sent_to, log.read_text()
 
 
 def on_terminal(args: list[str], answers: list[str], timeout: float = 60) -> tuple[int, str]:
@@ -350,6 +368,27 @@ def test_a_batch_and_the_transcript_name_each_target(trio: list[str], tmp_path: 
         (name, "qemu:///system") for name in trio[:2] for _ in (1, 3)
     )
     assert {record["domain"] for record in records if record["type"] == "reply"} == set(trio[:2])
+
+
+def test_a_bare_name_only_hmp_has_runs_as_hmp_on_each_guest(pair: list[str], tmp_path: Path) -> None:
+    """Bare names go to every guest unasked; one QEMU answers CommandNotFound for (HMP's ``info``) is then planned
+    for that guest's own QEMU, as a single exec does, and the lines after it follow that plan."""
+    log = tmp_path / "fleet.jsonl"
+    result = vdbgsh("exec", "--log", str(log), ",".join(pair), "-", input="query-name\ninfo\nquery-status\n")
+    assert result.returncode == 0, result.stderr
+    answered = replies(result.stdout)
+    assert sorted((reply["domain"], reply["line"]) for reply in answered) == sorted(
+        (name, line) for name in pair for line in (1, 2, 3)
+    )
+    for reply in answered:
+        if reply["line"] == 2:
+            assert "info status" in reply["return"]  # HMP's list of info commands
+    sent = [json.loads(line) for line in log.read_text().splitlines()]
+    sent = [record["request"] for record in sent if record["type"] == "request"]
+    # Per guest: query-name, info (QMP: CommandNotFound), info as HMP, query-status.
+    assert sum(request.get("execute") == "info" for request in sent) == len(pair)
+    hmp = [r for r in sent if r.get("execute") == "human-monitor-command"]
+    assert [r["arguments"]["command-line"] for r in hmp] == ["info"] * len(pair)
 
 
 def test_a_table_on_a_terminal(trio: list[str]) -> None:

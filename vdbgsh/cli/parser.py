@@ -192,7 +192,7 @@ def _add_fleet(parser: argparse.ArgumentParser) -> None:
         "--parallel",
         type=_positive,
         metavar="N",
-        help="requests in flight per host (default 32)",
+        help="requests in flight per host (default 8 on this machine, 32 on a remote host)",
     )
     fleet.add_argument(
         "--output",

@@ -12,9 +12,9 @@ from vdbgsh.cli.environment import Environment
 from vdbgsh.errors import UsageError, VdbgshError
 from vdbgsh.fleet.consent import ConsentGate, Question
 from vdbgsh.fleet.outcome import UNREACHABLE, Outcome, failed
-from vdbgsh.fleet.planning import KindPlanner, Note, probe
+from vdbgsh.fleet.planning import KindPlanner, Note, Planned, plan_without_guest, probe
 from vdbgsh.fleet.report import Reporter
-from vdbgsh.fleet.run import DEFAULT_PARALLEL, Emit, Interrupted, for_each
+from vdbgsh.fleet.run import Emit, Interrupted, for_each
 from vdbgsh.fleet.send import Exchange, Input, carry_out
 from vdbgsh.fleet.targets import Member, open_hosts, resolve, split_command_line
 from vdbgsh.plan.model import PlanContext, Steps
@@ -94,7 +94,10 @@ def _run(
     line_nos = [line_no for line_no, _steps in inputs]
     said: set[str] = set()
 
-    work = _work(args, planner, gate, line_nos)
+    # An agent's kind (guest-info) also tells which of its commands are disabled: always asked.
+    agent = getattr(args, "agent", False)
+    same_for_all = None if agent else plan_without_guest(planner.inputs, validate=planner.validate)
+    work = _work(args, planner, gate, line_nos, same_for_all)
     answered: dict[int, int] = {}  # outcomes per guest: one that has them all is not left waiting by Ctrl-C
 
     def arrived(member: Member, item: Any) -> None:
@@ -121,7 +124,7 @@ def _run(
             members,
             work,
             arrived,
-            parallel=args.parallel or DEFAULT_PARALLEL,
+            parallel=args.parallel,
             tick=reporter.tick,
             timeout=args.timeout,
             paused=lambda: gate.asking_took,
@@ -149,37 +152,73 @@ def _run(
             "a command sent may still run in QEMU (libvirt keeps waiting for its reply)"
         )
         return status
-    return reporter.finish(resolved.unmatched)
+    status = reporter.finish(resolved.unmatched)
+    # All answered: nothing is in flight on the connections. (After Ctrl-C or --timeout they are left to the
+    # process's exit: closing one with a call stuck on it would wait for that call.)
+    for host in hosts:
+        host.close()
+    return status
 
 
 def _work(
-    args: argparse.Namespace, planner: KindPlanner, gate: ConsentGate, line_nos: list[int | None]
+    args: argparse.Namespace,
+    planner: KindPlanner,
+    gate: ConsentGate,
+    line_nos: list[int | None],
+    same_for_all: list[Planned] | None,
 ) -> Callable[[Member, Emit], None]:
-    """What each guest's worker does: its kind of QEMU, the plans for it, the guard rails, the sending."""
+    """What each guest's worker does: the plans (``same_for_all``, or its kind of QEMU's), the guard rails, the
+    sending."""
+    keep_going = bool(args.keep_going)
 
     def work(member: Member, emit: Emit) -> None:
+        start = 0
+        if same_for_all is not None:
+            plans = [_no_asked_secret(planned) for planned in same_for_all]
+            if args.dry_run:
+                emit(_dry_run(member, plans))
+                return
+            judged = gate.judge(plans, emit)
+            inputs_here = [Input(no, planned) for no, planned in zip(line_nos, judged, strict=True)]
+            replan = carry_out(member, inputs_here, emit, keep_going=keep_going, hmp_names=_hmp_names)
+            if replan is None:
+                return
+            start = replan.from_input  # a name this QEMU lacks that its HMP may have: planned for its own kind
+        kind_plans = _kind_plans(member, emit)
+        if kind_plans is None:
+            return
+        if args.dry_run:
+            emit(_dry_run(member, kind_plans))
+            return
+        judged = gate.judge(kind_plans[start:], emit)
+        inputs_here = [Input(no, planned) for no, planned in zip(line_nos[start:], judged, strict=True)]
+        carry_out(member, inputs_here, emit, keep_going=keep_going)
+
+    def _kind_plans(member: Member, emit: Emit) -> list[Planned] | None:
+        """The plans for ``member``'s kind of QEMU (asked of it first); None when it could not be asked (said)."""
         uri, name = member.host.uri, member.name
         found = probe(member)
         if found.kind is None:
             emit(failed(uri, name, UNREACHABLE, found.error))
-            return
+            return None
         try:
             plans = planner.plans(found, member, emit).plans
         except VdbgshError as err:
             emit(failed(uri, name, UNREACHABLE, err.message))
-            return
+            return None
         except Exception as err:  # libvirt's own: the guest went away before its schema could be read
             emit(failed(uri, name, UNREACHABLE, f"guest {name}: {err}"))
-            return
-        plans = [_no_asked_secret(planned) for planned in plans]
-        if args.dry_run:
-            emit(_dry_run(member, plans))
-            return
-        judged = gate.judge(plans, emit)
-        inputs_here = [Input(no, planned) for no, planned in zip(line_nos, judged, strict=True)]
-        carry_out(member, inputs_here, emit, keep_going=bool(args.keep_going))
+            return None
+        return [_no_asked_secret(planned) for planned in plans]
 
     return work
+
+
+def _hmp_names() -> frozenset[str]:
+    """HMP's command names, built (~50 ms: the tables) only when a guest answers a bare name with CommandNotFound."""
+    from vdbgsh.hmp.versions import every_name
+
+    return every_name()
 
 
 def _no_asked_secret(planned: Any) -> Any:

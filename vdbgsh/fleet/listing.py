@@ -11,7 +11,7 @@ from typing import Any
 from vdbgsh.cli.environment import Environment
 from vdbgsh.errors import VdbgshError
 from vdbgsh.fleet.planning import monitor_of, version_text
-from vdbgsh.fleet.run import DEFAULT_PARALLEL, Emit, Interrupted, for_each
+from vdbgsh.fleet.run import Emit, Interrupted, for_each
 from vdbgsh.fleet.targets import Member, open_hosts
 from vdbgsh.render.untrusted import untrusted_line
 
@@ -65,7 +65,7 @@ def run_fleet_list(args: argparse.Namespace, env: Environment) -> int:
         by_member[(member.host.uri, member.name)]["qemu"] = version
 
     try:
-        for_each(running, ask, arrived, parallel=DEFAULT_PARALLEL)
+        for_each(running, ask, arrived)
     except Interrupted:
         env.error("interrupted: the versions not asked yet are shown as '-'")
     _print(env, args, rows)

@@ -203,6 +203,29 @@ def _refusal(err: UsageError, version_json: str) -> str:
     return f"not sent: {err.message}"
 
 
+class _NeedsGuest(Exception):
+    """The planner asked for a guest's schema or a reply: this line's plan depends on the QEMU."""
+
+
+def plan_without_guest(inputs: list[Callable[[PlanContext], Steps]], *, validate: bool) -> list[Planned] | None:
+    """Every input's plan when none depends on the guest's QEMU (exec's fast path: a bare name, or JSON without
+    arguments, sent as typed; or --no-validate), else None. Such plans go to every guest without asking each its
+    version first: that round trip doubled a fleet command's requests (docs/fleet.md), and QEMU's dispatcher refuses
+    a command it lacks before doing anything (CommandNotFound), as for a single exec."""
+
+    def needs_guest(*_args: Any) -> Any:
+        raise _NeedsGuest
+
+    ctx = PlanContext(libvirt=True, validate=validate)
+    plans: list[Planned] = []
+    for steps in inputs:
+        try:
+            plans.append(plan_blocking(steps(ctx), needs_guest, needs_guest))
+        except (_NeedsGuest, UsageError):  # a usage error is said per kind, naming that QEMU
+            return None
+    return plans
+
+
 class Note(NamedTuple):
     """Something the planner says once (a deprecation), for the main thread to print."""
 

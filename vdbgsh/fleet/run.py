@@ -18,7 +18,6 @@ from typing import Any
 from vdbgsh.fleet.targets import Member, set_worker_slot
 
 SLICE = 0.05
-DEFAULT_PARALLEL = 32  # requests in flight per host
 
 Emit = Callable[[Any], None]
 _DONE = object()
@@ -38,12 +37,13 @@ def for_each(
     work: Callable[[Member, Emit], None],
     on_item: Callable[[Member, Any], None],
     *,
-    parallel: int = DEFAULT_PARALLEL,
+    parallel: int | None = None,
     tick: Callable[[int, int], None] | None = None,
     timeout: float | None = None,
     paused: Callable[[], float] = lambda: 0.0,
 ) -> None:
-    """``work(member, emit)`` for every member, at most ``parallel`` at once on each host; each ``emit(item)``
+    """``work(member, emit)`` for every member, at most ``parallel`` at once on each host (None: the host's
+    default); each ``emit(item)``
     reaches ``on_item(member, item)`` in the calling thread as it comes. ``tick(done, total)`` every slice.
     Raises Interrupted on Ctrl-C (KeyboardInterrupt), after telling the workers to start nothing more; the same,
     ``timed_out``, once ``timeout`` seconds have passed (not counting the ``paused()`` seconds spent asking)."""
@@ -70,7 +70,8 @@ def for_each(
     for host_members in by_host.values():
         lock = threading.Lock()
         waiting = list(host_members)
-        for slot in range(min(parallel, len(host_members))):
+        bound = parallel or host_members[0].host.default_parallel
+        for slot in range(min(bound, len(host_members))):
             threading.Thread(target=worker, args=(waiting, lock, slot), name="vdbgsh-fleet", daemon=True).start()
     unfinished = {id(member): member for member in members}
     started = time.monotonic()

@@ -4,6 +4,7 @@ does; each reply handed on (to the report and the transcript) as it comes."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from vdbgsh.errors import LinkLost, MonitorGone, VdbgshError
@@ -29,27 +30,57 @@ class Input(NamedTuple):
     planned: Planned
 
 
-def carry_out(member: Member, inputs: list[Input], emit: Emit, *, keep_going: bool) -> None:
+class Replan(NamedTuple):
+    """A bare name this guest's QEMU does not know (CommandNotFound) that HMP may: the input ``from_input`` (and those
+    after it) to be planned for this guest's own QEMU."""
+
+    from_input: int
+
+
+def carry_out(
+    member: Member,
+    inputs: list[Input],
+    emit: Emit,
+    *,
+    keep_going: bool,
+    hmp_names: Callable[[], frozenset[str]] | None = None,
+) -> Replan | None:
     """Every input for ``member``; an outcome emitted per input. After one that did not succeed, the guest's later
-    lines are not sent unless ``keep_going``; after its QEMU is gone, none is."""
+    lines are not sent unless ``keep_going``; after its QEMU is gone, none is. A bare name in ``hmp_names()`` that QEMU
+    answers with CommandNotFound stops here with a Replan (its outcome not emitted), as a single exec then tries
+    it as HMP."""
     uri, name = member.host.uri, member.name
     try:
         monitor = monitor_of(member)
     except Exception as err:  # libvirt's own: the domain went away since it was listed
         emit(failed(uri, name, UNREACHABLE, f"guest {name}: {err}"))
-        return
-    for line_no, planned in inputs:
+        return None
+    for index, (line_no, planned) in enumerate(inputs):
         if isinstance(planned, str):
             emit(failed(uri, name, REFUSED, planned, line=line_no))
             outcome_kind = REFUSED
         else:
             outcome = _one_plan(monitor, member, planned, line_no, emit)
+            if _hmp_may_know(planned, outcome, hmp_names):
+                return Replan(index)
             emit(outcome)
             outcome_kind = outcome.kind
             if outcome_kind == UNREACHABLE or outcome.note:
-                return  # the guest (or its host) is gone: nothing more can reach it
+                return None  # the guest (or its host) is gone: nothing more can reach it
         if outcome_kind != OK and not keep_going:
-            return
+            return None
+    return None
+
+
+def _hmp_may_know(plan: Any, outcome: Outcome, hmp_names: Callable[[], frozenset[str]] | None) -> bool:
+    return (
+        hmp_names is not None
+        and outcome.kind == QEMU_ERROR
+        and bool(plan.retry_as_hmp)
+        and isinstance(outcome.value, dict)
+        and outcome.value.get("class") == "CommandNotFound"
+        and plan.retry_as_hmp in hmp_names()
+    )
 
 
 def _one_plan(monitor: Any, member: Member, plan: Any, line_no: int | None, emit: Emit) -> Outcome:

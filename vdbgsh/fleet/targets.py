@@ -26,6 +26,8 @@ class Selection(NamedTuple):
     every: bool  # --all
 
 
+LOCAL_PARALLEL = 8
+REMOTE_PARALLEL = 32
 _WORKER = threading.local()  # which of its host's workers the calling thread is (run.py sets it)
 
 
@@ -36,12 +38,13 @@ def set_worker_slot(slot: int) -> None:
 class Host:
     """A libvirt host: its connection, opened once to list its guests; ``error`` says why it could not be.
 
-    On this machine (a unix socket, a few ms to open) each worker talks through a connection of its own, opened on
-    first need: libvirt's client, with several calls on one connection, was seen leaving a call unsent while
-    another's reply never came (a stopped QEMU). To a remote host the workers share the first connection: an open
-    costs ~5 round trips there, and a connection per worker (or per five, libvirtd's max_client_requests) measured
-    slower through 20 ms than one shared (docs/fleet.md). A connection that cannot be opened (libvirtd's
-    max_anonymous_clients, file descriptors) leaves its worker on the first one.
+    On this machine (a unix socket, about a millisecond to open) each worker talks through a connection of its own,
+    opened on first need: libvirt's client, with several calls on one connection, was seen leaving a call unsent
+    while another's reply never came (a stopped QEMU; again in session 6 with five workers on a connection, once in
+    a few runs). To a remote host the workers share the first connection: an open costs ~5 round trips there, and
+    a connection per worker (or per five, libvirtd's max_client_requests) measured slower through 20 ms than one
+    shared (docs/fleet.md). A connection that cannot be opened (libvirtd's max_anonymous_clients, file
+    descriptors) leaves its worker on the first one.
     """
 
     def __init__(self, uri: str, given: str | None = None) -> None:
@@ -69,10 +72,21 @@ class Host:
             found = self._domains[key] = conn.lookupByUUIDString(key[1])
         return found
 
-    def _connection(self, worker: int) -> Any:
+    @property
+    def remote(self) -> bool:
         from urllib.parse import urlparse
 
-        if worker == 0 or urlparse(self.uri).hostname:
+        return bool(urlparse(self.uri).hostname)
+
+    @property
+    def default_parallel(self) -> int:
+        """Requests in flight when --parallel is not given: on this machine libvirtd's and QEMU's own work per
+        request, on the same cores, bounds it (8 measured as fast as 32, with a quarter of the connections to open
+        and close); a remote host's round trips are what concurrency hides."""
+        return LOCAL_PARALLEL if not self.remote else REMOTE_PARALLEL
+
+    def _connection(self, worker: int) -> Any:
+        if worker == 0 or self.remote:
             return self.conn
         slot = worker
         with self._lock:
@@ -88,6 +102,26 @@ class Host:
             opening[0].set()
         opening[0].wait()
         return opening[1]
+
+    def close(self) -> None:
+        """Every connection of this host, closed at once: each close is a round trip, and the process waits for
+        them all before it exits."""
+        connections = [opening[1] for opening in self._own.values() if opening[1] is not self.conn]
+        if self.conn is not None:
+            connections.append(self.conn)
+        closing = [threading.Thread(target=_close_quietly, args=(conn,), daemon=True) for conn in connections]
+        for thread in closing:
+            thread.start()
+        for thread in closing:
+            thread.join(5)
+        self._own.clear()
+        self._domains.clear()
+        self.conn = None
+
+
+def _close_quietly(conn: Any) -> None:
+    with contextlib.suppress(Exception):
+        conn.close()
 
 
 class Member(NamedTuple):
