@@ -232,6 +232,40 @@ def test_a_host_that_goes_away_mid_run_is_reported_for_its_guests_only(trio: lis
     assert lost["error"]["class"] == "Unreachable"
 
 
+@pytest.mark.slow
+def test_a_remote_host_that_stops_answering_is_given_up_by_keepalive(
+    trio: list[str], private_host: tuple[RemoteLibvirtd, list[str]]
+) -> None:
+    """A host that vanishes without closing its sockets (here its libvirtd SIGSTOPped, mid-call): libvirt's
+    keepalive gives up on it within ~20 s, its guest is Unreachable, the local guest's answer stands."""
+    daemon, remote_names = private_host
+    assert daemon.process is not None
+    argv = [VDBGSH, "exec", "-c", "qemu:///system", "-c", daemon.uri, f"{trio[0]},{remote_names[0]}", "query-name"]
+    with qemu_stopped(qemu_pid(remote_names[0], daemon.root / "run" / "qemu")):  # its call stays in flight
+        running = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=user_env()
+        )
+        assert running.stdout is not None
+        try:
+            assert json.loads(running.stdout.readline())["domain"] == trio[0]
+            os.kill(daemon.process.pid, signal.SIGSTOP)
+            started = time.monotonic()
+            try:
+                rest, err = running.communicate(timeout=60)
+            finally:
+                os.kill(daemon.process.pid, signal.SIGCONT)
+        finally:
+            if running.poll() is None:
+                running.kill()
+                running.wait()
+    assert running.returncode == 3, err
+    assert time.monotonic() - started < 45
+    (lost,) = replies(rest)
+    assert (lost["uri"], lost["domain"]) == (daemon.uri, remote_names[0])
+    assert lost["error"]["class"] == "Unreachable"
+    assert "stopped answering (libvirt's keepalive gave up)" in lost["error"]["desc"], lost
+
+
 @pytest.mark.skipif(not sid_daemon_answers(), reason=f"no second stack here: nothing listens on {SID_SOCKET}")
 def test_mixed_qemu_versions_each_checked_against_its_own_schema(
     conn: libvirt.virConnect, trio: list[str], tmp_path: Path

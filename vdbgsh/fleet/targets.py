@@ -179,11 +179,19 @@ def open_hosts(uris: list[str | None]) -> list[Host]:
     for uri in uris:  # before anything is opened: a refused URI is a usage error for the whole command
         refuse_program_uri(resolve_uri(uri), uri_source(uri))
     hosts = [Host(resolve_uri(uri), uri) for uri in uris]
+    if any(host.remote for host in hosts):
+        from vdbgsh.fleet.keepalive import start_event_loop
+
+        start_event_loop()
 
     def opener(host: Host, uri: str | None) -> Callable[[], None]:
         def run() -> None:
             try:
                 host.conn, _resolved = open_connection(uri)
+                if host.remote:
+                    from vdbgsh.fleet.keepalive import keep_alive
+
+                    keep_alive(host.conn)
             except VdbgshError as err:
                 host.error = err.message
             except Exception as err:  # libvirt's own, or anything else: this host only

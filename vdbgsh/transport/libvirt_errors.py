@@ -70,6 +70,11 @@ def command_error(domain: str, uri: str, err: libvirt.libvirtError) -> VdbgshErr
             "the command did run in the guest",
             "ask for less (a smaller range or count), or talk to the QMP socket of a plain QEMU with --qmp",
         )
+    if "keepalive timeout" in text:  # libvirt closed a connection whose host stopped answering its probes
+        return LinkLost(
+            f"lost the connection to libvirtd at {uri}: it stopped answering (libvirt's keepalive gave up)",
+            "is the host up, and its libvirtd running? A command sent may still run in QEMU there",
+        )
     if code in (libvirt.VIR_ERR_SYSTEM_ERROR, libvirt.VIR_ERR_RPC, libvirt.VIR_ERR_NO_CONNECT) or (
         "client socket is closed" in text
     ):
