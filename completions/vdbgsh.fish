@@ -216,7 +216,7 @@ complete -c vdbgsh -n '__vdbgsh_using exec' -l agent -d 'talk to the guest agent
 complete -c vdbgsh -n '__vdbgsh_using exec' -l agent-timeout -x -d 'how long libvirt waits for the agent: block, default (libvirt\'s own), nowait (fails unless the agent answers at once), or seconds'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l raw -d 'print the whole QMP reply, not only its return'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l keep-going -d 'with COMMAND \'-\': go on after a failed command'
-complete -c vdbgsh -n '__vdbgsh_using exec' -l transaction -d 'send the actions that follow DOMAIN as one QMP transaction (all take effect, or none): each \'TYPE key=value ...\' (or its JSON), key=value words before the first are its properties (completion-mode=grouped); \'-\' reads the actions from stdin, one per line'
+complete -c vdbgsh -n '__vdbgsh_using exec' -l transaction -d 'send the actions that follow DOMAIN as one QMP transaction (all take effect, or none): each \'TYPE key=value ...\' (or its JSON), key=value words before the first are its properties (completion-mode=grouped); \'-\' reads the actions from stdin, one per line; across several guests, each gets the whole transaction'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l dry-run -d 'check the request against the guest\'s schema and print it, unsent'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l no-validate -d 'send arguments as typed (JSON literal, else string) without checking them against the schema'
 complete -c vdbgsh -n '__vdbgsh_using exec' -l pretty -d 'indented JSON even when piped'

@@ -425,6 +425,49 @@ def test_a_bare_name_only_hmp_has_runs_as_hmp_on_each_guest(pair: list[str], tmp
     assert [r["arguments"]["command-line"] for r in hmp] == ["info"] * len(pair)
 
 
+def test_a_transaction_goes_whole_to_each_guest(pair: list[str]) -> None:
+    """--transaction across guests: each guest gets the whole transaction, checked against its QEMU's schema; all of
+    its actions take effect there, or none; a malformed action is one line and nothing is sent."""
+    targets = ",".join(pair)
+    added = vdbgsh("exec", "--yes", targets, "blockdev-add", "driver=null-co", "node-name=n0", "size=1M")
+    assert added.returncode == 0, added.stderr
+
+    def bitmaps() -> dict[str, set[str]]:
+        listed = vdbgsh("exec", targets, "query-named-block-nodes", "flat=true")
+        assert listed.returncode == 0, listed.stderr
+        return {
+            reply["domain"]: {bitmap["name"] for node in reply["return"] for bitmap in node.get("dirty-bitmaps", [])}
+            for reply in replies(listed.stdout)
+        }
+
+    both = vdbgsh(
+        "exec", "--yes", targets, "--transaction", "block-dirty-bitmap-add node=n0 name=b0", "block-dirty-bitmap-add",
+        "node=n0", "name=b1",
+    )  # fmt: skip
+    assert both.returncode == 0, both.stderr
+    assert sorted(reply["domain"] for reply in replies(both.stdout)) == sorted(pair)
+    assert bitmaps() == {name: {"b0", "b1"} for name in pair}
+
+    aborted = vdbgsh(
+        "exec", "--yes", targets, "--transaction", "-", input="block-dirty-bitmap-add node=n0 name=b2\nabort\n"
+    )
+    assert aborted.returncode == 1, aborted.stderr
+    assert {reply["error"]["desc"] for reply in replies(aborted.stdout)} == {"Transaction aborted using Abort action"}
+    assert bitmaps() == {name: {"b0", "b1"} for name in pair}  # b2 went with the abort, on each guest
+
+    typo = vdbgsh("exec", "--yes", targets, "--transaction", "abort", "blockdev-backup device=d0 sync=ful")
+    assert typo.returncode == 2
+    for reply in replies(typo.stdout):  # checked against each guest's schema: refused, nothing sent
+        assert reply["error"]["class"] == "Refused"
+        assert "action 2: sync: 'ful' is not one of" in reply["error"]["desc"]
+
+    malformed = vdbgsh("exec", "--yes", targets, "--transaction", '{"type": "abort"')
+    assert malformed.returncode == 2
+    assert malformed.stdout == ""
+    assert malformed.stderr.startswith("vdbgsh: ")
+    assert "Traceback" not in malformed.stderr
+
+
 def test_a_table_on_a_terminal(trio: list[str]) -> None:
     status, shown = on_terminal(["exec", ",".join(trio), "query-status"], [])
     assert status == 0, shown

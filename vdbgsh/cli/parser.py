@@ -130,7 +130,8 @@ def _build_exec(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         action="store_true",
         help="send the actions that follow DOMAIN as one QMP transaction (all take effect, or none): each "
         "'TYPE key=value ...' (or its JSON), key=value words before the first are its properties "
-        "(completion-mode=grouped); '-' reads the actions from stdin, one per line",
+        "(completion-mode=grouped); '-' reads the actions from stdin, one per line; across several guests, each "
+        "gets the whole transaction",
     )
     exec_parser.add_argument(
         "--dry-run", action="store_true", help="check the request against the guest's schema and print it, unsent"

@@ -30,15 +30,18 @@ class DryRun(dict[str, Any]):
 
 def run_fleet(args: argparse.Namespace, env: Environment) -> int:
     selection, words = split_command_line(args)
-    if args.transaction:
-        raise UsageError("--transaction takes one guest", "send it to each guest with its own vdbgsh exec")
     if not words:
         raise UsageError("no COMMAND given", "e.g. vdbgsh exec --all query-status, or '-' to read stdin")
-    command, *rest = words
-    batch = command.strip() == "-"
-    if batch and rest:
-        raise UsageError(f"unexpected '{rest[0]}' after '-'", "with '-', commands come one per line on stdin")
-    inputs = _inputs(env, command, rest, batch)
+    inputs: list[tuple[int | None, Any]]
+    if args.transaction:
+        batch = "-" in words
+        inputs = [(None, _transaction_steps(words, env.stdin.readlines() if batch else []))]
+    else:
+        command, *rest = words
+        batch = command.strip() == "-"
+        if batch and rest:
+            raise UsageError(f"unexpected '{rest[0]}' after '-'", "with '-', commands come one per line on stdin")
+        inputs = _inputs(env, command, rest, batch)
     transcript = None
     if args.log:
         from vdbgsh.fleet.transcript import FleetTranscript
@@ -64,6 +67,23 @@ def _inputs(env: Environment, command: str, rest: list[str], batch: bool) -> lis
     if not found:
         raise UsageError("stdin holds no command", "give one command per line")
     return found
+
+
+def _transaction_steps(words: list[str], lines: list[str]) -> Callable[[PlanContext], Steps]:
+    """``--transaction``: the actions checked against each kind of QEMU's schema, one transaction per guest (all
+    its actions take effect on that guest, or none; each guest's transaction stands alone)."""
+    from vdbgsh.cli.exec_transaction import transaction_from
+    from vdbgsh.plan.model import NEED_SCHEMA
+    from vdbgsh.plan.planner import plan_request
+
+    transaction_from(words, lines, None)  # the shape first: a malformed action needs no guest to be reported
+    source = "--transaction " + " ".join(words)
+
+    def steps(ctx: PlanContext) -> Steps:
+        schema = (yield NEED_SCHEMA) if ctx.validate else None
+        return plan_request(transaction_from(words, lines, schema), ctx, source)
+
+    return steps
 
 
 def _line_steps(text: str) -> Callable[[PlanContext], Steps]:
