@@ -15,6 +15,7 @@ import pytest
 from prompt_toolkit.input import PipeInput
 
 from tests.conftest import LoopThread, unique_name, vdbgsh
+from tests.terminal import Tmux
 from tests.test_shell import Step, run_shell
 from tests.test_untrusted_text import CONTROL
 from vdbgsh.guest.definitions import domain_xml, qemu_binary
@@ -215,9 +216,11 @@ def test_translate_says_what_the_shell_would_send_or_refuse() -> None:
     assert typo.stderr.startswith("vdbgsh: error: line 2: unknown command: 'nonsense'")
 
 
-def test_exec_names_a_hostile_domain_neutralised_in_its_refusals(conn: libvirt.virConnect) -> None:
-    """A domain's name is libvirt's to hold and anyone's to choose: C1 and bidi controls never reach stderr raw."""
-    name = unique_name() + "-\u009b2J\u202eevil"
+def test_a_hostile_domain_name_is_neutralised_in_exec_and_the_shell(conn: libvirt.virConnect, tmp_path: Path) -> None:
+    """A domain's name is libvirt's to hold and anyone's to choose: C1 and bidi controls never reach the terminal
+    raw, from exec's refusals or the shell's banner, prompt and toolbar."""
+    unique_prefix = unique_name()
+    name = unique_prefix + "-\u009b2J\u202eevil"
     conn.createXML(domain_xml(name, qemu_binary()), 0)
     try:
         refused = vdbgsh("exec", name, "stop")  # nobody to ask: refused, with the domain named
@@ -226,5 +229,20 @@ def test_exec_names_a_hostile_domain_neutralised_in_its_refusals(conn: libvirt.v
         assert CONTROL.search(refused.stderr.replace("\n", "")) is None, refused.stderr
         read_only = vdbgsh("exec", "--read-only", name, "info registers")
         assert read_only.returncode == 0, read_only.stderr
+        # The shell, line by line: the banner and the prompt name it escaped.
+        lines = vdbgsh("attach", name, input="query-status\n", env={"XDG_STATE_HOME": str(tmp_path)})
+        assert lines.returncode == 0, lines.stderr
+        assert lines.stdout.startswith(f"vdbgsh attached to {unique_prefix}-\\x9b2J\\u202eevil (QEMU ")
+        assert CONTROL.search(lines.stdout.replace("\n", "")) is None, lines.stdout
+        # The full screen (prompt, toolbar, banner): prompt_toolkit escapes C0 and C1 itself, not bidi overrides.
+        terminal = Tmux(unique_name(), width=160, height=30)
+        try:
+            terminal.start("attach", name, env={"XDG_STATE_HOME": str(tmp_path)})
+            terminal.wait_for("commands, schema from")
+            screen = terminal.screen()
+            assert "\u202e" not in screen
+            assert "\\u202eevil" in screen
+        finally:
+            terminal.kill()
     finally:
         destroy_quietly(conn, name)

@@ -390,12 +390,34 @@ def test_exec_says_at_once_that_a_write_failed_and_exits_2(shared_guest: str, tm
     assert [json.loads(line)["type"] for line in log.read_text().splitlines()] == ["start"]
 
 
-def test_a_batch_stops_at_the_line_whose_record_failed(shared_guest: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("keep_going", [[], ["--keep-going"]], ids=["", "keep-going"])
+def test_a_batch_stops_at_the_line_whose_record_failed(
+    shared_guest: str, tmp_path: Path, keep_going: list[str]
+) -> None:
     log = tmp_path / "full.jsonl"
-    done = _exec_with_room_for_the_start_record(shared_guest, tmp_path, log, ["-"], "query-name\nquery-status\n")
+    done = _exec_with_room_for_the_start_record(
+        shared_guest, tmp_path, log, [*keep_going, "-"], "query-name\nquery-status\n"
+    )
     assert done.returncode == 2
     assert json.loads(done.stdout) == {"name": shared_guest}  # the first line's reply; the second was not sent
     assert done.stderr.splitlines()[0] == f"vdbgsh: error: transcript {log}: File too large; no longer recording"
+
+
+def test_a_transcript_keeps_c1_controls_and_bidi_overrides_escaped(shared_guest: str, tmp_path: Path) -> None:
+    """QEMU echoes a property name it does not know: the C1 CSI and the right-to-left override in it reach the
+    transcript as JSON escapes (the same string to a reader), never as bytes a terminal acts on when it is cat."""
+    log = tmp_path / "hostile.jsonl"
+    hostile = "\u009b31m\u202eevil"
+    request = {"execute": "qom-get", "arguments": {"path": "/machine", "property": hostile}}
+    done = vdbgsh("exec", "--log", str(log), shared_guest, json.dumps(request))
+    assert done.returncode == 1, done.stderr
+    raw = log.read_bytes()
+    assert "\u009b".encode() not in raw
+    assert "\u202e".encode() not in raw
+    assert b"\\u009b31m\\u202eevil" in raw
+    records = [json.loads(line) for line in raw.decode().splitlines()]
+    (reply,) = [record for record in records if record["type"] == "reply"]
+    assert hostile in reply["reply"]["error"]["desc"]
 
 
 def _exec_with_room_for_the_start_record(

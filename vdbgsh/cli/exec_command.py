@@ -330,6 +330,8 @@ def _run_batch(guest: Guest, env: Environment, printer: ReplyPrinter, keep_going
         guest.line = text
         outcome = carry_out(guest, printer, plan, dry_run, prefix=f"line {line_no}: ")
         status = max(status, outcome)
+        if guest.transcript is not None and guest.transcript.failure:
+            break  # --log can no longer record: nothing more is sent unrecorded, --keep-going or not
         if outcome != EXIT_OK and not keep_going:
             break
     return status

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from vdbgsh import __version__
 from vdbgsh.errors import UsageError
 from vdbgsh.events.format import iso_utc
+from vdbgsh.render.untrusted import json_safe
 from vdbgsh.syntax.secrets import MASK, mask_line, mask_request, returns_secret, secret_paths
 from vdbgsh.transport.base import Event, JSONObject, Reply
 
@@ -51,7 +52,10 @@ class Record(NamedTuple):
 
 
 def dumps(record: JSONObject) -> str:
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n"
+    """One record's line: UTF-8 kept readable, but C1 controls and bidi overrides (a guest's strings, QEMU's
+    errors) written as ``\\uXXXX`` escapes, which mean the same character to every JSON reader: ``cat`` or
+    ``less`` of a transcript never hands them to the terminal."""
+    return json_safe(json.dumps(record, separators=(",", ":"), ensure_ascii=False)) + "\n"
 
 
 def start_record(

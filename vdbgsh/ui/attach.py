@@ -16,6 +16,7 @@ from vdbgsh.complete.live import LiveValues
 from vdbgsh.complete.prompt_completer import QMPCompleter
 from vdbgsh.guard.policy import GuardPolicy
 from vdbgsh.render.messages import note_text, taint_notice
+from vdbgsh.render.untrusted import untrusted_line
 from vdbgsh.schema.loading import SchemaCache, load_schema
 from vdbgsh.session import Session
 from vdbgsh.syntax.meta import BARE_WORDS, META_COMMANDS
@@ -51,6 +52,9 @@ async def attach_shell(
         finally:
             slow.cancel()
         line_mode = wants_line_mode()
+        # As the terminal shows it (banner, prompt, toolbar): a name from argv or libvirt may hold bidi overrides,
+        # which prompt_toolkit passes on (it escapes C0 and C1 only).
+        shown = untrusted_line(target.describe())
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ and not line_mode
         session = Session(monitor, loaded, colour=colour, guard=guard or GuardPolicy())
         if target.agent:
@@ -62,18 +66,18 @@ async def attach_shell(
         first = [session.start_log(log, uri=target.uri, qmp=str(target.qmp) if target.qmp else None)] if log else []
         schema = session.loaded.schema
         if line_mode:  # TERM=dumb, or no terminal: the same session, line by line
-            notices = [taint_notice(target.describe(), colour)] if session.guard.libvirt else []
-            text = banner(target.describe(), loaded.version, loaded.source, len(loaded.schema.commands))
+            notices = [taint_notice(shown, colour)] if session.guard.libvirt else []
+            text = banner(shown, loaded.version, loaded.source, len(loaded.schema.commands))
             text = "\n".join(text.split("\n")[:-2])  # no keys to tell of: no Tab, no panes
             if target.agent:
-                notices = [agent_shell.agent_taint_notice(target.describe(), colour)]
-                text = agent_shell.agent_banner(target.describe(), loaded, keys=False)
-            lines = LineShell(session, target.describe(), reopen=lambda: target.open(events=True))
+                notices = [agent_shell.agent_taint_notice(shown, colour)]
+                text = agent_shell.agent_banner(shown, loaded, keys=False)
+            lines = LineShell(session, shown, reopen=lambda: target.open(events=True))
             await lines.run("\n".join([text, *first, *notices]))
             return
         shell = Shell(
             session,
-            target.describe(),
+            shown,
             completer=agent_shell.AgentCompleter(make_completer(session), lambda: session.loaded.schema)
             if target.agent
             else make_completer(session),
@@ -85,11 +89,11 @@ async def attach_shell(
             reopen=lambda: target.open(events=True),
         )
         if session.guard.libvirt:
-            first.append(taint_notice(target.describe(), colour))
-        text = banner(target.describe(), loaded.version, loaded.source, len(loaded.schema.commands))
+            first.append(taint_notice(shown, colour))
+        text = banner(shown, loaded.version, loaded.source, len(loaded.schema.commands))
         if target.agent:
-            first[-1:] = [agent_shell.agent_taint_notice(target.describe(), colour)]
-            text = agent_shell.agent_banner(target.describe(), loaded)
+            first[-1:] = [agent_shell.agent_taint_notice(shown, colour)]
+            text = agent_shell.agent_banner(shown, loaded)
         await shell.run("\n".join([text, *first]))
     finally:
         if session is not None:
