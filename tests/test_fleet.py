@@ -486,10 +486,16 @@ def test_ctrl_c_stops_waiting_everywhere_and_shows_what_arrived(pair: list[str])
         pid, fd = pty.fork()
         if pid == 0:
             os.execve(VDBGSH, [VDBGSH, "exec", ",".join(pair), "query-name"], env)
-        time.sleep(2.0)  # the running guest has answered; the stopped one never will
+        # Until the progress bar counts the running guest's answer (the stopped one never will): a fixed sleep
+        # was too short on a loaded machine, where the guests just created still boot.
+        shown = b""
+        deadline = time.monotonic() + 30
+        while b"1/2" not in re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", shown) and time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1)
+            if ready:
+                shown += os.read(fd, 65536)
         os.kill(pid, signal.SIGINT)
         sent = time.monotonic()
-        shown = b""
         while True:
             ready, _, _ = select.select([fd], [], [], 30)
             if not ready:
