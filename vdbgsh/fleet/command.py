@@ -16,7 +16,7 @@ from vdbgsh.fleet.planning import KindPlanner, Note, Planned, plan_without_guest
 from vdbgsh.fleet.report import Reporter
 from vdbgsh.fleet.run import Emit, Interrupted, for_each
 from vdbgsh.fleet.send import Exchange, Input, carry_out
-from vdbgsh.fleet.targets import Member, open_hosts, resolve, split_command_line
+from vdbgsh.fleet.targets import Member, close_hosts, open_hosts, resolve, split_command_line
 from vdbgsh.plan.model import PlanContext, Steps
 from vdbgsh.plan.planner import plan_line, plan_words
 from vdbgsh.render.untrusted import untrusted_line
@@ -175,8 +175,7 @@ def _run(
     status = reporter.finish(resolved.unmatched)
     # All answered: nothing is in flight on the connections. (After Ctrl-C or --timeout they are left to the
     # process's exit: closing one with a call stuck on it would wait for that call.)
-    for host in hosts:
-        host.close()
+    close_hosts(hosts)
     return status
 
 

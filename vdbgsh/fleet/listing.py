@@ -12,7 +12,7 @@ from vdbgsh.cli.environment import Environment
 from vdbgsh.errors import VdbgshError
 from vdbgsh.fleet.planning import monitor_of, version_text
 from vdbgsh.fleet.run import Emit, Interrupted, for_each
-from vdbgsh.fleet.targets import Member, open_hosts
+from vdbgsh.fleet.targets import Member, close_hosts, open_hosts
 from vdbgsh.render.untrusted import untrusted_line
 
 EXIT_UNREACHABLE = 3
@@ -68,6 +68,8 @@ def run_fleet_list(args: argparse.Namespace, env: Environment) -> int:
         for_each(running, ask, arrived)
     except Interrupted:
         env.error("interrupted: the versions not asked yet are shown as '-'")
+    else:
+        close_hosts(hosts)  # nothing in flight: closed at once (after Ctrl-C a close could wait on a stuck call)
     _print(env, args, rows)
     for host in hosts:
         if host.error:

@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import fnmatch
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -103,20 +104,29 @@ class Host:
         opening[0].wait()
         return opening[1]
 
-    def close(self) -> None:
-        """Every connection of this host, closed at once: each close is a round trip, and the process waits for
-        them all before it exits."""
-        connections = [opening[1] for opening in self._own.values() if opening[1] is not self.conn]
-        if self.conn is not None:
-            connections.append(self.conn)
-        closing = [threading.Thread(target=_close_quietly, args=(conn,), daemon=True) for conn in connections]
-        for thread in closing:
-            thread.start()
-        for thread in closing:
-            thread.join(5)
-        self._own.clear()
-        self._domains.clear()
-        self.conn = None
+    def connections(self) -> list[Any]:
+        """Every connection this host has open (the first, and the workers' own)."""
+        own = [opening[1] for opening in self._own.values() if opening[1] is not self.conn]
+        return own + ([self.conn] if self.conn is not None else [])
+
+
+CLOSE_WAIT = 5.0  # seconds the process waits for its closes, all hosts together
+
+
+def close_hosts(hosts: list[Host]) -> None:
+    """Every connection of every host, closed at once: each close is a round trip (33 one after the other took
+    56 ms here; a thousand remote hosts would take a thousand round trips), and the process waits for them, up to
+    CLOSE_WAIT in all, before it exits."""
+    closing = [
+        threading.Thread(target=_close_quietly, args=(conn,), name="vdbgsh-fleet-close", daemon=True)
+        for host in hosts
+        for conn in host.connections()
+    ]
+    for thread in closing:
+        thread.start()
+    deadline = time.monotonic() + CLOSE_WAIT
+    for thread in closing:
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _close_quietly(conn: Any) -> None:
