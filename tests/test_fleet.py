@@ -313,7 +313,7 @@ def test_mixed_qemu_versions_each_checked_against_its_own_schema(
 
 
 def on_terminal(args: list[str], answers: list[str], timeout: float = 60) -> tuple[int, str]:
-    """vdbgsh on a pseudo-terminal of its own; the next answer typed each time it asks."""
+    """vdbgsh on a pseudo-terminal of its own; the next answer typed each time it asks (a question, or a secret)."""
     env = {key: value for key, value in os.environ.items() if key not in ("LIBVIRT_DEFAULT_URI", "NO_COLOR")}
     env["TERM"] = "xterm-256color"
     env["COLUMNS"] = "160"
@@ -334,7 +334,7 @@ def on_terminal(args: list[str], answers: list[str], timeout: float = 60) -> tup
         if not chunk:
             break
         shown += chunk
-        if shown.count(b"[y/N/l(ist)] ") > asked:
+        if shown.count(b"[y/N/l(ist)] ") + shown.count(b"(not shown): ") > asked:  # a question, or a secret
             os.write(fd, answers[asked].encode() + b"\n" if asked < len(answers) else b"\x04")
             asked += 1
     os.close(fd)
@@ -466,6 +466,42 @@ def test_a_transaction_goes_whole_to_each_guest(pair: list[str]) -> None:
     assert malformed.stdout == ""
     assert malformed.stderr.startswith("vdbgsh: ")
     assert "Traceback" not in malformed.stderr
+
+
+def secret_data(name: str, object_id: str) -> Any:
+    read = vdbgsh("exec", name, "qom-get", f"path=/objects/{object_id}", "property=data")
+    return json.loads(read.stdout) if read.returncode == 0 else None
+
+
+def test_a_secret_given_as_dash_is_read_once_for_every_guest(pair: list[str], tmp_path: Path) -> None:
+    log = tmp_path / "fleet.jsonl"
+    targets = ",".join(pair)
+    sent = vdbgsh(
+        "exec", "--yes", "--log", str(log), targets, "object-add", "qom-type=secret", "id=fs0", "data=-",
+        input="hun,ter2\n",
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    assert "hun,ter2" not in sent.stdout + sent.stderr + log.read_text()
+    assert [secret_data(name, "fs0") for name in pair] == ["hun,ter2", "hun,ter2"]
+
+    none = vdbgsh("exec", "--yes", targets, "object-add", "qom-type=secret", "id=fs1", "data=-", input="")
+    assert none.returncode == 2
+    for reply in replies(none.stdout):
+        assert reply["error"] == {
+            "class": "Refused",
+            "desc": "not sent: the data for object-add is '-', to be read from stdin, but stdin has ended (nothing "
+            "was sent)",
+        }
+    assert [secret_data(name, "fs1") for name in pair] == [None, None]
+
+
+def test_a_secret_is_asked_once_on_the_terminal_without_echo(pair: list[str]) -> None:
+    argv = ["exec", "--yes", ",".join(pair), "object-add", "qom-type=secret", "id=ft0", "data=-"]
+    status, shown = on_terminal(argv, ["s3cret"])
+    assert status == 0, shown
+    assert shown.count("data for object-add (not shown): ") == 1
+    assert "s3cret" not in shown
+    assert [secret_data(name, "ft0") for name in pair] == ["s3cret", "s3cret"]
 
 
 def test_a_table_on_a_terminal(trio: list[str]) -> None:

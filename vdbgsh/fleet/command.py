@@ -15,7 +15,8 @@ from vdbgsh.fleet.outcome import UNREACHABLE, Outcome, failed
 from vdbgsh.fleet.planning import KindPlanner, Note, Planned, plan_without_guest, probe
 from vdbgsh.fleet.report import Reporter
 from vdbgsh.fleet.run import Emit, Interrupted, for_each
-from vdbgsh.fleet.send import Exchange, Input, carry_out
+from vdbgsh.fleet.secrets import SecretAsk, SecretBank
+from vdbgsh.fleet.send import Exchange, Fill, Input, carry_out
 from vdbgsh.fleet.targets import Member, close_hosts, open_hosts, resolve, split_command_line
 from vdbgsh.plan.model import PlanContext, Steps
 from vdbgsh.plan.planner import plan_line, plan_words
@@ -111,13 +112,14 @@ def _run(
             reporter.arrived(failed(host.uri, NO_HOST_DOMAIN, UNREACHABLE, host.error))
     planner = KindPlanner([steps for _no, steps in inputs], validate=not args.no_validate)
     gate = ConsentGate(args, env, members, batch=batch)
+    secrets = SecretBank(env, batch=batch)
     line_nos = [line_no for line_no, _steps in inputs]
     said: set[str] = set()
 
     # An agent's kind (guest-info) also tells which of its commands are disabled: always asked.
     agent = getattr(args, "agent", False)
     same_for_all = None if agent else plan_without_guest(planner.inputs, validate=planner.validate)
-    work = _work(args, planner, gate, line_nos, same_for_all)
+    work = _work(args, planner, gate, line_nos, same_for_all, fill=secrets.fill)
     answered: dict[int, int] = {}  # outcomes per guest: one that has them all is not left waiting by Ctrl-C
 
     def arrived(member: Member, item: Any) -> None:
@@ -130,6 +132,9 @@ def _run(
         elif isinstance(item, Question):
             reporter.pause_progress()
             gate.answer(item)
+        elif isinstance(item, SecretAsk):
+            reporter.pause_progress()
+            secrets.answer(item)
         elif isinstance(item, Note):
             if item.text not in said:
                 said.add(item.text)
@@ -147,7 +152,7 @@ def _run(
             parallel=args.parallel,
             tick=reporter.tick,
             timeout=args.timeout,
-            paused=lambda: gate.asking_took,
+            paused=lambda: gate.asking_took + secrets.reading_took,
         )
     except Interrupted as stopped:
         if stopped.timed_out:
@@ -185,6 +190,8 @@ def _work(
     gate: ConsentGate,
     line_nos: list[int | None],
     same_for_all: list[Planned] | None,
+    *,
+    fill: Fill,
 ) -> Callable[[Member, Emit], None]:
     """What each guest's worker does: the plans (``same_for_all``, or its kind of QEMU's), the guard rails, the
     sending."""
@@ -193,13 +200,14 @@ def _work(
     def work(member: Member, emit: Emit) -> None:
         start = 0
         if same_for_all is not None:
-            plans = [_no_asked_secret(planned) for planned in same_for_all]
+            plans = same_for_all
             if args.dry_run:
                 emit(_dry_run(member, plans))
                 return
             judged = gate.judge(plans, emit)
-            inputs_here = [Input(no, planned) for no, planned in zip(line_nos, judged, strict=True)]
-            replan = carry_out(member, inputs_here, emit, keep_going=keep_going, hmp_names=_hmp_names)
+            replan = carry_out(
+                member, _numbered(line_nos, judged), emit, keep_going=keep_going, hmp_names=_hmp_names, fill=fill
+            )
             if replan is None:
                 return
             start = replan.from_input  # a name this QEMU lacks that its HMP may have: planned for its own kind
@@ -210,8 +218,7 @@ def _work(
             emit(_dry_run(member, kind_plans))
             return
         judged = gate.judge(kind_plans[start:], emit)
-        inputs_here = [Input(no, planned) for no, planned in zip(line_nos[start:], judged, strict=True)]
-        carry_out(member, inputs_here, emit, keep_going=keep_going)
+        carry_out(member, _numbered(line_nos, judged, start), emit, keep_going=keep_going, fill=fill)
 
     def _kind_plans(member: Member, emit: Emit) -> list[Planned] | None:
         """The plans for ``member``'s kind of QEMU (asked of it first); None when it could not be asked (said)."""
@@ -228,9 +235,17 @@ def _work(
         except Exception as err:  # libvirt's own: the guest went away before its schema could be read
             emit(failed(uri, name, UNREACHABLE, f"guest {name}: {err}"))
             return None
-        return [_no_asked_secret(planned) for planned in plans]
+        return plans
 
     return work
+
+
+def _numbered(line_nos: list[int | None], judged: list[Planned], start: int = 0) -> list[Input]:
+    """The judged plans of the inputs from ``start`` on, each with its stdin line and its place among the inputs."""
+    return [
+        Input(no, planned, start + offset)
+        for offset, (no, planned) in enumerate(zip(line_nos[start:], judged, strict=True))
+    ]
 
 
 def _hmp_names() -> frozenset[str]:
@@ -238,16 +253,6 @@ def _hmp_names() -> frozenset[str]:
     from vdbgsh.hmp.versions import every_name
 
     return every_name()
-
-
-def _no_asked_secret(planned: Any) -> Any:
-    if isinstance(planned, str):
-        return planned
-    from vdbgsh.syntax.asked_secrets import asked_secrets
-
-    if any(asked_secrets(request) for request in planned.requests):
-        return "not sent: a secret given as '-' is read for one guest at a time; give each guest its own vdbgsh exec"
-    return planned
 
 
 def _dry_run(member: Member, plans: list[Any]) -> DryRun:

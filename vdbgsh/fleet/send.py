@@ -13,6 +13,7 @@ from vdbgsh.fleet.planning import Planned, monitor_of
 from vdbgsh.fleet.run import Emit
 from vdbgsh.fleet.targets import Member
 from vdbgsh.plan.model import QUIT_NOTE
+from vdbgsh.syntax.secrets import mask_reply
 from vdbgsh.transport.base import JSONObject, Reply
 
 
@@ -28,6 +29,11 @@ class Exchange(NamedTuple):
 class Input(NamedTuple):
     line_no: int | None  # the stdin line of a batch
     planned: Planned
+    position: int = 0  # which of the command's inputs (a secret given as '-' is read once per input)
+
+
+# A request with its secrets given as '-' filled in, or why it is not sent (fleet/secrets.py).
+Fill = Callable[[int, JSONObject, Emit], JSONObject | str]
 
 
 class Replan(NamedTuple):
@@ -44,6 +50,7 @@ def carry_out(
     *,
     keep_going: bool,
     hmp_names: Callable[[], frozenset[str]] | None = None,
+    fill: Fill | None = None,
 ) -> Replan | None:
     """Every input for ``member``; an outcome emitted per input. After one that did not succeed, the guest's later
     lines are not sent unless ``keep_going``; after its QEMU is gone, none is. A bare name in ``hmp_names()`` that QEMU
@@ -55,12 +62,12 @@ def carry_out(
     except Exception as err:  # libvirt's own: the domain went away since it was listed
         emit(failed(uri, name, UNREACHABLE, f"guest {name}: {err}"))
         return None
-    for index, (line_no, planned) in enumerate(inputs):
+    for index, (line_no, planned, position) in enumerate(inputs):
         if isinstance(planned, str):
             emit(failed(uri, name, REFUSED, planned, line=line_no))
             outcome_kind = REFUSED
         else:
-            outcome = _one_plan(monitor, member, planned, line_no, emit)
+            outcome = _one_plan(monitor, member, planned, (line_no, position), emit, fill=fill)
             if _hmp_may_know(planned, outcome, hmp_names):
                 return Replan(index)
             emit(outcome)
@@ -83,23 +90,30 @@ def _hmp_may_know(plan: Any, outcome: Outcome, hmp_names: Callable[[], frozenset
     )
 
 
-def _one_plan(monitor: Any, member: Member, plan: Any, line_no: int | None, emit: Emit) -> Outcome:
+def _one_plan(
+    monitor: Any, member: Member, plan: Any, where: tuple[int | None, int], emit: Emit, *, fill: Fill | None
+) -> Outcome:
     uri, name = member.host.uri, member.name
+    line_no, position = where
     started = time.monotonic()
     outcome = Outcome(uri, name, OK, None, 0.0, line_no)
     for step in plan.steps:
+        request = fill(position, step.request, emit) if fill is not None else step.request
+        if isinstance(request, str):  # a secret given as '-' that could not be read
+            return failed(uri, name, REFUSED, request, line=line_no, elapsed=time.monotonic() - started)
         try:
-            reply: Reply = monitor.execute_message(step.request)
+            reply: Reply = monitor.execute_message(request)
         except MonitorGone as err:
             if step.ends_guest and not isinstance(err, LinkLost):  # QEMU quit as asked, before its reply travelled
-                emit(Exchange(plan.source, step.request, None, QUIT_NOTE))
+                emit(Exchange(plan.source, request, None, QUIT_NOTE))
                 return Outcome(uri, name, OK, {}, time.monotonic() - started, line_no, note=QUIT_NOTE)
-            emit(Exchange(plan.source, step.request, None, err.message))
+            emit(Exchange(plan.source, request, None, err.message))
             return failed(uri, name, UNREACHABLE, err.message, line=line_no, elapsed=time.monotonic() - started)
         except VdbgshError as err:
-            emit(Exchange(plan.source, step.request, None, err.message))
+            emit(Exchange(plan.source, request, None, err.message))
             return failed(uri, name, UNREACHABLE, err.message, line=line_no, elapsed=time.monotonic() - started)
-        emit(Exchange(plan.source, step.request, reply))
+        reply = reply._replace(message=mask_reply(reply.message, request))  # QEMU may quote a secret back
+        emit(Exchange(plan.source, request, reply))
         elapsed = time.monotonic() - started
         if not reply.ok:
             error = reply.message.get("error")
