@@ -32,9 +32,8 @@ class SecretAsk(NamedTuple):
 
 class SecretBank:
     def __init__(self, env: Environment, *, batch: bool) -> None:
-        from vdbgsh.cli.secret_input import SecretReader
-
-        self._reader = SecretReader(env, batch=batch)
+        self.env = env
+        self.batch = batch
         self._read: dict[SecretKey, list[str] | str] = {}  # the secrets, or why they could not be read
         self.reading_took = 0.0  # not counted against --timeout
 
@@ -57,8 +56,11 @@ class SecretBank:
         """In the main thread: the secrets read, the first time they are asked for; then the worker let go."""
         if ask.key not in self._read:
             started = time.monotonic()
+            from vdbgsh.cli.secret_input import SecretReader  # only when a secret is '-': most commands have none
+
+            reader = SecretReader(self.env, batch=self.batch)
             try:
-                self._read[ask.key] = [self._reader.read(what) for what in ask.key[1]]
+                self._read[ask.key] = [reader.read(what) for what in ask.key[1]]
             except UsageError as err:
                 self._read[ask.key] = f"not sent: {err.message}"
             finally:

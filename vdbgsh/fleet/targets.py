@@ -58,6 +58,8 @@ class Host:
         self._lock = threading.Lock()
         self._own: dict[int, list[Any]] = {}  # slot -> [opened (Event), its connection]
         self._domains: dict[tuple[int, str], Any] = {}  # (connection, UUID): the domain as it sees it
+        self.running = 0  # its running domains, and how many of them the command is for (resolve counts them)
+        self.chosen = 0
 
     def domain_for_worker(self, domain: Any) -> Any:
         """``domain`` (listed on the first connection) as the calling worker's own connection sees it."""
@@ -72,6 +74,18 @@ class Host:
         if found is None:
             found = self._domains[key] = conn.lookupByUUIDString(key[1])
         return found
+
+    def _learn_domains(self, conn: Any) -> None:
+        """A new worker connection's view of the running domains, in one list call, when the command's guests are
+        a good part of them (--all, a broad glob): a lookup per guest is a round trip each, and measured a third
+        of a local fleet command's time (100 guests: 26 ms of lookups against 48 ms of the commands)."""
+        import libvirt
+
+        if self.chosen * 4 < self.running:
+            return
+        with contextlib.suppress(libvirt.libvirtError):
+            for dom in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
+                self._domains[(id(conn), dom.UUIDString())] = dom
 
     @property
     def remote(self) -> bool:
@@ -100,6 +114,7 @@ class Host:
 
             with contextlib.suppress(Exception):  # else the first one still serves
                 opening[1], _uri = open_connection(self.given)
+                self._learn_domains(opening[1])
             opening[0].set()
         opening[0].wait()
         return opening[1]
@@ -235,14 +250,18 @@ def resolve(selection: Selection, hosts: list[Host]) -> Resolved:
             continue
         try:
             domains = host.conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)
-            listed = [(dom, dom.name(), dom.UUIDString(), str(dom.ID())) for dom in domains]
+            listed = [(dom, dom.name()) for dom in domains]
         except libvirt.libvirtError as err:
             host.error = f"cannot list the domains of {host.uri}: {err.get_error_message() or err}"
             continue
-        for dom, name, uuid, dom_id in sorted(listed, key=lambda row: row[1]):
+        for dom, name in sorted(listed, key=lambda row: row[1]):
             chosen = selection.every
             for ref in selection.names:
-                if ref in (name, dom_id) or ref.lower().replace("-", "") == uuid.replace("-", ""):
+                if (
+                    ref == name
+                    or ref == str(dom.ID())
+                    or ref.lower().replace("-", "") == dom.UUIDString().replace("-", "")
+                ):
                     chosen = True
                     matched.add(ref)
             for pattern in selection.globs:
@@ -251,6 +270,8 @@ def resolve(selection: Selection, hosts: list[Host]) -> Resolved:
                     matched.add(pattern)
             if chosen:
                 members.append(Member(host, dom, name))
+                host.chosen += 1
+        host.running = len(listed)
     reached = [host for host in hosts if host.conn is not None and not host.error]
     unmatched = []
     if reached:
