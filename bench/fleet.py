@@ -104,6 +104,18 @@ def best_of(runs: int, argv: list[str], *, shell: bool = False) -> tuple[float, 
     return seconds, max(result[1] for result in results), results[-1][2]
 
 
+def interleaved(runs: int, *commands: list[str]) -> list[tuple[float, int, str]]:
+    """Each command's median seconds, peak RSS and last stdout over ``runs`` rounds taking turns, after one warm-up
+    round: the guests were just started, and libvirtd's and the QEMUs' settling would fall on whichever ran first."""
+    for argv in commands:
+        timed(argv)
+    results: list[list[tuple[float, int, str]]] = [[] for _ in commands]
+    for _ in range(runs):
+        for index, argv in enumerate(commands):
+            results[index].append(timed(argv))
+    return [(sorted(r[0] for r in rows)[len(rows) // 2], max(r[1] for r in rows), rows[-1][2]) for rows in results]
+
+
 def carriers(conn: libvirt.virConnect, names: list[str]) -> tuple[float, float]:
     """In-process: 100 calls through 32 threads, against asyncio.to_thread (32 workers) with libvirtaio registered."""
     doms = [conn.lookupByName(name) for name in names]
@@ -155,13 +167,14 @@ def local(runs: int) -> list[str]:
         with guests(conn, prefix, LOCAL_GUESTS) as names:
             made = time.perf_counter() - start
             lines.append(f"{LOCAL_GUESTS} paused transient guests started in {made:.1f} s")
-            ours, peak, out = best_of(runs, [VDBGSH, "exec", "--domain", f"{prefix}*", "query-status"])
+            ours_argv = [VDBGSH, "exec", "--domain", f"{prefix}*", "query-status"]
+            serial_argv = [sys.executable, "-c", SERIAL, f"{prefix}*", "qemu:///system"]
+            (ours, peak, out), (serial, serial_peak, serial_out) = interleaved(2 * runs + 1, ours_argv, serial_argv)
             assert len(out.splitlines()) == LOCAL_GUESTS, out[-500:]
+            assert len(serial_out.splitlines()) == LOCAL_GUESTS
             loop = f"for g in {' '.join(names)}; do virsh qemu-monitor-command $g '{QUERY}'; done"
             virsh_loop, _, out = best_of(1, [loop], shell=True)
             assert len(out.split()) >= LOCAL_GUESTS
-            serial, serial_peak, out = best_of(runs, [sys.executable, "-c", SERIAL, f"{prefix}*", "qemu:///system"])
-            assert len(out.splitlines()) == LOCAL_GUESTS
             label = f"exec --domain GLOB query-status ({LOCAL_GUESTS})"
             lines.append(report(label, ours * 1000, f"virsh loop ({LOCAL_GUESTS} processes)", virsh_loop * 1000, 0.1))
             lines.append(report(label, ours * 1000, "serial libvirt-python script", serial * 1000, 1.0))
