@@ -35,7 +35,9 @@ def run_fleet(args: argparse.Namespace, env: Environment) -> int:
         raise UsageError("no COMMAND given", "e.g. vdbgsh exec --all query-status, or '-' to read stdin")
     inputs: list[tuple[int | None, Any]]
     if args.transaction:
-        batch = "-" in words
+        from vdbgsh.cli.exec_transaction import reads_stdin
+
+        batch = reads_stdin(words)
         inputs = [(None, _transaction_steps(words, env.stdin.readlines() if batch else []))]
     else:
         command, *rest = words
@@ -200,11 +202,10 @@ def _work(
     def work(member: Member, emit: Emit) -> None:
         start = 0
         if same_for_all is not None:
-            plans = same_for_all
             if args.dry_run:
-                emit(_dry_run(member, plans))
+                emit(_dry_run(member, same_for_all))
                 return
-            judged = gate.judge(plans, emit)
+            judged = gate.judge(same_for_all, emit)
             replan = carry_out(
                 member, _numbered(line_nos, judged), emit, keep_going=keep_going, hmp_names=_hmp_names, fill=fill
             )

@@ -11,24 +11,19 @@ keeps its start-up free of the loop.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from typing import Any
 
-_lock = threading.Lock()
-_running: list[threading.Thread] = []  # the loop's thread, once started
 
-
+@functools.cache
 def start_event_loop() -> None:
-    """libvirt's default event loop, in a daemon thread; once per process."""
+    """libvirt's default event loop, in a daemon thread; once per process (called by the main thread, before any
+    connection opens)."""
     import libvirt
 
-    with _lock:
-        if _running:
-            return
-        libvirt.virEventRegisterDefaultImpl()
-        thread = threading.Thread(target=_run, name="vdbgsh-libvirt-events", daemon=True)
-        thread.start()
-        _running.append(thread)
+    libvirt.virEventRegisterDefaultImpl()
+    threading.Thread(target=_run, name="vdbgsh-libvirt-events", daemon=True).start()
 
 
 def _run() -> None:

@@ -43,10 +43,10 @@ def for_each(
     paused: Callable[[], float] = lambda: 0.0,
 ) -> None:
     """``work(member, emit)`` for every member, at most ``parallel`` at once on each host (None: the host's
-    default); each ``emit(item)``
-    reaches ``on_item(member, item)`` in the calling thread as it comes. ``tick(done, total)`` every slice.
-    Raises Interrupted on Ctrl-C (KeyboardInterrupt), after telling the workers to start nothing more; the same,
-    ``timed_out``, once ``timeout`` seconds have passed (not counting the ``paused()`` seconds spent asking)."""
+    default); each ``emit(item)`` reaches ``on_item(member, item)`` in the calling thread as it comes.
+    ``tick(done, total)`` every slice. Raises Interrupted on Ctrl-C (KeyboardInterrupt), after telling the workers
+    to start nothing more; the same, ``timed_out``, once ``timeout`` seconds have passed (not counting the
+    ``paused()`` seconds spent asking)."""
     results: queue.SimpleQueue[tuple[Member, Any]] = queue.SimpleQueue()
     stop = threading.Event()
     by_host: dict[int, list[Member]] = {}

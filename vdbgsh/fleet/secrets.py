@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from vdbgsh.cli.environment import Environment
 from vdbgsh.errors import UsageError
+from vdbgsh.syntax.asked_secrets import asked_secrets, with_secrets
 from vdbgsh.transport.base import JSONObject
 
 # Which secret: the input's index, and what each '-' is for (two kinds of QEMU may plan one line differently).
@@ -39,8 +40,6 @@ class SecretBank:
 
     def fill(self, index: int, request: JSONObject, emit: Callable[[Any], None]) -> JSONObject | str:
         """In a worker: ``request`` with its ``-`` secrets filled in (a copy), or why it is not sent."""
-        from vdbgsh.syntax.asked_secrets import asked_secrets, with_secrets
-
         asked = asked_secrets(request)
         if not asked:
             return request

@@ -29,7 +29,7 @@ class Exchange(NamedTuple):
 class Input(NamedTuple):
     line_no: int | None  # the stdin line of a batch
     planned: Planned
-    position: int = 0  # which of the command's inputs (a secret given as '-' is read once per input)
+    position: int  # which of the command's inputs (a secret given as '-' is read once per input)
 
 
 # A request with its secrets given as '-' filled in, or why it is not sent (fleet/secrets.py).
@@ -37,8 +37,8 @@ Fill = Callable[[int, JSONObject, Emit], JSONObject | str]
 
 
 class Replan(NamedTuple):
-    """A bare name this guest's QEMU does not know (CommandNotFound) that HMP may: the input ``from_input`` (and those
-    after it) to be planned for this guest's own QEMU."""
+    """A bare name this guest's QEMU does not know (CommandNotFound) that HMP may: the input at ``from_input`` among
+    the command's inputs (and those after it) to be planned for this guest's own QEMU."""
 
     from_input: int
 
@@ -62,14 +62,14 @@ def carry_out(
     except Exception as err:  # libvirt's own: the domain went away since it was listed
         emit(failed(uri, name, UNREACHABLE, f"guest {name}: {err}"))
         return None
-    for index, (line_no, planned, position) in enumerate(inputs):
+    for line_no, planned, position in inputs:
         if isinstance(planned, str):
             emit(failed(uri, name, REFUSED, planned, line=line_no))
             outcome_kind = REFUSED
         else:
             outcome = _one_plan(monitor, member, planned, (line_no, position), emit, fill=fill)
             if _hmp_may_know(planned, outcome, hmp_names):
-                return Replan(index)
+                return Replan(position)
             emit(outcome)
             outcome_kind = outcome.kind
             if outcome_kind == UNREACHABLE or outcome.note:

@@ -49,7 +49,10 @@ class Host:
     """
 
     def __init__(self, uri: str, given: str | None = None) -> None:
+        from urllib.parse import urlparse
+
         self.uri = uri
+        self.remote = bool(urlparse(uri).hostname)  # a host reached over the network (ssh, tcp, tls)
         self.given = given  # as the command line gave it (None: the default), to open it again
         # --agent: its guests' agents (qemu-ga) are talked to, with libvirt's agent timeout; None: QEMU's monitors.
         self.agent_timeout: int | None = None
@@ -86,12 +89,6 @@ class Host:
         with contextlib.suppress(libvirt.libvirtError):
             for dom in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
                 self._domains[(id(conn), dom.UUIDString())] = dom
-
-    @property
-    def remote(self) -> bool:
-        from urllib.parse import urlparse
-
-        return bool(urlparse(self.uri).hostname)
 
     @property
     def default_parallel(self) -> int:
